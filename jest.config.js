@@ -1,0 +1,29 @@
+/** Two projects: `unit` (pure code next to its source, no I/O) and `integration`
+ * (test/integration, against the real stack named by KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI). */
+const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/src', '<rootDir>/test/unit'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/integration'],
+      testMatch: ['**/*.int.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+  // The 2-core machines run Kafka and FerretDB beside the tests: one worker.
+  maxWorkers: 1,
+  testTimeout: 120000,
+};

@@ -1,0 +1,494 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../shared/errors';
+import { ROLES, type Role } from '../roles';
+
+/**
+ * Configuration is a pure function of the environment: `loadConfig(env)` validates every variable
+ * at once and throws one `ConfigError` naming each bad key and why. Secret values are never echoed.
+ * The README's configuration reference and the Helm chart's values mirror this schema one to one.
+ */
+
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  );
+const optionalList = list.optional().transform((v) => v ?? []);
+const flag = (def: boolean) => z.stringbool().optional().transform((v) => v ?? def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
+const url = z.url({ protocol: /^https?$/ });
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const MANDATORY_HOLDER_FIELDS = [
+  'FIRSTNAME',
+  'LASTNAME',
+  'BIRTHDATE',
+  'ID_NUMBER',
+  'COUNTRY_CODE',
+  'BIRTH_REGION',
+  'BIRTH_PLACE',
+] as const;
+export type HolderField = (typeof MANDATORY_HOLDER_FIELDS)[number];
+
+/** Names of environment variables whose values must never appear in an error or a log line. */
+export const SECRET_KEYS = [
+  'TIXNGO_API_KEY',
+  'MONGODB_URI',
+  'KAFKA_SASL_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD',
+  'NOTIFY_SMTP_URL',
+] as const;
+
+function pipelineSettings<P extends string>(prefix: P, batchSize: number) {
+  const shape = {
+    GROUP_ID: optionalString,
+    BATCH_SIZE: int(batchSize, 1, 100_000),
+    LINGER_MS: int(1000, 0, 600_000),
+    MAX_TICKETS_PER_REQUEST: int(batchSize, 1, 100_000),
+    MAX_BATCH_BYTES: int(16 * 1024 * 1024, 1024),
+    SIMULATE: flag(false),
+    FORCE: optionalList,
+    SKIP: optionalList,
+  };
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [`${prefix}_${k}`, v])) as {
+    [K in keyof typeof shape as `${P}_${K}`]: (typeof shape)[K];
+  };
+}
+
+const EnvSchema = z.object({
+  BRIDGE_ROLE: list.pipe(z.array(z.enum([...ROLES, 'all'])).min(1, 'name at least one role')),
+  BRIDGE_INSTANCE_ID: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: int(8080, 0, 65535),
+  SHUTDOWN_DRAIN_MS: int(20_000, 0, 600_000),
+
+  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('tixngo-bridge'),
+  KAFKA_GROUP_ID_PREFIX: z.string().min(1).default('tixngo-bridge'),
+  KAFKA_SSL: flag(false),
+  KAFKA_SSL_CA_FILE: optionalString,
+  KAFKA_SSL_REJECT_UNAUTHORIZED: flag(true),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: optionalString,
+  KAFKA_SASL_PASSWORD: optionalString,
+  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  KAFKA_CONNECTION_TIMEOUT_MS: int(3_000, 100, 60_000),
+
+  SCHEMA_REGISTRY_URL: url,
+  SCHEMA_REGISTRY_USERNAME: optionalString,
+  SCHEMA_REGISTRY_PASSWORD: optionalString,
+
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('tixngo_bridge'),
+
+  TIXNGO_BASE_URL: url,
+  TIXNGO_API_KEY: z.string().min(8, 'expected the organizer ADMIN API key (8 characters at least)'),
+  TIXNGO_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('x-api-key'),
+  TIXNGO_INJECT_PATH: z.string().startsWith('/').default('/organizer/tickets'),
+  TIXNGO_DELETE_PATH: z.string().startsWith('/').default('/organizer/tickets/delete'),
+  TIXNGO_CONTROL_PATH: z.string().startsWith('/').default('/organizer/tickets/control'),
+  TIXNGO_CHANGES_PATH: z.string().startsWith('/').default('/organizer/tickets/diff'),
+  TIXNGO_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
+
+  TOPIC_TICKET_PRINTED_ELIGIBLE: z.string().min(1).default('ticket-printed-eligible'),
+  TOPIC_TICKET_CANCELLED: z.string().min(1).default('ticket-cancelled'),
+  TOPIC_TICKET_CONTROLLED: z.string().min(1).default('ticket-controlled'),
+  TOPIC_TICKET_PRINTED: z.string().min(1).default('ticket-printed'),
+  TOPIC_HOLDER_UPDATED: z.string().min(1).default('holder-updated'),
+  TOPIC_DLQ_SUFFIX: z.string().min(1).default('.dlq'),
+
+  RETRY_BASE_MS: int(500, 1, 60_000),
+  RETRY_MAX_MS: int(30_000, 1, 3_600_000),
+  DLQ_MAX_CONSECUTIVE: int(1000, 1),
+  DLQ_MAX_RATIO: ratio(0.5),
+  DLQ_RATIO_MIN_MESSAGES: int(1000, 1),
+
+  ...pipelineSettings('INJECT', 1000),
+  INJECT_FILTER_SALES_CHANNELS: optionalList,
+  INJECT_FILTER_SEASONS: optionalList,
+  INJECT_FILTER_PRODUCT_FAMILIES: optionalList,
+  INJECT_FILTER_PRODUCTS: optionalList,
+  INJECT_FILTER_PERFORMANCES: optionalList,
+  INJECT_FILTER_TARIFFS: optionalList,
+  INJECT_FILTER_SEAT_CATEGORIES: optionalList,
+  INJECT_FILTER_FILE_NUMBERS: optionalList,
+  INJECT_MANDATORY_HOLDER_FIELDS: optionalList.pipe(z.array(z.enum(MANDATORY_HOLDER_FIELDS))),
+  INJECT_SALES_CHANNEL_CODE: optionalString,
+  INJECT_POS_CODE: optionalString,
+  INJECT_BARCODE_PREFIX: z.string().default(''),
+  INJECT_BARCODE_POSTFIX: z.string().default(''),
+  INJECT_TEMPLATE_FILE: optionalString,
+  INJECT_OVERLAY_LAST_OWNER: flag(true),
+  INJECT_RESET_INVALIDATION_REASONS: optionalList,
+  INJECT_ACTIVATION_METHOD: z.enum(['online', 'offline']).default('online'),
+
+  ...pipelineSettings('CANCEL', 1000),
+  CANCEL_SHIPMENT_MODES: optionalList,
+  CANCEL_NOTIFY_SPECTATOR: flag(false),
+  CANCEL_VISIBILITY_OVERRIDE_REASONS: optionalList,
+  CANCEL_VISIBILITY_DEFAULT: flag(false),
+
+  ...pipelineSettings('CONTROL', 10_000),
+  CONTROL_SHIPMENT_MODES: optionalList,
+
+  HOLDER_SYNC_ORGANIZER_ID: z.string().min(1).default('default'),
+  HOLDER_SYNC_PAGE_LIMIT: int(1000, 1, 10_000),
+  HOLDER_SYNC_POLL_INTERVAL_MS: int(30_000, 100, 3_600_000),
+  HOLDER_SYNC_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+  HOLDER_SYNC_LEASE_TTL_MS: int(30_000, 1_000, 600_000),
+  HOLDER_SYNC_HISTORY_LIMIT: int(50, 1, 1000),
+  HOLDER_SYNC_SKIP: optionalList,
+
+  NOTIFY_SMTP_URL: optionalString,
+  NOTIFY_FROM: z.string().default('tixngo-bridge@localhost'),
+  NOTIFY_RECIPIENTS: optionalList.pipe(z.array(z.email())),
+  NOTIFY_WINDOW_MS: int(15 * 60_000, 1_000),
+  NOTIFY_TRANSIENT_AFTER_MS: int(5 * 60_000, 1_000),
+
+  STATUS_HISTORY_LIMIT: int(500, 10, 100_000),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+export interface PipelineConfig {
+  readonly groupId: string;
+  readonly batchSize: number;
+  readonly lingerMs: number;
+  readonly maxTicketsPerRequest: number;
+  readonly maxBatchBytes: number;
+  readonly simulate: boolean;
+  readonly force: readonly string[];
+  readonly skip: readonly string[];
+}
+
+export interface InjectFilters {
+  readonly salesChannels: readonly string[];
+  readonly seasons: readonly string[];
+  readonly productFamilies: readonly string[];
+  readonly products: readonly string[];
+  readonly performances: readonly string[];
+  readonly tariffs: readonly string[];
+  readonly seatCategories: readonly string[];
+  readonly fileNumbers: readonly string[];
+}
+
+export interface Config {
+  readonly roles: readonly Role[];
+  readonly instanceId: string;
+  readonly log: { readonly level: Env['LOG_LEVEL'] };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly shutdown: { readonly drainDeadlineMs: number };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupIdPrefix: string;
+    readonly ssl?: { readonly ca?: string; readonly rejectUnauthorized: boolean };
+    readonly sasl?: {
+      readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+      readonly username: string;
+      readonly password: string;
+    };
+    readonly sessionTimeoutMs: number;
+    readonly connectionTimeoutMs: number;
+  };
+  readonly schemaRegistry: {
+    readonly url: string;
+    readonly auth?: { readonly username: string; readonly password: string };
+  };
+  readonly mongo: { readonly uri: string; readonly database: string };
+  readonly tixngo: {
+    readonly baseUrl: string;
+    readonly apiKey: string;
+    readonly apiKeyHeader: string;
+    readonly paths: {
+      readonly inject: string;
+      readonly delete: string;
+      readonly control: string;
+      readonly changes: string;
+    };
+    readonly requestTimeoutMs: number;
+  };
+  readonly topics: {
+    readonly printedEligible: string;
+    readonly cancelled: string;
+    readonly controlled: string;
+    readonly printed: string;
+    readonly holderUpdated: string;
+    readonly dlqSuffix: string;
+  };
+  readonly retry: { readonly baseMs: number; readonly maxMs: number };
+  readonly dlq: { readonly maxConsecutive: number; readonly maxRatio: number; readonly ratioMinMessages: number };
+  readonly inject: PipelineConfig & {
+    readonly filters: InjectFilters;
+    readonly mandatoryHolderFields: readonly HolderField[];
+    readonly salesChannelCode: string;
+    readonly posCode: string;
+    readonly barcodePrefix: string;
+    readonly barcodePostfix: string;
+    readonly template: TemplateSource | undefined;
+    readonly overlayLastOwner: boolean;
+    readonly resetInvalidationReasons: readonly string[];
+    readonly activationMethod: 'online' | 'offline';
+  };
+  readonly cancel: PipelineConfig & {
+    readonly shipmentModes: readonly string[];
+    readonly notifySpectator: boolean;
+    readonly visibilityOverrideReasons: readonly string[];
+    readonly visibilityDefault: boolean;
+  };
+  readonly control: PipelineConfig & { readonly shipmentModes: readonly string[] };
+  readonly holderSync: {
+    readonly organizerId: string;
+    readonly pageLimit: number;
+    readonly pollIntervalMs: number;
+    readonly maxRequestsPerSecond: number;
+    readonly leaseTtlMs: number;
+    readonly historyLimit: number;
+    readonly skip: readonly string[];
+  };
+  readonly notify: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly recipients: readonly string[];
+    readonly windowMs: number;
+    readonly transientAfterMs: number;
+  };
+  readonly status: { readonly historyLimit: number };
+}
+
+/** A ticket template as loaded from `INJECT_TEMPLATE_FILE`; validated by the injection role at start-up. */
+export interface TemplateSource {
+  readonly path: string;
+  readonly text: string;
+}
+
+export type ReadFile = (path: string) => string;
+
+/**
+ * Validates `env` and returns the typed configuration, or throws a `ConfigError` listing every
+ * problem. `readFile` is a parameter so that tests need no file system.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: ReadFile = (p) => readFileSync(p, 'utf8'),
+): Config {
+  const parsed = EnvSchema.safeParse(normalise(env));
+  const issues: ConfigIssue[] = [];
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      issues.push({ key: i.path.map(String).join('.') || '(environment)', problem: describe(i) });
+    }
+    throw new ConfigError(issues);
+  }
+  const e = parsed.data;
+  const roles = expandRoles(e.BRIDGE_ROLE);
+
+  if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
+    issues.push({
+      key: 'KAFKA_SASL_USERNAME',
+      problem: 'KAFKA_SASL_MECHANISM is set, so KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required',
+    });
+  }
+  if (!e.KAFKA_SASL_MECHANISM && (e.KAFKA_SASL_USERNAME || e.KAFKA_SASL_PASSWORD)) {
+    issues.push({ key: 'KAFKA_SASL_MECHANISM', problem: 'SASL credentials are set but no mechanism is' });
+  }
+  if (Boolean(e.SCHEMA_REGISTRY_USERNAME) !== Boolean(e.SCHEMA_REGISTRY_PASSWORD)) {
+    issues.push({
+      key: 'SCHEMA_REGISTRY_USERNAME',
+      problem: 'set both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or neither',
+    });
+  }
+  if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) {
+    issues.push({ key: 'RETRY_MAX_MS', problem: 'must not be smaller than RETRY_BASE_MS' });
+  }
+  for (const prefix of ['INJECT', 'CANCEL', 'CONTROL'] as const) {
+    if (e[`${prefix}_MAX_TICKETS_PER_REQUEST`] > e[`${prefix}_BATCH_SIZE`]) {
+      issues.push({ key: `${prefix}_MAX_TICKETS_PER_REQUEST`, problem: `must not exceed ${prefix}_BATCH_SIZE` });
+    }
+  }
+  if (roles.includes('inject') && !e.INJECT_SIMULATE) {
+    if (!e.INJECT_SALES_CHANNEL_CODE) {
+      issues.push({ key: 'INJECT_SALES_CHANNEL_CODE', problem: 'required: injected tickets are marked printed through it' });
+    }
+    if (!e.INJECT_POS_CODE) {
+      issues.push({ key: 'INJECT_POS_CODE', problem: 'required: injected tickets are marked printed through it' });
+    }
+  }
+  for (const prefix of ['CANCEL', 'CONTROL'] as const) {
+    const role = prefix === 'CANCEL' ? 'cancel' : 'control';
+    if (roles.includes(role) && e[`${prefix}_SHIPMENT_MODES`].length === 0) {
+      issues.push({
+        key: `${prefix}_SHIPMENT_MODES`,
+        problem: 'required: only tickets with these shipment modes are pushed (S-360 makes it mandatory)',
+      });
+    }
+  }
+  if (e.NOTIFY_RECIPIENTS.length > 0 && !e.NOTIFY_SMTP_URL) {
+    issues.push({ key: 'NOTIFY_SMTP_URL', problem: 'NOTIFY_RECIPIENTS is set, so an SMTP server is required' });
+  }
+  if (e.NOTIFY_SMTP_URL && !/^smtps?:\/\//.test(e.NOTIFY_SMTP_URL)) {
+    issues.push({ key: 'NOTIFY_SMTP_URL', problem: 'expected an smtp:// or smtps:// URL' });
+  }
+  let ca: string | undefined;
+  if (e.KAFKA_SSL_CA_FILE) {
+    try {
+      ca = readFile(e.KAFKA_SSL_CA_FILE);
+    } catch {
+      issues.push({ key: 'KAFKA_SSL_CA_FILE', problem: `cannot read ${e.KAFKA_SSL_CA_FILE}` });
+    }
+  }
+  let template: TemplateSource | undefined;
+  if (e.INJECT_TEMPLATE_FILE) {
+    try {
+      template = { path: e.INJECT_TEMPLATE_FILE, text: readFile(e.INJECT_TEMPLATE_FILE) };
+    } catch {
+      issues.push({ key: 'INJECT_TEMPLATE_FILE', problem: `cannot read ${e.INJECT_TEMPLATE_FILE}` });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const groupId = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role) =>
+    e[`${prefix}_GROUP_ID`] ?? `${e.KAFKA_GROUP_ID_PREFIX}-${role}`;
+  const pipeline = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role): PipelineConfig => ({
+    groupId: groupId(prefix, role),
+    batchSize: e[`${prefix}_BATCH_SIZE`],
+    lingerMs: e[`${prefix}_LINGER_MS`],
+    maxTicketsPerRequest: e[`${prefix}_MAX_TICKETS_PER_REQUEST`],
+    maxBatchBytes: e[`${prefix}_MAX_BATCH_BYTES`],
+    simulate: e[`${prefix}_SIMULATE`],
+    force: e[`${prefix}_FORCE`],
+    skip: e[`${prefix}_SKIP`],
+  });
+
+  return {
+    roles,
+    instanceId: e.BRIDGE_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    log: { level: e.LOG_LEVEL },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    shutdown: { drainDeadlineMs: e.SHUTDOWN_DRAIN_MS },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      groupIdPrefix: e.KAFKA_GROUP_ID_PREFIX,
+      ...(e.KAFKA_SSL ? { ssl: { ...(ca ? { ca } : {}), rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED } } : {}),
+      ...(e.KAFKA_SASL_MECHANISM
+        ? {
+            sasl: {
+              mechanism: e.KAFKA_SASL_MECHANISM,
+              username: e.KAFKA_SASL_USERNAME!,
+              password: e.KAFKA_SASL_PASSWORD!,
+            },
+          }
+        : {}),
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
+    },
+    schemaRegistry: {
+      url: e.SCHEMA_REGISTRY_URL,
+      ...(e.SCHEMA_REGISTRY_USERNAME && e.SCHEMA_REGISTRY_PASSWORD
+        ? { auth: { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD } }
+        : {}),
+    },
+    mongo: { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE },
+    tixngo: {
+      baseUrl: e.TIXNGO_BASE_URL.replace(/\/+$/, ''),
+      apiKey: e.TIXNGO_API_KEY,
+      apiKeyHeader: e.TIXNGO_API_KEY_HEADER,
+      paths: {
+        inject: e.TIXNGO_INJECT_PATH,
+        delete: e.TIXNGO_DELETE_PATH,
+        control: e.TIXNGO_CONTROL_PATH,
+        changes: e.TIXNGO_CHANGES_PATH,
+      },
+      requestTimeoutMs: e.TIXNGO_REQUEST_TIMEOUT_MS,
+    },
+    topics: {
+      printedEligible: e.TOPIC_TICKET_PRINTED_ELIGIBLE,
+      cancelled: e.TOPIC_TICKET_CANCELLED,
+      controlled: e.TOPIC_TICKET_CONTROLLED,
+      printed: e.TOPIC_TICKET_PRINTED,
+      holderUpdated: e.TOPIC_HOLDER_UPDATED,
+      dlqSuffix: e.TOPIC_DLQ_SUFFIX,
+    },
+    retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
+    dlq: { maxConsecutive: e.DLQ_MAX_CONSECUTIVE, maxRatio: e.DLQ_MAX_RATIO, ratioMinMessages: e.DLQ_RATIO_MIN_MESSAGES },
+    inject: {
+      ...pipeline('INJECT', 'inject'),
+      filters: {
+        salesChannels: e.INJECT_FILTER_SALES_CHANNELS,
+        seasons: e.INJECT_FILTER_SEASONS,
+        productFamilies: e.INJECT_FILTER_PRODUCT_FAMILIES,
+        products: e.INJECT_FILTER_PRODUCTS,
+        performances: e.INJECT_FILTER_PERFORMANCES,
+        tariffs: e.INJECT_FILTER_TARIFFS,
+        seatCategories: e.INJECT_FILTER_SEAT_CATEGORIES,
+        fileNumbers: e.INJECT_FILTER_FILE_NUMBERS,
+      },
+      mandatoryHolderFields: e.INJECT_MANDATORY_HOLDER_FIELDS,
+      salesChannelCode: e.INJECT_SALES_CHANNEL_CODE ?? '',
+      posCode: e.INJECT_POS_CODE ?? '',
+      barcodePrefix: e.INJECT_BARCODE_PREFIX,
+      barcodePostfix: e.INJECT_BARCODE_POSTFIX,
+      template,
+      overlayLastOwner: e.INJECT_OVERLAY_LAST_OWNER,
+      resetInvalidationReasons: e.INJECT_RESET_INVALIDATION_REASONS,
+      activationMethod: e.INJECT_ACTIVATION_METHOD,
+    },
+    cancel: {
+      ...pipeline('CANCEL', 'cancel'),
+      shipmentModes: e.CANCEL_SHIPMENT_MODES,
+      notifySpectator: e.CANCEL_NOTIFY_SPECTATOR,
+      visibilityOverrideReasons: e.CANCEL_VISIBILITY_OVERRIDE_REASONS,
+      visibilityDefault: e.CANCEL_VISIBILITY_DEFAULT,
+    },
+    control: { ...pipeline('CONTROL', 'control'), shipmentModes: e.CONTROL_SHIPMENT_MODES },
+    holderSync: {
+      organizerId: e.HOLDER_SYNC_ORGANIZER_ID,
+      pageLimit: e.HOLDER_SYNC_PAGE_LIMIT,
+      pollIntervalMs: e.HOLDER_SYNC_POLL_INTERVAL_MS,
+      maxRequestsPerSecond: e.HOLDER_SYNC_MAX_REQUESTS_PER_SECOND,
+      leaseTtlMs: e.HOLDER_SYNC_LEASE_TTL_MS,
+      historyLimit: e.HOLDER_SYNC_HISTORY_LIMIT,
+      skip: e.HOLDER_SYNC_SKIP,
+    },
+    notify: {
+      smtpUrl: e.NOTIFY_SMTP_URL,
+      from: e.NOTIFY_FROM,
+      recipients: e.NOTIFY_RECIPIENTS,
+      windowMs: e.NOTIFY_WINDOW_MS,
+      transientAfterMs: e.NOTIFY_TRANSIENT_AFTER_MS,
+    },
+    status: { historyLimit: e.STATUS_HISTORY_LIMIT },
+  };
+}
+
+/** Empty strings mean "unset", as they do in Kubernetes manifests and shell exports. */
+function normalise(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function expandRoles(roles: readonly (Role | 'all')[]): Role[] {
+  return roles.includes('all') ? [...ROLES] : [...new Set(roles as Role[])];
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const key = String(issue.path[0] ?? '');
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required but not set';
+  // Never echo the offending value: for secrets it would leak, for the rest the operator has it.
+  if ((SECRET_KEYS as readonly string[]).includes(key)) return `invalid (${issue.code}); value not shown`;
+  return issue.message;
+}
+
