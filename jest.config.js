@@ -21,6 +21,17 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       slowTestThreshold: 30,
+      testTimeout: 120000,
+    },
+    {
+      // Static checks of the deployment artefacts (Helm chart, compose file, Dockerfile): local
+      // binaries and files only, no services.
+      displayName: 'deploy',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/deploy'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      testTimeout: 120000,
     },
   ],
   // The 2-core machines run Kafka and FerretDB beside the tests: one worker.
