@@ -54,7 +54,8 @@ function pipelineSettings<P extends string>(prefix: P, batchSize: number) {
     GROUP_ID: optionalString,
     BATCH_SIZE: int(batchSize, 1, 100_000),
     LINGER_MS: int(1000, 0, 600_000),
-    MAX_TICKETS_PER_REQUEST: int(batchSize, 1, 100_000),
+    /** Defaults to the batch size: one request per batch. */
+    MAX_TICKETS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).optional(),
     MAX_BATCH_BYTES: int(16 * 1024 * 1024, 1024),
     SIMULATE: flag(false),
     FORCE: optionalList,
@@ -313,7 +314,7 @@ export function loadConfig(
     issues.push({ key: 'RETRY_MAX_MS', problem: 'must not be smaller than RETRY_BASE_MS' });
   }
   for (const prefix of ['INJECT', 'CANCEL', 'CONTROL'] as const) {
-    if (e[`${prefix}_MAX_TICKETS_PER_REQUEST`] > e[`${prefix}_BATCH_SIZE`]) {
+    if ((e[`${prefix}_MAX_TICKETS_PER_REQUEST`] ?? 0) > e[`${prefix}_BATCH_SIZE`]) {
       issues.push({ key: `${prefix}_MAX_TICKETS_PER_REQUEST`, problem: `must not exceed ${prefix}_BATCH_SIZE` });
     }
   }
@@ -364,7 +365,7 @@ export function loadConfig(
     groupId: groupId(prefix, role),
     batchSize: e[`${prefix}_BATCH_SIZE`],
     lingerMs: e[`${prefix}_LINGER_MS`],
-    maxTicketsPerRequest: e[`${prefix}_MAX_TICKETS_PER_REQUEST`],
+    maxTicketsPerRequest: e[`${prefix}_MAX_TICKETS_PER_REQUEST`] ?? e[`${prefix}_BATCH_SIZE`],
     maxBatchBytes: e[`${prefix}_MAX_BATCH_BYTES`],
     simulate: e[`${prefix}_SIMULATE`],
     force: e[`${prefix}_FORCE`],

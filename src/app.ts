@@ -1,0 +1,90 @@
+import type { Config } from './config/load-config';
+import { injectionRole } from './injection/injection.role';
+import { AvroCodec } from './kafka/avro-codec';
+import { createKafka } from './kafka/kafka-client';
+import { KafkaEventPublisher } from './kafka/producer';
+import { Health } from './ops/health';
+import { startOpsServer } from './ops/http-server';
+import type { Logger } from './ops/logger';
+import { createMetrics, type Metrics } from './ops/metrics';
+import { startConsumerRole, type RunningRole } from './pipeline/consumer-role';
+import type { PipelineEvents } from './pipeline/pipeline';
+import type { Role } from './roles';
+import { toSafeError } from './shared/errors';
+import { HolderStore } from './store/holder-store';
+import { connectMongo } from './store/mongo';
+import { Outbox } from './store/outbox';
+import { TicketLedger } from './store/ticket-ledger';
+import { AxiosTixngoApi } from './tixngo/axios-tixngo-api';
+
+export interface Bridge {
+  readonly metrics: Metrics;
+  readonly health: Health;
+  readonly opsPort: number;
+  /** Graceful stop: roles drain within the configured deadline, then every connection closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds adapters from configuration, starts the configured roles and the ops
+ * endpoints. `onFatal` is told when a role cannot go on; the caller decides to stop the process.
+ */
+export async function startBridge(config: Config, log: Logger, onFatal: (e: Error) => void): Promise<Bridge> {
+  const metrics = createMetrics();
+  const health = new Health();
+  const ops = await startOpsServer({ host: config.http.host, port: config.http.port, health, metrics });
+  const closers: (() => Promise<void>)[] = [() => ops.close()];
+  const running: RunningRole[] = [];
+
+  const stop = async () => {
+    health.markStopping();
+    await Promise.all(running.map((r) => r.stop(config.shutdown.drainDeadlineMs).catch((e) => log.error({ err: toSafeError(e), role: r.role }, 'role did not stop cleanly'))));
+    for (const close of closers.reverse()) await close().catch((e) => log.warn({ err: toSafeError(e) }, 'close failed'));
+  };
+
+  try {
+    const mongo = await connectMongo({ uri: config.mongo.uri, database: config.mongo.database });
+    closers.push(() => mongo.close());
+    const kafka = createKafka(config.kafka, log);
+    const publisher = new KafkaEventPublisher(kafka);
+    closers.push(() => publisher.disconnect());
+    await publisher.connect();
+    const codec = new AvroCodec(config.schemaRegistry);
+    const tixngo = new AxiosTixngoApi(config.tixngo);
+    closers.push(async () => tixngo.close?.());
+    const ledger = new TicketLedger(mongo.db);
+    const holders = new HolderStore(mongo.db);
+    const outbox = new Outbox(mongo.db);
+    await outbox.ensureIndexes();
+
+    const events: PipelineEvents = {
+      onFatal: (e) => {
+        log.fatal({ err: toSafeError(e) }, 'role failed');
+        onFatal(e);
+      },
+    };
+    const deps = { config, kafka, codec, publisher, outbox, metrics, health, log, events };
+
+    const starters: Record<Role, (() => Promise<RunningRole>) | undefined> = {
+      inject: async () => {
+        await codec.writerId(config.topics.printed, 'ticket-printed');
+        return startConsumerRole(injectionRole({ config, tixngo, ledger, holders, codec, publisher }), config.inject, deps);
+      },
+      cancel: undefined,
+      control: undefined,
+      'holder-sync': undefined,
+    };
+    for (const role of config.roles) {
+      const start = starters[role];
+      if (!start) {
+        log.warn({ role }, 'role not available in this version; skipped');
+        continue;
+      }
+      running.push(await start());
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { metrics, health, opsPort: ops.port, stop };
+}

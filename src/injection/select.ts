@@ -1,0 +1,83 @@
+import type { HolderField, InjectFilters } from '../config/load-config';
+import type { Beneficiary, TicketPrintedEligible } from './ticket-event';
+
+/**
+ * A force or skip list as S-360 writes it: `id:<ticketId>` entries name tickets, bare entries name
+ * tax numbers; both forms may be mixed.
+ */
+export interface TicketList {
+  readonly ticketIds: ReadonlySet<string>;
+  readonly taxNumbers: ReadonlySet<string>;
+}
+
+export function parseTicketList(entries: readonly string[]): TicketList {
+  const ticketIds = new Set<string>();
+  const taxNumbers = new Set<string>();
+  for (const raw of entries) {
+    const e = raw.trim();
+    if (e.toLowerCase().startsWith('id:')) ticketIds.add(e.slice(3).trim());
+    else if (e) taxNumbers.add(e);
+  }
+  return { ticketIds, taxNumbers };
+}
+
+export function listNames(list: TicketList, ticket: { ticketId: string; taxNumber: string }): boolean {
+  return list.ticketIds.has(ticket.ticketId) || list.taxNumbers.has(ticket.taxNumber);
+}
+
+export interface InjectSelection {
+  readonly filters: InjectFilters;
+  readonly force: TicketList;
+  readonly skip: TicketList;
+  readonly mandatoryHolderFields: readonly HolderField[];
+}
+
+const HOLDER_FIELD_OF: Record<HolderField, keyof Beneficiary> = {
+  FIRSTNAME: 'firstName',
+  LASTNAME: 'lastName',
+  BIRTHDATE: 'birthDate',
+  ID_NUMBER: 'idNumber',
+  COUNTRY_CODE: 'countryCode',
+  BIRTH_REGION: 'birthRegion',
+  BIRTH_PLACE: 'birthPlace',
+};
+
+/**
+ * S-360's injection selection, pure. Returns the skip reason, or `undefined` to inject.
+ * - The skip list wins over everything, the force list over the filters.
+ * - A file-number filter, when set, replaces all the other filters.
+ * - Otherwise every configured filter must match (logical AND); an empty filter matches all.
+ * - Tickets missing a mandatory holder field are skipped (not failed), forced or not: TIXnGO needs them.
+ */
+export function selectForInjection(t: TicketPrintedEligible, s: InjectSelection): string | undefined {
+  if (listNames(s.skip, t)) return 'SKIP_LIST';
+  if (!listNames(s.force, t)) {
+    const f = s.filters;
+    if (f.fileNumbers.length > 0) {
+      if (!f.fileNumbers.includes(t.fileNumber)) return 'FILTER_FILE_NUMBER';
+    } else {
+      const checks: [readonly string[], string | null, string][] = [
+        [f.salesChannels, t.salesChannelOfOrigin, 'FILTER_SALES_CHANNEL'],
+        [f.seasons, t.seasonCode, 'FILTER_SEASON'],
+        [f.productFamilies, t.productFamilyCode, 'FILTER_PRODUCT_FAMILY'],
+        [f.products, t.productCode, 'FILTER_PRODUCT'],
+        [f.performances, t.performanceCode, 'FILTER_PERFORMANCE'],
+        [f.tariffs, t.tariffCode, 'FILTER_TARIFF'],
+        [f.seatCategories, t.seatCategoryCode, 'FILTER_SEAT_CATEGORY'],
+      ];
+      for (const [allowed, value, reason] of checks) {
+        if (allowed.length > 0 && (value === null || !allowed.includes(value))) return reason;
+      }
+    }
+  }
+  const missing = missingHolderField(t.beneficiary, s.mandatoryHolderFields);
+  return missing ? `MISSING_HOLDER_${missing}` : undefined;
+}
+
+export function missingHolderField(b: Beneficiary | null, required: readonly HolderField[]): HolderField | undefined {
+  for (const field of required) {
+    const v = b?.[HOLDER_FIELD_OF[field]];
+    if (v === null || v === undefined || String(v).trim() === '') return field;
+  }
+  return undefined;
+}

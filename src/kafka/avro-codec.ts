@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type * as avro from 'avsc';
+import { PoisonMessageError, TransientError } from '../shared/errors';
+import { avroType, LOGICAL_TYPES } from './avro-types';
+
+/** The Avro contracts kept in `schemas/`, by file stem. */
+export type SchemaName =
+  | 'ticket-printed-eligible'
+  | 'ticket-cancelled'
+  | 'ticket-controlled'
+  | 'ticket-printed'
+  | 'holder-updated';
+
+export const SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
+
+export function readSchema(name: SchemaName, dir = SCHEMAS_DIR): avro.Schema {
+  return JSON.parse(readFileSync(join(dir, `${name}.avsc`), 'utf8')) as avro.Schema;
+}
+
+/** Subject naming: Confluent's TopicNameStrategy, `<topic>-value`. */
+export const valueSubject = (topic: string) => `${topic}-value`;
+
+const MAGIC_BYTE = 0;
+
+export interface RegistrySettings {
+  readonly url: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+}
+
+/**
+ * Confluent wire format (magic byte, 4-byte schema id, Avro body) through the Schema Registry.
+ * Decoding resolves the writer's schema into our reader schema, so producers may evolve compatibly.
+ *
+ * Errors: `PoisonMessageError` for bytes that can never decode (bad framing, unknown schema id,
+ * a writer schema that cannot be read as ours, a corrupt body); `TransientError` when the registry
+ * itself cannot be reached — that must not dead-letter a healthy message.
+ */
+export class AvroCodec {
+  readonly registry: SchemaRegistry;
+  private readonly readers = new Map<SchemaName, avro.Type>();
+  private readonly resolvers = new Map<string, avro.Resolver | 'same'>();
+  private readonly writerIds = new Map<string, number>();
+
+  constructor(settings: RegistrySettings, private readonly schemasDir = SCHEMAS_DIR) {
+    this.registry = new SchemaRegistry(
+      { host: settings.url, ...(settings.auth ? { auth: settings.auth } : {}), retry: { retries: 2 } },
+      { [SchemaType.AVRO]: { logicalTypes: LOGICAL_TYPES } },
+    );
+  }
+
+  reader(name: SchemaName): avro.Type {
+    let t = this.readers.get(name);
+    if (!t) {
+      t = avroType(readSchema(name, this.schemasDir));
+      this.readers.set(name, t);
+    }
+    return t;
+  }
+
+  async decode(value: Buffer | null, as: SchemaName): Promise<unknown> {
+    if (!value || value.length < 5) {
+      throw new PoisonMessageError('AVRO_BAD_FRAME', `value has ${value?.length ?? 0} bytes, expected a Confluent Avro frame`);
+    }
+    if (value[0] !== MAGIC_BYTE) {
+      throw new PoisonMessageError('AVRO_BAD_FRAME', `value starts with byte ${value[0]}, expected the magic byte 0`);
+    }
+    const schemaId = value.readInt32BE(1);
+    const writer = await this.writerType(schemaId);
+    const reader = this.reader(as);
+    const key = `${as}:${schemaId}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver) {
+      try {
+        resolver = writer.equals(reader) ? 'same' : reader.createResolver(writer);
+      } catch {
+        throw new PoisonMessageError(
+          'AVRO_SCHEMA_MISMATCH',
+          `schema id ${schemaId} cannot be read as ${as} (not a compatible version of that contract)`,
+        );
+      }
+      this.resolvers.set(key, resolver);
+    }
+    try {
+      return resolver === 'same' ? reader.fromBuffer(value.subarray(5)) : reader.fromBuffer(value.subarray(5), resolver);
+    } catch (e) {
+      // avsc messages name the failing construct, never the decoded values.
+      throw new PoisonMessageError('AVRO_DECODE', `body does not decode with schema id ${schemaId}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The registry id of our own version of `as` under `<topic>-value`, looked up once. Roles call it
+   * at start-up so that an unregistered output schema stops the role before it consumes anything.
+   */
+  async writerId(topic: string, as: SchemaName): Promise<number> {
+    const subject = valueSubject(topic);
+    let id = this.writerIds.get(subject);
+    if (id === undefined) {
+      try {
+        id = await this.registry.getRegistryIdBySchema(subject, {
+          type: SchemaType.AVRO,
+          schema: JSON.stringify(readSchema(as, this.schemasDir)),
+        });
+      } catch (e) {
+        const err = toRegistryError(e, `schema ${as} is not registered under ${subject}; register the schemas first`);
+        throw err instanceof PoisonMessageError ? new SchemaNotRegisteredError(err.message) : err;
+      }
+      this.writerIds.set(subject, id);
+    }
+    return id;
+  }
+
+  /** Encodes in the Confluent wire format with our schema version's id for `topic`. */
+  async encode(topic: string, as: SchemaName, payload: unknown): Promise<Buffer> {
+    const id = await this.writerId(topic, as);
+    const body = this.reader(as).toBuffer(payload);
+    const header = Buffer.alloc(5);
+    header.writeUInt8(MAGIC_BYTE, 0);
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, body]);
+  }
+
+  private async writerType(schemaId: number): Promise<avro.Type> {
+    try {
+      return (await this.registry.getSchema(schemaId)) as unknown as avro.Type;
+    } catch (e) {
+      throw toRegistryError(e, `schema id ${schemaId} is unknown to the registry`);
+    }
+  }
+}
+
+/** An output schema is missing from the registry: a deployment step was skipped. */
+export class SchemaNotRegisteredError extends Error {
+  override readonly name = 'SchemaNotRegisteredError';
+  readonly code = 'SCHEMA_NOT_REGISTERED';
+}
+
+function toRegistryError(e: unknown, notFound: string): Error {
+  const status = (e as { status?: unknown }).status;
+  if (status === 404 || (e as Error).name === 'ConfluentSchemaRegistryError') {
+    return new PoisonMessageError('AVRO_UNKNOWN_SCHEMA', notFound);
+  }
+  return new TransientError(
+    'SCHEMA_REGISTRY_UNAVAILABLE',
+    `schema registry request failed${typeof status === 'number' ? ` with status ${status}` : ''}`,
+    undefined,
+    { cause: e },
+  );
+}

@@ -1,0 +1,50 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Config } from '../config/load-config';
+import type { Logger } from '../ops/logger';
+import { TransientError } from '../shared/errors';
+
+/** Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes. */
+export function createKafka(config: Config['kafka'], log: Logger): Kafka {
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    connectionTimeout: config.connectionTimeoutMs,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafka(log, entry),
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 },
+  };
+  if (config.ssl) kafkaConfig.ssl = { rejectUnauthorized: config.ssl.rejectUnauthorized, ...(config.ssl.ca ? { ca: [config.ssl.ca] } : {}) };
+  if (config.sasl) {
+    kafkaConfig.sasl = {
+      mechanism: config.sasl.mechanism,
+      username: config.sasl.username,
+      password: config.sasl.password,
+    } as KafkaConfig['sasl'];
+  }
+  return new Kafka(kafkaConfig);
+}
+
+function logKafka(log: Logger, { namespace, level, log: entry }: LogEntry): void {
+  const { message, timestamp: _t, logger: _l, ...rest } = entry as LogEntry['log'] & { logger?: unknown };
+  const fields = { component: 'kafkajs', namespace, ...pickSafe(rest) };
+  if (level === logLevel.ERROR) log.error(fields, message);
+  else if (level === logLevel.WARN) log.warn(fields, message);
+  else log.debug(fields, message);
+}
+
+/** Only scalar fields of kafkajs log entries: they never carry message payloads, but be sure. */
+function pickSafe(rest: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  }
+  return out;
+}
+
+/** Converts a kafkajs failure into the bridge taxonomy: broker trouble is transient, bugs stay bugs. */
+export function toKafkaError(e: unknown, what: string): Error {
+  if (e instanceof Error && /^KafkaJS/.test(e.name)) {
+    return new TransientError(`KAFKA_${e.name.replace(/^KafkaJS/, '').toUpperCase()}`, `${what}: ${e.message}`, undefined, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}

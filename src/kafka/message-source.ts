@@ -1,0 +1,134 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../ops/logger';
+import type { OffsetToCommit, TopicPartition } from '../pipeline/commit-plan';
+import { toKafkaError } from './kafka-client';
+
+export type MessageHeaders = Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+
+/** One Kafka record as the pipeline sees it: the original bytes, untouched, so a DLQ copy is exact. */
+export interface SourceMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: MessageHeaders;
+  /** Broker timestamp, milliseconds since the epoch, as a decimal string. */
+  readonly timestamp: string;
+}
+
+export interface BatchContext {
+  /** Keeps group membership alive during long pushes and retries; safe to call often. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer stops or the partition was revoked by a rebalance. */
+  isActive(): boolean;
+}
+
+/**
+ * Receives one partition's fetched records (several partitions' calls run concurrently) and resolves
+ * with how many leading records are handled; the rest are fetched again later.
+ */
+export type BatchHandler = (messages: readonly SourceMessage[], ctx: BatchContext) => Promise<number>;
+
+export interface MessageSourceOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly sessionTimeoutMs: number;
+  /** How many partitions are processed at once; batches are built across all of them. */
+  readonly partitionsConcurrently: number;
+  /** Where a group without committed offsets starts: the earliest offset, so nothing is missed. */
+  readonly fromBeginning: boolean;
+}
+
+/**
+ * The kafkajs consumer behind the pipeline. Auto-commit and auto-resolve are off: an offset is
+ * resolved only when the handler says its record is handled, and committed only by `commit`.
+ * The handler holds `eachBatch` open until its records are handled, so kafkajs fetches no more for
+ * that broker meanwhile: memory is bounded by the fetch size and the pipeline's own batch.
+ */
+export class KafkaMessageSource {
+  private consumer: Consumer | undefined;
+  private readonly assigned = new Set<string>();
+  private crashHandler: ((error: Error) => void) | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly opts: MessageSourceOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Called when kafkajs gives up (non-retriable crash); the role treats it as fatal. */
+  onCrash(handler: (error: Error) => void): void {
+    this.crashHandler = handler;
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(60_000, this.opts.sessionTimeoutMs * 2),
+      heartbeatInterval: Math.max(1000, Math.floor(this.opts.sessionTimeoutMs / 10)),
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assigned.clear();
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+        for (const p of partitions) this.assigned.add(`${topic}:${p}`);
+      }
+      this.log.info({ groupId: this.opts.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.crashHandler?.(e.payload.error);
+    });
+    try {
+      await consumer.connect();
+      for (const topic of this.opts.topics) await consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const messages: SourceMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: (m.headers ?? {}) as MessageHeaders,
+            timestamp: m.timestamp,
+          }));
+          const handled = await handler(messages, {
+            heartbeat: () => heartbeat().catch(() => undefined),
+            isActive: () => isRunning() && !isStale(),
+          });
+          if (handled > 0) resolveOffset(messages[handled - 1]!.offset);
+        },
+      });
+    } catch (e) {
+      throw toKafkaError(e, `cannot start consumer group ${this.opts.groupId}`);
+    }
+  }
+
+  /** Whether this member currently owns the partition (commits for revoked partitions are dropped). */
+  owns(tp: TopicPartition): boolean {
+    return this.assigned.has(`${tp.topic}:${tp.partition}`);
+  }
+
+  async commit(offsets: readonly OffsetToCommit[]): Promise<void> {
+    const owned = offsets.filter((o) => this.owns(o));
+    if (owned.length === 0 || !this.consumer) return;
+    try {
+      await this.consumer.commitOffsets(owned.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+    } catch (e) {
+      throw toKafkaError(e, 'offset commit failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    if (c) await c.disconnect();
+  }
+}

@@ -1,0 +1,47 @@
+import { startBridge } from './app';
+import { loadConfig } from './config/load-config';
+import { createLogger } from './ops/logger';
+import { ConfigError, toSafeError } from './shared/errors';
+
+/**
+ * Process entry: `node dist/main.js [role]`. The only place that reads `process.env` and calls
+ * `process.exit`. Exit codes: 0 after a graceful stop, 1 when a role failed, 2 for bad configuration.
+ */
+async function main(): Promise<void> {
+  const roleArg = process.argv[2];
+  let config;
+  try {
+    config = loadConfig(roleArg ? { ...process.env, BRIDGE_ROLE: roleArg } : process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tixngo-bridge: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.log.level });
+  let stopping: Promise<void> | undefined;
+  const shutdown = (code: number, why: string) => {
+    if (stopping) return;
+    log.info({ why }, 'stopping');
+    stopping = bridge
+      .then((b) => b.stop())
+      .catch((e) => log.error({ err: toSafeError(e) }, 'stop failed'))
+      .finally(() => {
+        log.info({ code }, 'stopped');
+        process.exit(code);
+      });
+  };
+  const bridge = startBridge(config, log, (e) => shutdown(1, `fatal: ${e.name}`));
+  process.once('SIGTERM', () => shutdown(0, 'SIGTERM'));
+  process.once('SIGINT', () => shutdown(0, 'SIGINT'));
+  try {
+    const b = await bridge;
+    log.info({ roles: config.roles, opsPort: b.opsPort }, 'bridge started');
+  } catch (e) {
+    log.fatal({ err: toSafeError(e) }, 'bridge failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,84 @@
+import type { Kafka } from 'kafkajs';
+import type { Config, PipelineConfig } from '../config/load-config';
+import type { AvroCodec } from '../kafka/avro-codec';
+import { KafkaDeadLetterSink } from '../kafka/dead-letter';
+import { KafkaMessageSource } from '../kafka/message-source';
+import type { EventPublisher } from '../kafka/producer';
+import type { Health } from '../ops/health';
+import type { Logger } from '../ops/logger';
+import type { Metrics } from '../ops/metrics';
+import type { Outbox } from '../store/outbox';
+import { Pipeline, type PipelineEvents } from './pipeline';
+import type { RoleSpec } from './role-spec';
+
+export interface ConsumerRoleDeps {
+  readonly config: Config;
+  readonly kafka: Kafka;
+  readonly codec: AvroCodec;
+  readonly publisher: EventPublisher;
+  readonly outbox: Outbox;
+  readonly metrics: Metrics;
+  readonly health: Health;
+  readonly log: Logger;
+  readonly events: PipelineEvents;
+}
+
+export interface RunningRole {
+  readonly role: string;
+  /** Stops fetching, finishes (or past the deadline abandons) the in-flight batch, commits, leaves the group. */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+/** Wires a role's spec into the shared pipeline and a Kafka consumer group, and starts consuming. */
+export async function startConsumerRole<E, S, W>(
+  spec: RoleSpec<E, S, W>,
+  settings: PipelineConfig,
+  deps: ConsumerRoleDeps,
+): Promise<RunningRole> {
+  const log = deps.log.child({ role: spec.role });
+  const source = new KafkaMessageSource(
+    deps.kafka,
+    {
+      groupId: settings.groupId,
+      topics: spec.topics,
+      sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
+      partitionsConcurrently: 64,
+      fromBeginning: true,
+    },
+    log,
+  );
+  const pipeline = new Pipeline(
+    spec,
+    {
+      decoder: deps.codec,
+      deadLetters: new KafkaDeadLetterSink(deps.publisher, spec.role, (t) => `${t}${deps.config.topics.dlqSuffix}`),
+      outbox: deps.outbox,
+      commit: (offsets) => source.commit(offsets),
+      metrics: deps.metrics,
+      health: deps.health,
+      log,
+      events: deps.events,
+    },
+    {
+      batch: { maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, lingerMs: settings.lingerMs },
+      maxTicketsPerRequest: settings.maxTicketsPerRequest,
+      simulate: settings.simulate,
+      retry: deps.config.retry,
+      dlq: deps.config.dlq,
+      instanceId: deps.config.instanceId,
+      outboxStaleMs: deps.config.tixngo.requestTimeoutMs + 10_000,
+    },
+  );
+  source.onCrash((e) => deps.events.onFatal(e));
+  await source.start(pipeline.accept);
+  deps.health.markStarted(spec.role);
+  log.info({ groupId: settings.groupId, topics: spec.topics, simulate: settings.simulate }, 'role started');
+  return {
+    role: spec.role,
+    async stop(deadlineMs) {
+      await pipeline.stop(deadlineMs);
+      await source.stop();
+      log.info('role stopped');
+    },
+  };
+}

@@ -1,0 +1,586 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeadLetter, DeadLetterSink } from '../kafka/dead-letter';
+import type { BatchContext, SourceMessage } from '../kafka/message-source';
+import type { Health } from '../ops/health';
+import type { Logger } from '../ops/logger';
+import type { Metrics } from '../ops/metrics';
+import { BridgeError, PoisonMessageError, RejectedError, toSafeError, type TransientError } from '../shared/errors';
+import { withRetry, type BackoffPolicy } from '../shared/retry';
+import type { Outbox } from '../store/outbox';
+import type { PushResult } from '../tixngo/tixngo-api';
+import { compareTicketIds } from './ticket-order';
+import { BatchBuilder, chunk, type BatchLimits, type CloseReason } from './batch-builder';
+import { CommitPlanner, type OffsetToCommit } from './commit-plan';
+import { DlqLimit, type DlqLimitSettings } from './dlq-limit';
+import type { Delivered, RoleSpec } from './role-spec';
+
+export interface Decoder {
+  decode(value: Buffer | null, as: RoleSpec<unknown, unknown, unknown>['schema']): Promise<unknown>;
+}
+
+export type TicketOutcomeKind = 'pushed' | 'skipped' | 'rejected' | 'dead-lettered';
+
+/** One record's fate, for the trace and the batch report. */
+export interface TicketTrace {
+  readonly ticketId?: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly outcome: TicketOutcomeKind;
+  readonly reason?: string;
+  readonly requestId?: string;
+  readonly simulated?: boolean;
+}
+
+/** A closed batch, S-360's "execution": counts, duration and a status. */
+export interface BatchReport {
+  readonly role: string;
+  readonly batchId: string;
+  readonly closedBy: CloseReason;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly received: number;
+  readonly pushed: number;
+  readonly simulated: boolean;
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly errorCodes: Readonly<Record<string, number>>;
+  readonly requests: number;
+  readonly retries: number;
+  /** OK: clean; WARNING: transient failures were retried; ERROR: tickets rejected or records dead-lettered. */
+  readonly status: 'OK' | 'WARNING' | 'ERROR';
+  readonly tickets: readonly TicketTrace[];
+}
+
+export interface PipelineEvents {
+  /** A batch is fully handled and its offsets committed (or about to be). Must not throw. */
+  onBatch?(report: BatchReport): void | Promise<void>;
+  /** A transient failure is being retried (first attempt and every later one). */
+  onRetry?(info: { role: string; code: string; attempt: number; delayMs: number; failingForMs: number }): void;
+  /** The role cannot go on (DLQ limit, a bug); the caller stops the process. */
+  onFatal(error: Error): void;
+}
+
+export interface PipelineSettings {
+  readonly batch: BatchLimits;
+  readonly maxTicketsPerRequest: number;
+  readonly simulate: boolean;
+  readonly retry: BackoffPolicy;
+  readonly dlq: DlqLimitSettings;
+  readonly instanceId: string;
+  /** An outbox request untouched this long belongs to a dead process and is recovered. */
+  readonly outboxStaleMs: number;
+}
+
+export interface PipelineDeps {
+  readonly decoder: Decoder;
+  readonly deadLetters: DeadLetterSink;
+  readonly outbox: Outbox;
+  readonly commit: (offsets: readonly OffsetToCommit[]) => Promise<void>;
+  readonly metrics: Metrics;
+  readonly health: Health;
+  readonly log: Logger;
+  readonly events: PipelineEvents;
+  readonly now?: () => number;
+}
+
+interface Entry<E> {
+  readonly msg: SourceMessage;
+  readonly bytes: number;
+  event?: E;
+  ticketId?: string;
+  trace?: TicketTrace;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/** What the outbox keeps of a request, enough to send it again and record it. */
+interface OutboxItem<E, W> {
+  readonly event: E;
+  readonly work: W;
+}
+
+class AbortedError extends Error {
+  override readonly name = 'AbortedError';
+}
+
+/**
+ * The one consume → decode → validate → select → enrich → map → batch → deliver → record → commit
+ * engine that the consumer roles share. A role supplies a `RoleSpec`; everything else is here.
+ *
+ * Invariants:
+ * - At most one batch is open and one is being delivered: memory is bounded whatever the backlog,
+ *   and Kafka fetching waits (the source holds its fetch until records are accepted).
+ * - Batches are handled one after another, so per partition every record before a batch's last
+ *   offset is handled when that batch completes; offsets are committed only then.
+ * - Every record ends pushed-and-recorded, skipped with a reason, or dead-lettered, before commit.
+ */
+export class Pipeline<E, S, W> {
+  private readonly builder: BatchBuilder<Entry<E>>;
+  private readonly planner = new CommitPlanner();
+  private readonly dlqLimit: DlqLimit;
+  private readonly abort = new AbortController();
+  private readonly now: () => number;
+  private inFlight: Promise<void> | undefined;
+  private capacityWaiters: (() => void)[] = [];
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private failed: Error | undefined;
+  private retriesInBatch = 0;
+
+  constructor(
+    private readonly spec: RoleSpec<E, S, W>,
+    private readonly deps: PipelineDeps,
+    private readonly settings: PipelineSettings,
+  ) {
+    this.builder = new BatchBuilder<Entry<E>>(settings.batch);
+    this.dlqLimit = new DlqLimit(settings.dlq);
+    this.now = deps.now ?? Date.now;
+  }
+
+  get role(): string {
+    return this.spec.role;
+  }
+
+  /**
+   * Takes one partition's fetched records; resolves with how many leading records are handled.
+   * Called concurrently for different partitions; never concurrently for the same one.
+   */
+  readonly accept = async (messages: readonly SourceMessage[], ctx: BatchContext): Promise<number> => {
+    const handled: Promise<void>[] = [];
+    for (const msg of messages) {
+      if (this.stopping || this.failed || !ctx.isActive()) break;
+      const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
+      const full = () =>
+        !this.stopping && !this.failed && (this.builder.size >= this.settings.batch.maxItems || this.builder.wouldOverflow(bytes));
+      while (full()) {
+        this.pump();
+        if (full()) await this.waitForCapacity(ctx);
+      }
+      if (this.stopping || this.failed) break;
+      this.planner.track(msg, BigInt(msg.offset));
+      handled.push(
+        new Promise<void>((resolve, reject) => {
+          this.builder.add({ msg, bytes, resolve, reject }, bytes, this.now());
+        }),
+      );
+      this.deps.metrics.received.inc({ role: this.spec.role });
+      this.pump();
+    }
+    return this.countHandled(handled, ctx);
+  };
+
+  /**
+   * Stops accepting records, delivers what is open, and waits for it up to `deadlineMs`; past the
+   * deadline the in-flight batch is abandoned (its offsets stay uncommitted and are re-read later).
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.pump();
+    this.wakeCapacityWaiters();
+    if (!this.inFlight) return;
+    const timer = setTimeout(() => this.abort.abort(new AbortedError('drain deadline reached')), deadlineMs);
+    try {
+      while (this.inFlight) await this.inFlight.catch(() => undefined);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends again any request that a crashed process left in the outbox for these tickets, or waits
+   * for a live one to finish, so a redelivered record is never pushed under a second key.
+   */
+  private async settleOutbox(ticketIds: readonly string[]): Promise<number> {
+    let recovered = 0;
+    for (;;) {
+      const pending = await this.retry('outbox', () =>
+        this.deps.outbox.collection
+          .find({ role: this.spec.role, ticketIds: { $in: [...ticketIds] } }, { projection: { _id: 1, touchedAt: 1 } })
+          .toArray(),
+      );
+      if (pending.length === 0) return recovered;
+      const staleBefore = new Date(this.now() - this.settings.outboxStaleMs);
+      let waiting = false;
+      for (const p of pending) {
+        if (p.touchedAt >= staleBefore) {
+          waiting = true;
+          continue;
+        }
+        const claimed = await this.retry('outbox', () =>
+          this.deps.outbox.collection.findOneAndUpdate(
+            { _id: p._id, touchedAt: p.touchedAt },
+            { $set: { touchedAt: new Date(this.now()), owner: this.settings.instanceId } },
+            { returnDocument: 'after' },
+          ),
+        );
+        if (!claimed) continue;
+        const items = claimed.items as unknown as OutboxItem<E, W>[];
+        this.deps.log.warn({ role: this.spec.role, requestId: claimed._id, tickets: items.length }, 'resending a request a stopped process left unfinished');
+        await this.sendAndRecord(claimed._id, items, []);
+        recovered++;
+      }
+      if (!waiting) continue;
+      this.deps.health.beat(this.spec.role);
+      await sleep(500, undefined, { signal: this.abort.signal }).catch(() => {
+        throw new AbortedError('stopped while waiting for another replica');
+      });
+    }
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.failed) return;
+    const reason: CloseReason | undefined =
+      this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now());
+    if (!reason) {
+      this.scheduleLinger();
+      return;
+    }
+    this.clearLinger();
+    const entries = this.builder.drain();
+    this.wakeCapacityWaiters();
+    if (this.abort.signal.aborted) {
+      for (const e of entries) e.reject(new AbortedError('stopped'));
+      return;
+    }
+    this.inFlight = this.process(entries, reason)
+      .catch((e) => this.fail(e, entries))
+      .finally(() => {
+        this.inFlight = undefined;
+        this.wakeCapacityWaiters();
+        this.pump();
+      });
+  }
+
+  private scheduleLinger(): void {
+    const ms = this.builder.msUntilLinger(this.now());
+    if (ms === undefined || this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.pump();
+    }, ms + 1);
+    this.lingerTimer.unref?.();
+  }
+
+  private clearLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+  }
+
+  private waitForCapacity(ctx: BatchContext): Promise<void> {
+    return this.withHeartbeat(new Promise<void>((resolve) => this.capacityWaiters.push(resolve)), ctx);
+  }
+
+  private wakeCapacityWaiters(): void {
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async countHandled(handled: readonly Promise<void>[], ctx: BatchContext): Promise<number> {
+    const settled = await this.withHeartbeat(Promise.allSettled(handled), ctx);
+    let n = 0;
+    while (n < settled.length && settled[n]!.status === 'fulfilled') n++;
+    if (this.failed && n < settled.length) throw this.failed;
+    return n;
+  }
+
+  /** Keeps the consumer group membership alive while waiting on a long batch or a retry. */
+  private async withHeartbeat<T>(p: Promise<T>, ctx: BatchContext): Promise<T> {
+    let done = false;
+    const beat = async () => {
+      while (!done) {
+        await sleep(2000);
+        if (!done) {
+          this.deps.health.beat(this.spec.role);
+          await ctx.heartbeat();
+        }
+      }
+    };
+    void beat();
+    try {
+      return await p;
+    } finally {
+      done = true;
+    }
+  }
+
+  private fail(e: unknown, entries: readonly Entry<E>[]): void {
+    const error = e instanceof Error ? e : new Error(String(e));
+    for (const entry of entries) entry.reject(error);
+    if (error instanceof AbortedError) {
+      this.deps.log.warn({ role: this.spec.role, records: entries.length }, 'in-flight batch abandoned at shutdown; its records will be read again');
+      return;
+    }
+    this.failed = error;
+    this.wakeCapacityWaiters();
+    this.deps.events.onFatal(error);
+  }
+
+  /** Runs `op`, retrying transient failures without limit (until shutdown aborts). */
+  private retry<T>(dependency: string, op: () => Promise<T>, onAttempt?: () => Promise<void>): Promise<T> {
+    const component = `${this.spec.role}:${dependency}`;
+    return withRetry(op, this.settings.retry, {
+      signal: this.abort.signal,
+      onRetry: async ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: TransientError }) => {
+        this.retriesInBatch++;
+        const since = this.deps.health.failingSince(component, error.code);
+        this.deps.health.beat(this.spec.role);
+        this.deps.metrics.retries.inc({ role: this.spec.role, code: error.code });
+        this.deps.log.warn({ role: this.spec.role, dependency, attempt, delayMs, err: toSafeError(error) }, 'transient failure, retrying');
+        this.deps.events.onRetry?.({ role: this.spec.role, code: error.code, attempt, delayMs, failingForMs: this.now() - since });
+        await onAttempt?.();
+      },
+      onRecovered: () => this.deps.health.recovered(component),
+    }).then(
+      (v) => {
+        this.deps.health.recovered(component);
+        return v;
+      },
+      (e: unknown) => {
+        if (this.abort.signal.aborted) throw new AbortedError('stopped while retrying');
+        throw e;
+      },
+    );
+  }
+
+  private async process(entries: Entry<E>[], closedBy: CloseReason): Promise<void> {
+    const startedAt = this.now();
+    this.retriesInBatch = 0;
+    const letters: DeadLetter[] = [];
+    const deadLetter = (entry: Entry<E>, error: BridgeError, outcome: 'rejected' | 'dead-lettered', requestId?: string) => {
+      letters.push({ message: entry.msg, error, attempts: 1, ...(entry.ticketId ? { ticketId: entry.ticketId } : {}) });
+      entry.trace = { ...this.traceBase(entry), outcome, reason: error.code, ...(requestId ? { requestId } : {}) };
+    };
+    const skip = (entry: Entry<E>, reason: string) => {
+      entry.trace = { ...this.traceBase(entry), outcome: 'skipped', reason };
+    };
+
+    // decode + validate: poison goes straight to the dead-letter topic
+    for (const entry of entries) {
+      try {
+        const decoded = await this.retry('schema-registry', () => this.deps.decoder.decode(entry.msg.value, this.spec.schema));
+        entry.event = this.spec.parse(decoded);
+        entry.ticketId = this.spec.ticketId(entry.event);
+      } catch (e) {
+        if (e instanceof PoisonMessageError) deadLetter(entry, e, 'dead-lettered');
+        else throw e;
+      }
+    }
+
+    // select (pure), then keep only the last record of each ticket in the batch
+    const candidates = new Map<string, Entry<E>>();
+    for (const entry of entries) {
+      if (entry.trace || !entry.event) continue;
+      const reason = this.spec.select(entry.event);
+      if (reason) {
+        skip(entry, reason);
+        continue;
+      }
+      const earlier = candidates.get(entry.ticketId!);
+      if (earlier) skip(earlier, 'SUPERSEDED_IN_BATCH');
+      candidates.set(entry.ticketId!, entry);
+    }
+
+    // enrich (one round trip per store) and decide (pure)
+    const ticketIds = [...candidates.keys()];
+    if (ticketIds.length > 0 && !this.settings.simulate) await this.settleOutbox(ticketIds);
+    const events = [...candidates.values()].map((c) => c.event!);
+    const state = events.length > 0 ? await this.retry('store', () => this.spec.enrich(events)) : (undefined as S);
+    const toPush: { entry: Entry<E>; work: W }[] = [];
+    for (const entry of candidates.values()) {
+      const decision = this.spec.decide(entry.event!, state);
+      if (decision.kind === 'skip') skip(entry, decision.reason);
+      else if (decision.kind === 'dead-letter') deadLetter(entry, decision.error, 'dead-lettered');
+      else toPush.push({ entry, work: decision.work });
+    }
+
+    // deliver: ordered by ticket id, at most maxTicketsPerRequest per TIXnGO request
+    toPush.sort((a, b) => compareTicketIds(a.entry.ticketId!, b.entry.ticketId!));
+    let requests = 0;
+    for (const part of chunk(toPush, this.settings.maxTicketsPerRequest)) {
+      const requestId = randomUUID();
+      requests++;
+      const accepted = await this.sendAndRecord(
+        requestId,
+        part.map((p) => ({ event: p.entry.event!, work: p.work })),
+        part.map((p) => p.entry),
+      );
+      for (const p of part) {
+        const rejection = accepted.rejected.get(p.entry.ticketId!);
+        if (rejection) deadLetter(p.entry, rejection, 'rejected', requestId);
+        else p.entry.trace = { ...this.traceBase(p.entry), outcome: 'pushed', requestId, ...(this.settings.simulate ? { simulated: true } : {}) };
+      }
+    }
+
+    if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
+
+    // commit the contiguous watermark of every partition in the batch
+    for (const entry of entries) this.planner.handled(entry.msg, BigInt(entry.msg.offset));
+    const offsets = this.planner.plan();
+    await this.commit(offsets);
+
+    const report = this.report(entries, closedBy, startedAt, requests);
+    this.observe(report);
+    for (const entry of entries) entry.resolve();
+    await this.deps.events.onBatch?.(report);
+
+    let limit: string | undefined;
+    for (const entry of entries) limit = this.dlqLimit.record(entry.trace?.outcome === 'dead-lettered' || entry.trace?.outcome === 'rejected') ?? limit;
+    if (limit) throw new DlqLimitExceeded(limit);
+  }
+
+  /**
+   * Sends one request (or simulates it) and records what TIXnGO accepted. The request is written to
+   * the outbox first and removed once recorded, so a crash in between is resent with the same key.
+   */
+  private async sendAndRecord(
+    requestId: string,
+    items: readonly OutboxItem<E, W>[],
+    entries: readonly Entry<E>[],
+  ): Promise<{ rejected: Map<string, RejectedError> }> {
+    const rejected = new Map<string, RejectedError>();
+    const at = new Date(this.now());
+    if (this.settings.simulate) {
+      await this.retry('store', () => this.spec.record(items, { simulated: true, requestId, at }));
+      this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'true' }, items.length);
+      return { rejected };
+    }
+    const ticketIds = items.map((i) => this.spec.ticketId(i.event));
+    await this.retry('store', () =>
+      this.deps.outbox.put({ _id: requestId, role: this.spec.role, items, ticketIds, createdAt: at, touchedAt: at, owner: this.settings.instanceId }),
+    );
+    const started = this.now();
+    let result: PushResult;
+    try {
+      result = await this.retry(
+        'tixngo',
+        () => this.spec.deliver(items.map((i) => i.work), { idempotencyKey: requestId, signal: this.abort.signal }),
+        () => this.deps.outbox.touch(requestId, new Date(this.now())).catch(() => undefined),
+      );
+    } catch (e) {
+      if (!(e instanceof RejectedError)) throw e;
+      result = { status: 400, outcomes: e.ticketIds.map((ticketId) => ({ ticketId, ok: false, code: e.code, reason: e.message })) };
+    }
+    this.deps.metrics.pushLatency.observe({ role: this.spec.role }, (this.now() - started) / 1000);
+
+    const byId = new Map(result.outcomes.map((o) => [o.ticketId, o]));
+    const delivered: Delivered<E, W>[] = [];
+    for (const item of items) {
+      const id = this.spec.ticketId(item.event);
+      const o = byId.get(id);
+      if (o?.ok) delivered.push(item);
+      else {
+        const code = o?.code ? `TIXNGO_${o.code}`.replace(/^TIXNGO_TIXNGO_/, 'TIXNGO_') : 'TIXNGO_NO_OUTCOME';
+        rejected.set(id, new RejectedError(code, o?.reason ?? 'TIXnGO returned no outcome for this ticket', [id]));
+      }
+    }
+    await this.retry('store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(this.now()) }));
+    await this.retry('store', () => this.deps.outbox.remove(requestId));
+    const nowMs = this.now();
+    for (const entry of entries) {
+      if (!rejected.has(entry.ticketId!)) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (nowMs - Number(entry.msg.timestamp)) / 1000);
+    }
+    this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'false' }, delivered.length);
+    return { rejected };
+  }
+
+  private async commit(offsets: readonly OffsetToCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      await withRetry(() => this.deps.commit(offsets), this.settings.retry, {
+        signal: this.abort.signal,
+        onRetry: ({ attempt, error }) => {
+          if (attempt > 3) throw error;
+        },
+      });
+    } catch (e) {
+      // The records are handled and recorded; if the commit is lost (rebalance, broker away), the next
+      // owner re-reads them and the ledger skips them. Nothing is lost, at worst work is re-checked.
+      this.deps.log.warn({ role: this.spec.role, err: toSafeError(e), partitions: offsets.length }, 'offset commit failed; records will be re-read and skipped');
+      this.planner.forget(offsets);
+    }
+  }
+
+  private traceBase(entry: Entry<E>): Omit<TicketTrace, 'outcome'> {
+    return {
+      ...(entry.ticketId ? { ticketId: entry.ticketId } : {}),
+      topic: entry.msg.topic,
+      partition: entry.msg.partition,
+      offset: entry.msg.offset,
+    };
+  }
+
+  private report(entries: readonly Entry<E>[], closedBy: CloseReason, startedAt: number, requests: number): BatchReport {
+    const skipped: Record<string, number> = {};
+    const errorCodes: Record<string, number> = {};
+    let pushed = 0;
+    let rejected = 0;
+    let deadLettered = 0;
+    const tickets: TicketTrace[] = [];
+    for (const e of entries) {
+      const t = e.trace!;
+      tickets.push(t);
+      if (t.outcome === 'pushed') pushed++;
+      else if (t.outcome === 'skipped') skipped[t.reason!] = (skipped[t.reason!] ?? 0) + 1;
+      else {
+        if (t.outcome === 'rejected') rejected++;
+        else deadLettered++;
+        errorCodes[t.reason!] = (errorCodes[t.reason!] ?? 0) + 1;
+      }
+    }
+    return {
+      role: this.spec.role,
+      batchId: randomUUID(),
+      closedBy,
+      startedAt: new Date(startedAt),
+      finishedAt: new Date(this.now()),
+      received: entries.length,
+      pushed,
+      simulated: this.settings.simulate,
+      skipped,
+      rejected,
+      deadLettered,
+      errorCodes,
+      requests,
+      retries: this.retriesInBatch,
+      status: rejected + deadLettered > 0 ? 'ERROR' : this.retriesInBatch > 0 ? 'WARNING' : 'OK',
+      tickets,
+    };
+  }
+
+  private observe(r: BatchReport): void {
+    const m = this.deps.metrics;
+    m.batchSize.observe({ role: r.role }, r.received);
+    for (const [reason, n] of Object.entries(r.skipped)) m.skipped.inc({ role: r.role, reason }, n);
+    for (const t of r.tickets) {
+      if (t.outcome === 'rejected') m.rejected.inc({ role: r.role, code: t.reason! });
+      if (t.outcome === 'rejected' || t.outcome === 'dead-lettered') m.deadLettered.inc({ role: r.role, code: t.reason! });
+    }
+    this.deps.health.beat(r.role);
+    this.deps.log.info(
+      {
+        role: r.role,
+        closedBy: r.closedBy,
+        received: r.received,
+        pushed: r.pushed,
+        skipped: r.skipped,
+        rejected: r.rejected,
+        deadLettered: r.deadLettered,
+        requests: r.requests,
+        retries: r.retries,
+        status: r.status,
+        simulated: r.simulated,
+        durationMs: r.finishedAt.getTime() - r.startedAt.getTime(),
+      },
+      'batch handled',
+    );
+  }
+}
+
+export class DlqLimitExceeded extends Error {
+  override readonly name = 'DlqLimitExceeded';
+  readonly code = 'DLQ_LIMIT_EXCEEDED';
+}

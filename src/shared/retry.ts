@@ -1,0 +1,69 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isTransient, type TransientError } from './errors';
+
+export interface BackoffPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Exponential backoff with full jitter (a uniform delay in [0, min(max, base·2^attempt)]), so that many
+ * replicas retrying the same outage spread out. A server-requested `Retry-After` wins when it is longer
+ * (it is already capped by the adapter). `random` is a parameter so the function is pure.
+ */
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  const jittered = Math.floor(random() * ceiling);
+  return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
+}
+
+export interface RetryHooks {
+  /** Called before each wait, e.g. to log, count, turn readiness off and heartbeat the consumer group. */
+  readonly onRetry?: (info: { attempt: number; delayMs: number; error: TransientError }) => void | Promise<void>;
+  /** Called once the operation succeeded after at least one retry. */
+  readonly onRecovered?: (attempts: number) => void;
+  /** Invoked about every `heartbeatMs` while waiting, so a long backoff keeps group membership alive. */
+  readonly heartbeat?: () => Promise<void>;
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * Runs `op` until it succeeds or throws a non-transient error. Transient errors are retried without
+ * limit (nothing is ever dropped) until `signal` aborts, which rejects with the abort reason.
+ */
+export async function withRetry<T>(
+  op: (attempt: number) => Promise<T>,
+  policy: BackoffPolicy,
+  opts: RetryHooks & { signal?: AbortSignal; random?: () => number } = {},
+): Promise<T> {
+  const random = opts.random ?? Math.random;
+  for (let attempt = 0; ; attempt++) {
+    opts.signal?.throwIfAborted();
+    try {
+      const result = await op(attempt);
+      if (attempt > 0) opts.onRecovered?.(attempt);
+      return result;
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      const delayMs = backoffDelay(attempt, policy, random, e.retryAfterMs);
+      await opts.onRetry?.({ attempt: attempt + 1, delayMs, error: e });
+      await waitWithHeartbeat(delayMs, opts);
+    }
+  }
+}
+
+async function waitWithHeartbeat(delayMs: number, opts: RetryHooks & { signal?: AbortSignal }): Promise<void> {
+  const step = opts.heartbeat ? (opts.heartbeatMs ?? 3000) : delayMs;
+  let left = delayMs;
+  while (left > 0) {
+    const d = Math.min(step, left);
+    await sleep(d, undefined, opts.signal ? { signal: opts.signal } : undefined);
+    left -= d;
+    if (opts.heartbeat) await opts.heartbeat().catch(() => undefined);
+  }
+}

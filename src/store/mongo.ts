@@ -1,0 +1,48 @@
+import { MongoClient, MongoError, type Db } from 'mongodb';
+import { TransientError } from '../shared/errors';
+
+export interface MongoConnection {
+  readonly client: MongoClient;
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+export async function connectMongo(settings: { uri: string; database: string; appName?: string }): Promise<MongoConnection> {
+  const client = new MongoClient(settings.uri, {
+    appName: settings.appName ?? 'tixngo-bridge',
+    serverSelectionTimeoutMS: 5_000,
+    retryWrites: true,
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw toStoreError(e, 'cannot connect to MongoDB');
+  }
+  const db = client.db(settings.database);
+  return { client, db, close: () => client.close() };
+}
+
+/**
+ * MongoDB failures in the bridge's taxonomy: an unreachable or failing-over server is transient;
+ * anything else (a duplicate key we did not expect, a bad query) is a bug and is rethrown as is.
+ */
+export function toStoreError(e: unknown, what: string): Error {
+  if (e instanceof MongoError) {
+    const transient =
+      /Network|ServerSelection|Timeout|PoolCleared|NotPrimary|Interrupted/i.test(e.name) ||
+      e.hasErrorLabel('RetryableWriteError') ||
+      e.hasErrorLabel('TransientTransactionError') ||
+      e.hasErrorLabel('ResetPool');
+    if (transient) return new TransientError('MONGODB_UNAVAILABLE', `${what}: ${e.name}`, undefined, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Runs a store operation and converts its failure once, at the adapter boundary. */
+export async function storeOp<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw toStoreError(e, what);
+  }
+}
