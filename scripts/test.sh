@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The full test run on a machine without Docker (`npm run test:local`): typecheck, unit, integration and deploy
+# tests against the local stack (scripts/stack.sh: Kafka, the Schema Registry test double, FerretDB, simulator).
+#   - installs node_modules with `npm ci` when they are missing;
+#   - starts the stack (idempotent: services already running are left alone) and exports .stack/env;
+#   - stops again, on exit, only the services this script started;
+#   - exits with npm test's exit code. Extra arguments go to jest, e.g. `scripts/test.sh --testPathPatterns inject`.
+set -Eeuo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [[ ! -d node_modules ]]; then
+  echo "test: node_modules missing: npm ci"
+  npm ci
+fi
+
+# Services not running now are the ones this run starts, and therefore stops.
+mapfile -t started < <( (scripts/stack.sh status || true) | awk '$2 == "stopped" { print $1 }')
+
+stop_started() {
+  if ((${#started[@]} > 0)); then
+    echo "test: stopping what this run started: ${started[*]}"
+    scripts/stack.sh down "${started[@]}" || echo "test: scripts/stack.sh down ${started[*]} failed" >&2
+  fi
+}
+trap stop_started EXIT
+
+scripts/stack.sh up
+# shellcheck source=/dev/null
+source .stack/env
+
+rc=0
+if (($# > 0)); then npm test -- "$@" || rc=$?; else npm test || rc=$?; fi
+exit "$rc"
