@@ -1,0 +1,198 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import type { Config } from '../config/load-config';
+import { badResponse, classifyStatus, classifyTransportFailure, type TixngoOperation } from './classify';
+import { toOutcomes } from './outcomes';
+import type {
+  ChangePage,
+  ControlTicket,
+  DeleteTicket,
+  InjectTicket,
+  PushResult,
+  RequestContext,
+  TixngoApi,
+} from './tixngo-api';
+import { changesResponseSchema, errorResponseSchema, pushResponseSchema } from './wire-schemas';
+
+export type TixngoClientConfig = Config['tixngo'];
+
+export interface AxiosTixngoApiOptions {
+  /** Agents to reuse connections; by default the client creates keep-alive agents of its own. */
+  readonly httpAgent?: http.Agent;
+  readonly httpsAgent?: https.Agent;
+  /** Upper bound on a server-requested `Retry-After` delay. Default 60 000 ms. */
+  readonly maxRetryAfterMs?: number;
+  /** Clock for `Retry-After` HTTP-dates. Default `Date.now`. */
+  readonly nowMs?: () => number;
+}
+
+/**
+ * The TIXnGO adapter: the only code that speaks HTTP to TIXnGO (wire shapes: docs/tixngo-api.md).
+ *
+ * - Sends the API key in the configured header and `Idempotency-Key` when the caller gives one.
+ * - Enforces `requestTimeoutMs` as a deadline for the whole exchange (connect, send, receive).
+ * - Does not retry: it classifies every failure once (classify.ts) and the pipeline owns retries.
+ * - Never lets an axios error escape: failures become `TransientError` / `RejectedError` whose
+ *   messages carry statuses, codes, counts and ids only (no headers, no bodies) and have no `cause`.
+ */
+export class AxiosTixngoApi implements TixngoApi {
+  private readonly http: AxiosInstance;
+  private readonly ownedAgents: http.Agent[] = [];
+  private readonly maxRetryAfterMs: number;
+  private readonly nowMs: () => number;
+
+  constructor(
+    private readonly config: TixngoClientConfig,
+    options: AxiosTixngoApiOptions = {},
+  ) {
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.nowMs = options.nowMs ?? Date.now;
+    const httpAgent = options.httpAgent ?? this.own(new http.Agent({ keepAlive: true }));
+    const httpsAgent = options.httpsAgent ?? this.own(new https.Agent({ keepAlive: true }));
+    this.http = axios.create({
+      baseURL: config.baseUrl.replace(/\/+$/, ''),
+      adapter: 'http',
+      httpAgent,
+      httpsAgent,
+      headers: {
+        [config.apiKeyHeader]: config.apiKey,
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+      },
+      // Statuses are ours to classify; axios only throws when there is no answer at all.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+    });
+  }
+
+  injectTickets(tickets: readonly InjectTicket[], ctx?: RequestContext): Promise<PushResult> {
+    return this.push('inject', this.config.paths.inject, tickets, tickets, ctx);
+  }
+
+  deleteTickets(tickets: readonly DeleteTicket[], ctx?: RequestContext): Promise<PushResult> {
+    const body = tickets.map((t) => ({ ticketId: t.ticketId, reason: t.reason, showDeletedTicket: t.showDeletedTicket }));
+    return this.push('delete', this.config.paths.delete, tickets, body, ctx);
+  }
+
+  controlTickets(tickets: readonly ControlTicket[], ctx?: RequestContext): Promise<PushResult> {
+    const body = tickets.map((t) => ({ ticketId: t.ticketId, controlledAt: t.controlledAt }));
+    return this.push('control', this.config.paths.control, tickets, body, ctx);
+  }
+
+  async fetchChanges(query: { paginationKey: string | null; limit: number }, ctx?: RequestContext): Promise<ChangePage> {
+    const params: Record<string, string | number> = { limit: query.limit };
+    if (query.paginationKey !== null) params.paginationKey = query.paginationKey;
+    const res = await this.send('changes', 0, ctx, (signal, headers) =>
+      this.http.get<string>(this.config.paths.changes, { params, signal, headers }),
+    );
+    const failure = this.failureOf('changes', res, []);
+    if (failure) throw failure;
+    const body = parseBody('changes', res, changesResponseSchema);
+    const next = body.pagination?.nextPageKey;
+    return { records: body.result, nextPaginationKey: typeof next === 'string' && next !== '' ? next : null };
+  }
+
+  /** Destroys the keep-alive agents this client created (not the ones passed in). */
+  close(): void {
+    for (const agent of this.ownedAgents) agent.destroy();
+  }
+
+  private async push(
+    operation: Exclude<TixngoOperation, 'changes'>,
+    path: string,
+    tickets: readonly { readonly ticketId: string }[],
+    body: readonly unknown[],
+    ctx: RequestContext | undefined,
+  ): Promise<PushResult> {
+    const ids = tickets.map((t) => t.ticketId);
+    const res = await this.send(operation, ids.length, ctx, (signal, headers) =>
+      this.http.post<string>(path, { tickets: body }, { signal, headers }),
+    );
+    const failure = this.failureOf(operation, res, ids);
+    if (failure) throw failure;
+    const parsed = parseBody(operation, res, pushResponseSchema);
+    return { status: res.status, outcomes: toOutcomes(tickets, parsed.results) };
+  }
+
+  /** Runs one request under our deadline and the caller's signal; converts transport errors. */
+  private async send(
+    operation: TixngoOperation,
+    ticketCount: number,
+    ctx: RequestContext | undefined,
+    run: (signal: AbortSignal, headers: Record<string, string>) => Promise<AxiosResponse<string>>,
+  ): Promise<AxiosResponse<string>> {
+    const deadline = AbortSignal.timeout(this.config.requestTimeoutMs);
+    const signal = ctx?.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+    const headers: Record<string, string> = {};
+    if (ctx?.idempotencyKey !== undefined) headers['Idempotency-Key'] = ctx.idempotencyKey;
+    try {
+      return await run(signal, headers);
+    } catch (e) {
+      if (!axios.isAxiosError(e) && !axios.isCancel(e)) throw e; // our own bug: let it crash the role
+      // Only the code crosses the boundary: the axios error holds the request headers (API key).
+      throw classifyTransportFailure({
+        operation,
+        ticketCount,
+        code: typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined,
+        timedOut: deadline.aborted && !(ctx?.signal?.aborted ?? false),
+        aborted: ctx?.signal?.aborted ?? false,
+      });
+    }
+  }
+
+  private failureOf(operation: TixngoOperation, res: AxiosResponse<string>, ids: readonly string[]) {
+    if (res.status >= 200 && res.status <= 299) return null;
+    return classifyStatus(res.status, {
+      operation,
+      ticketIds: ids,
+      retryAfter: headerValue(res.headers['retry-after']),
+      serverErrorCode: serverErrorCode(res.data),
+      nowMs: this.nowMs(),
+      maxRetryAfterMs: this.maxRetryAfterMs,
+    });
+  }
+
+  private own<A extends http.Agent>(agent: A): A {
+    this.ownedAgents.push(agent);
+    return agent;
+  }
+}
+
+function parseBody<S extends z.ZodType>(operation: TixngoOperation, res: AxiosResponse<string>, schema: S): z.infer<S> {
+  let json: unknown;
+  try {
+    json = typeof res.data === 'string' ? JSON.parse(res.data) : res.data;
+  } catch {
+    throw badResponse(operation, res.status, 'not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    // Paths only (keys and indices), never the offending values: they may be holder data.
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? first.path.map(String).join('.') : '(root)';
+    throw badResponse(operation, res.status, `${parsed.error.issues.length} schema issue(s), first at ${where}`);
+  }
+  return parsed.data;
+}
+
+function serverErrorCode(data: unknown): string | undefined {
+  if (typeof data !== 'string' || data.length > 65_536) return undefined;
+  try {
+    const parsed = errorResponseSchema.safeParse(JSON.parse(data));
+    return parsed.success ? parsed.data.errorCode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return undefined;
+}

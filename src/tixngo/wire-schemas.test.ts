@@ -1,0 +1,61 @@
+import { feedRecordSchema, isRfc3339WithOffset, TICKET_ID_PATTERN } from './wire-schemas';
+
+describe('wire-schemas', () => {
+  describe('TICKET_ID_PATTERN', () => {
+    it.each([
+      ['123456789', true],
+      ['A-1 b.2_c+3/(4)*', true],
+      ['x'.repeat(256), true],
+      ['x'.repeat(257), false],
+      ['', false],
+      ['T#1', false],
+      ['T,1', false],
+      ['tické', false],
+    ])('%j is valid: %s', (id, valid) => {
+      expect(TICKET_ID_PATTERN.test(id)).toBe(valid);
+    });
+  });
+
+  describe('isRfc3339WithOffset', () => {
+    it.each([
+      ['2022-12-12T16:11:00Z', true],
+      ['2020-01-01T20:00:00+01', true],
+      ['2020-01-01T20:00:00+01:00', true],
+      ['2020-01-01T20:00:00.123-0530', true],
+      ['2020-01-01T20:00:00', false],
+      ['2020-01-01', false],
+      ['2020-01-01T20:00Z', false],
+      ['2020-13-01T20:00:00Z', false],
+      ['tomorrow', false],
+      [12345, false],
+    ])('%j → %s', (value, valid) => {
+      expect(isRfc3339WithOffset(value)).toBe(valid);
+    });
+  });
+
+  describe('feedRecordSchema', () => {
+    const record = {
+      ticketId: 'T-1',
+      status: 'TRANSFERRED',
+      version: 3,
+      updatedAt: '2030-01-01T10:00:00.000Z',
+      walletOwner: { firstName: 'Grace', birthDate: '1906-12-09' },
+      ticketHolder: null,
+      previousOwner: { email: 'ada@example.org' },
+    };
+
+    it('accepts a full record and unknown statuses', () => {
+      expect(feedRecordSchema.safeParse(record).success).toBe(true);
+      expect(feedRecordSchema.safeParse({ ...record, status: 'SOME_V4_STATUS' }).success).toBe(true);
+    });
+
+    it.each([
+      ['no ticketId', { ...record, ticketId: undefined }],
+      ['a string version', { ...record, version: '3' }],
+      ['a date without offset', { ...record, updatedAt: '2030-01-01T10:00:00' }],
+      ['a birth date with time', { ...record, walletOwner: { birthDate: '1906-12-09T00:00:00Z' } }],
+    ])('rejects a record with %s', (_name, bad) => {
+      expect(feedRecordSchema.safeParse(bad).success).toBe(false);
+    });
+  });
+});
