@@ -56,6 +56,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const holders = new HolderStore(mongo.db);
     const outbox = new Outbox(mongo.db);
     await outbox.ensureIndexes();
+    await ledger.ensureIndexes();
 
     const events: PipelineEvents = {
       onFatal: (e) => {

@@ -4,7 +4,7 @@ import type { EventPublisher } from '../kafka/producer';
 import type { Decision, Delivered, RecordContext, RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import type { HolderState, HolderStore } from '../store/holder-store';
-import type { LedgerEntry, TicketLedger } from '../store/ticket-ledger';
+import { EMPTY_FACTS, factId, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import type { InjectTicket, TixngoApi } from '../tixngo/tixngo-api';
 import { toInjectPayload, type PayloadSettings } from './payload';
 import { listNames, parseTicketList, selectForInjection, type InjectSelection } from './select';
@@ -12,7 +12,7 @@ import { parseTemplate } from './template';
 import { parseEligible, type TicketPrintedEligible } from './ticket-event';
 
 export interface InjectionState {
-  readonly ledger: ReadonlyMap<string, LedgerEntry>;
+  readonly ledger: ReadonlyMap<string, TicketFacts>;
   readonly holders: ReadonlyMap<string, HolderState>;
 }
 
@@ -22,11 +22,13 @@ export interface InjectionState {
  */
 export function decideInjection(
   t: TicketPrintedEligible,
-  entry: LedgerEntry | undefined,
+  facts: TicketFacts,
   forced: boolean,
 ): { push: true } | { push: false; reason: string } {
-  if (entry?.cancel && entry.cancel.generation >= t.reprintGeneration) return { push: false, reason: 'CANCELLED_BEFORE_INJECTION' };
-  if (!forced && entry?.inject && entry.inject.generation >= t.reprintGeneration) return { push: false, reason: 'ALREADY_INJECTED' };
+  const cancelled = facts.maxGeneration('cancel-seen');
+  if (cancelled !== undefined && cancelled >= t.reprintGeneration) return { push: false, reason: 'CANCELLED_BEFORE_INJECTION' };
+  const injected = facts.injectedGeneration;
+  if (!forced && injected !== undefined && injected >= t.reprintGeneration) return { push: false, reason: 'ALREADY_INJECTED' };
   return { push: true };
 }
 
@@ -77,7 +79,7 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     },
 
     decide(t, state): Decision<InjectTicket> {
-      const d = decideInjection(t, state.ledger.get(t.ticketId), listNames(selection.force, t));
+      const d = decideInjection(t, state.ledger.get(t.ticketId) ?? EMPTY_FACTS, listNames(selection.force, t));
       if (!d.push) return { kind: 'skip', reason: d.reason };
       try {
         return { kind: 'push', work: toInjectPayload(t, state.holders.get(t.ticketId), payloadSettings).payload };
@@ -90,10 +92,16 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     deliver: (work, ctx) => deps.tixngo.injectTickets(work, ctx),
 
     async record(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext) {
-      await deps.ledger.recordInjected(
-        delivered.map((d) => ({ ticketId: d.event.ticketId, generation: d.event.reprintGeneration, requestId: ctx.requestId })),
-        ctx.at,
-        ctx.simulated,
+      const kind = ctx.simulated ? 'inject-simulated' : 'inject';
+      await deps.ledger.record(
+        delivered.map((d) => ({
+          _id: factId(d.event.ticketId, kind, d.event.reprintGeneration),
+          ticketId: d.event.ticketId,
+          kind,
+          generation: d.event.reprintGeneration,
+          at: ctx.at,
+          requestId: ctx.requestId,
+        })),
       );
       // Simulation writes nothing back: the core must not mark simulated tickets as printed.
       if (ctx.simulated || delivered.length === 0) return;

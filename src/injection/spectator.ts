@@ -1,8 +1,12 @@
 import type { HolderPerson, HolderState } from '../store/holder-store';
 import type { Beneficiary, Contact, TicketPrintedEligible } from './ticket-event';
 
-const same = (a: string | null | undefined, b: string | null | undefined) =>
-  !!a && !!b && a.trim().toLocaleLowerCase() === b.trim().toLocaleLowerCase();
+/** Blank values never match: two holders without an e-mail are not the same person. */
+const same = (a: string | null | undefined, b: string | null | undefined) => {
+  const x = a?.trim().toLocaleLowerCase();
+  const y = b?.trim().toLocaleLowerCase();
+  return !!x && !!y && x === y;
+};
 
 /**
  * S-360's main-applicant rule: true only when the beneficiary's first name, last name and e-mail all

@@ -37,7 +37,8 @@ export function parseTemplate(text: string, source = 'INJECT_TEMPLATE_FILE'): Ti
       problems.push(`"${path}" is not a valid payload path`);
       continue;
     }
-    const prefix = PROTECTED_PATHS.find((p) => path === p || path.startsWith(`${p}.`));
+    // A parent of a protected path (`event`) would replace it wholesale: refused too.
+    const prefix = PROTECTED_PATHS.find((p) => path === p || path.startsWith(`${p}.`) || p.startsWith(`${path}.`));
     if (prefix) {
       problems.push(`"${path}" is protected: the injection always sets ${prefix} itself`);
       continue;
@@ -70,7 +71,8 @@ export function applyTemplate<T extends Record<string, unknown>>(
   variables: Readonly<Record<string, string>>,
 ): T {
   for (const field of template.fields) {
-    const value = field.parts.map((p) => ('text' in p ? p.text : (variables[p.variable] ?? ''))).join('');
+    // Own properties only: `${constructor}` must render empty, not Object.prototype.constructor.
+    const value = field.parts.map((p) => ('text' in p ? p.text : Object.hasOwn(variables, p.variable) ? variables[p.variable] : '')).join('');
     setPath(payload, field.path, value);
   }
   return payload;

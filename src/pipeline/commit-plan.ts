@@ -40,10 +40,12 @@ export class CommitPlanner {
     const out: OffsetToCommit[] = [];
     for (const p of this.partitions.values()) {
       if (p.next === undefined) continue;
-      let next = p.next;
+      const from = p.next;
+      let next = from;
       while (p.handled.delete(next)) next += 1n;
       p.next = next;
-      if (p.committed === undefined || next > p.committed) {
+      // Before the first commit, "moved" means past the first tracked offset: nothing handled, nothing to commit.
+      if (next > (p.committed ?? from)) {
         p.committed = next;
         out.push({ topic: p.tp.topic, partition: p.tp.partition, offset: next.toString() });
       }

@@ -52,6 +52,8 @@ export interface BatchReport {
   /** OK: clean; WARNING: transient failures were retried; ERROR: tickets rejected or records dead-lettered. */
   readonly status: 'OK' | 'WARNING' | 'ERROR';
   readonly tickets: readonly TicketTrace[];
+  /** Milliseconds spent per stage (decode, outbox, enrich, deliver, dead-letter, commit). */
+  readonly stagesMs?: Readonly<Record<string, number>>;
 }
 
 export interface PipelineEvents {
@@ -94,12 +96,6 @@ interface Entry<E> {
   trace?: TicketTrace;
   resolve(): void;
   reject(e: unknown): void;
-}
-
-/** What the outbox keeps of a request, enough to send it again and record it. */
-interface OutboxItem<E, W> {
-  readonly event: E;
-  readonly work: W;
 }
 
 class AbortedError extends Error {
@@ -190,39 +186,31 @@ export class Pipeline<E, S, W> {
   }
 
   /**
-   * Sends again any request that a crashed process left in the outbox for these tickets, or waits
-   * for a live one to finish, so a redelivered record is never pushed under a second key.
+   * Finds requests that a stopped process left unfinished for these tickets (see `Outbox`). A
+   * stale one is taken over: its tickets in this batch are sent again under its original key, so
+   * TIXnGO recognises them instead of applying them twice. A live one (another replica mid-request,
+   * e.g. across a rebalance) is waited for, so the same ticket is never in flight twice.
+   * Returns the original request id of each ticket to resend.
    */
-  private async settleOutbox(ticketIds: readonly string[]): Promise<number> {
-    let recovered = 0;
+  private async settleOutbox(ticketIds: readonly string[]): Promise<Map<string, string>> {
+    const resend = new Map<string, string>();
     for (;;) {
-      const pending = await this.retry('outbox', () =>
-        this.deps.outbox.collection
-          .find({ role: this.spec.role, ticketIds: { $in: [...ticketIds] } }, { projection: { _id: 1, touchedAt: 1 } })
-          .toArray(),
-      );
-      if (pending.length === 0) return recovered;
+      const pending = await this.retry('store', () => this.deps.outbox.findContaining(this.spec.role, ticketIds));
       const staleBefore = new Date(this.now() - this.settings.outboxStaleMs);
       let waiting = false;
       for (const p of pending) {
-        if (p.touchedAt >= staleBefore) {
+        const mine = p.owner === this.settings.instanceId;
+        if (!mine && p.touchedAt >= staleBefore) {
           waiting = true;
           continue;
         }
-        const claimed = await this.retry('outbox', () =>
-          this.deps.outbox.collection.findOneAndUpdate(
-            { _id: p._id, touchedAt: p.touchedAt },
-            { $set: { touchedAt: new Date(this.now()), owner: this.settings.instanceId } },
-            { returnDocument: 'after' },
-          ),
-        );
+        const claimed = mine ? p : await this.retry('store', () => this.deps.outbox.claim(p, this.settings.instanceId, new Date(this.now())));
         if (!claimed) continue;
-        const items = claimed.items as unknown as OutboxItem<E, W>[];
-        this.deps.log.warn({ role: this.spec.role, requestId: claimed._id, tickets: items.length }, 'resending a request a stopped process left unfinished');
-        await this.sendAndRecord(claimed._id, items, []);
-        recovered++;
+        const inBatch = new Set(ticketIds);
+        for (const id of claimed.ticketIds) if (inBatch.has(id)) resend.set(id, claimed._id);
+        if (!mine) this.deps.log.warn({ role: this.spec.role, requestId: claimed._id, tickets: claimed.ticketIds.length }, 'taking over a request a stopped process left unfinished');
       }
-      if (!waiting) continue;
+      if (!waiting) return resend;
       this.deps.health.beat(this.spec.role);
       await sleep(500, undefined, { signal: this.abort.signal }).catch(() => {
         throw new AbortedError('stopped while waiting for another replica');
@@ -348,6 +336,13 @@ export class Pipeline<E, S, W> {
 
   private async process(entries: Entry<E>[], closedBy: CloseReason): Promise<void> {
     const startedAt = this.now();
+    const stages: Record<string, number> = {};
+    let mark = startedAt;
+    const lap = (stage: string) => {
+      const t = this.now();
+      stages[stage] = (stages[stage] ?? 0) + (t - mark);
+      mark = t;
+    };
     this.retriesInBatch = 0;
     const letters: DeadLetter[] = [];
     const deadLetter = (entry: Entry<E>, error: BridgeError, outcome: 'rejected' | 'dead-lettered', requestId?: string) => {
@@ -370,6 +365,7 @@ export class Pipeline<E, S, W> {
       }
     }
 
+    lap('decode');
     // select (pure), then keep only the last record of each ticket in the batch
     const candidates = new Map<string, Entry<E>>();
     for (const entry of entries) {
@@ -386,9 +382,11 @@ export class Pipeline<E, S, W> {
 
     // enrich (one round trip per store) and decide (pure)
     const ticketIds = [...candidates.keys()];
-    if (ticketIds.length > 0 && !this.settings.simulate) await this.settleOutbox(ticketIds);
+    const resend = ticketIds.length > 0 && !this.settings.simulate ? await this.settleOutbox(ticketIds) : new Map<string, string>();
+    lap('outbox');
     const events = [...candidates.values()].map((c) => c.event!);
     const state = events.length > 0 ? await this.retry('store', () => this.spec.enrich(events)) : (undefined as S);
+    lap('enrich');
     const toPush: { entry: Entry<E>; work: W }[] = [];
     for (const entry of candidates.values()) {
       const decision = this.spec.decide(entry.event!, state);
@@ -397,32 +395,45 @@ export class Pipeline<E, S, W> {
       else toPush.push({ entry, work: decision.work });
     }
 
-    // deliver: ordered by ticket id, at most maxTicketsPerRequest per TIXnGO request
+    // deliver: ordered by ticket id, at most maxTicketsPerRequest per TIXnGO request; tickets of a
+    // request a stopped process left unfinished go again under that request's key
     toPush.sort((a, b) => compareTicketIds(a.entry.ticketId!, b.entry.ticketId!));
+    const groups = new Map<string | undefined, { entry: Entry<E>; work: W }[]>();
+    for (const p of toPush) {
+      const key = resend.get(p.entry.ticketId!);
+      const list = groups.get(key);
+      if (list) list.push(p);
+      else groups.set(key, [p]);
+    }
     let requests = 0;
-    for (const part of chunk(toPush, this.settings.maxTicketsPerRequest)) {
-      const requestId = randomUUID();
-      requests++;
-      const accepted = await this.sendAndRecord(
-        requestId,
-        part.map((p) => ({ event: p.entry.event!, work: p.work })),
-        part.map((p) => p.entry),
-      );
-      for (const p of part) {
-        const rejection = accepted.rejected.get(p.entry.ticketId!);
-        if (rejection) deadLetter(p.entry, rejection, 'rejected', requestId);
-        else p.entry.trace = { ...this.traceBase(p.entry), outcome: 'pushed', requestId, ...(this.settings.simulate ? { simulated: true } : {}) };
+    for (const [originalId, group] of groups) {
+      for (const part of chunk(group, this.settings.maxTicketsPerRequest)) {
+        const requestId = originalId ?? randomUUID();
+        requests++;
+        const { rejected } = await this.sendAndRecord(requestId, part, originalId !== undefined);
+        for (const p of part) {
+          const rejection = rejected.get(p.entry.ticketId!);
+          if (rejection) deadLetter(p.entry, rejection, 'rejected', requestId);
+          else p.entry.trace = { ...this.traceBase(p.entry), outcome: 'pushed', requestId, ...(this.settings.simulate ? { simulated: true } : {}) };
+        }
       }
     }
+    // Taken-over requests: every ticket of theirs in this batch is now decided one way or another.
+    for (const requestId of new Set(resend.values())) {
+      await this.retry('store', () => this.deps.outbox.release(requestId, [...resend].filter(([, r]) => r === requestId).map(([t]) => t)));
+    }
 
+    lap('deliver');
     if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
+    lap('dead-letter');
 
     // commit the contiguous watermark of every partition in the batch
     for (const entry of entries) this.planner.handled(entry.msg, BigInt(entry.msg.offset));
     const offsets = this.planner.plan();
     await this.commit(offsets);
+    lap('commit');
 
-    const report = this.report(entries, closedBy, startedAt, requests);
+    const report = { ...this.report(entries, closedBy, startedAt, requests), stagesMs: stages };
     this.observe(report);
     for (const entry of entries) entry.resolve();
     await this.deps.events.onBatch?.(report);
@@ -433,25 +444,29 @@ export class Pipeline<E, S, W> {
   }
 
   /**
-   * Sends one request (or simulates it) and records what TIXnGO accepted. The request is written to
-   * the outbox first and removed once recorded, so a crash in between is resent with the same key.
+   * Sends one request (or simulates it) and records what TIXnGO accepted. The request's id and
+   * tickets are written to the outbox first and removed once recorded, so a crash in between leaves
+   * it there and the tickets are sent again under the same `Idempotency-Key` (see `settleOutbox`).
    */
   private async sendAndRecord(
     requestId: string,
-    items: readonly OutboxItem<E, W>[],
-    entries: readonly Entry<E>[],
+    part: readonly { entry: Entry<E>; work: W }[],
+    resent: boolean,
   ): Promise<{ rejected: Map<string, RejectedError> }> {
     const rejected = new Map<string, RejectedError>();
+    const items: Delivered<E, W>[] = part.map((p) => ({ event: p.entry.event!, work: p.work }));
     const at = new Date(this.now());
     if (this.settings.simulate) {
       await this.retry('store', () => this.spec.record(items, { simulated: true, requestId, at }));
       this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'true' }, items.length);
       return { rejected };
     }
-    const ticketIds = items.map((i) => this.spec.ticketId(i.event));
-    await this.retry('store', () =>
-      this.deps.outbox.put({ _id: requestId, role: this.spec.role, items, ticketIds, createdAt: at, touchedAt: at, owner: this.settings.instanceId }),
-    );
+    const ticketIds = part.map((p) => p.entry.ticketId!);
+    if (!resent) {
+      await this.retry('store', () =>
+        this.deps.outbox.put({ _id: requestId, role: this.spec.role, ticketIds, createdAt: at, touchedAt: at, owner: this.settings.instanceId }),
+      );
+    }
     const started = this.now();
     let result: PushResult;
     try {
@@ -464,7 +479,8 @@ export class Pipeline<E, S, W> {
       if (!(e instanceof RejectedError)) throw e;
       result = { status: 400, outcomes: e.ticketIds.map((ticketId) => ({ ticketId, ok: false, code: e.code, reason: e.message })) };
     }
-    this.deps.metrics.pushLatency.observe({ role: this.spec.role }, (this.now() - started) / 1000);
+    const pushedAt = this.now();
+    this.deps.metrics.pushLatency.observe({ role: this.spec.role }, (pushedAt - started) / 1000);
 
     const byId = new Map(result.outcomes.map((o) => [o.ticketId, o]));
     const delivered: Delivered<E, W>[] = [];
@@ -477,11 +493,10 @@ export class Pipeline<E, S, W> {
         rejected.set(id, new RejectedError(code, o?.reason ?? 'TIXnGO returned no outcome for this ticket', [id]));
       }
     }
-    await this.retry('store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(this.now()) }));
-    await this.retry('store', () => this.deps.outbox.remove(requestId));
-    const nowMs = this.now();
-    for (const entry of entries) {
-      if (!rejected.has(entry.ticketId!)) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (nowMs - Number(entry.msg.timestamp)) / 1000);
+    await this.retry('store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(pushedAt) }));
+    if (!resent) await this.retry('store', () => this.deps.outbox.remove(requestId));
+    for (const p of part) {
+      if (!rejected.has(p.entry.ticketId!)) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(p.entry.msg.timestamp)) / 1000);
     }
     this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'false' }, delivered.length);
     return { rejected };
@@ -574,6 +589,7 @@ export class Pipeline<E, S, W> {
         status: r.status,
         simulated: r.simulated,
         durationMs: r.finishedAt.getTime() - r.startedAt.getTime(),
+        stagesMs: r.stagesMs,
       },
       'batch handled',
     );

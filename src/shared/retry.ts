@@ -62,7 +62,10 @@ async function waitWithHeartbeat(delayMs: number, opts: RetryHooks & { signal?: 
   let left = delayMs;
   while (left > 0) {
     const d = Math.min(step, left);
-    await sleep(d, undefined, opts.signal ? { signal: opts.signal } : undefined);
+    // timers/promises rejects with a generic AbortError: surface the caller's abort reason instead, as documented.
+    await sleep(d, undefined, opts.signal ? { signal: opts.signal } : undefined).catch((e: unknown) => {
+      throw opts.signal?.aborted ? opts.signal.reason : e;
+    });
     left -= d;
     if (opts.heartbeat) await opts.heartbeat().catch(() => undefined);
   }

@@ -2,17 +2,18 @@ import type { Collection, Db } from 'mongodb';
 import { storeOp } from './mongo';
 
 /**
- * Requests on their way to TIXnGO. A request is written here before it is sent and removed once its
- * outcome is recorded, so a crash in between leaves it behind: on restart the role sends it again with
- * the same `Idempotency-Key` and records it, instead of pushing the same tickets under a new key.
+ * Requests on their way to TIXnGO: the request id (sent as `Idempotency-Key`) and its ticket ids,
+ * written before the request is sent and removed once its outcome is recorded. A crash in between
+ * leaves the entry behind; when the tickets are read again, the pipeline sends them under the same
+ * key, so TIXnGO recognises a retry instead of applying the tickets twice. Only ids are kept (small
+ * documents, cheap to write); the payload is rebuilt from the re-read records.
  */
-export interface OutboxEntry<T = unknown> {
+export interface OutboxEntry {
   readonly _id: string;
   readonly role: string;
-  readonly items: readonly T[];
-  /** The tickets of the request, indexed: a redelivered record finds the request it is part of. */
   readonly ticketIds: readonly string[];
   readonly createdAt: Date;
+  /** Renewed on every retry of a live request; an entry untouched for long belongs to a dead process. */
   readonly touchedAt: Date;
   readonly owner: string;
 }
@@ -29,17 +30,44 @@ export class Outbox {
   }
 
   async put(entry: OutboxEntry): Promise<void> {
-    await storeOp('writing the outbox', () =>
-      this.collection.replaceOne({ _id: entry._id }, entry, { upsert: true }),
-    );
+    await storeOp('writing the outbox', () => this.collection.insertOne(entry));
   }
 
-  /** Marks the request as still being worked on (during long retries), so recovery leaves it alone. */
+  /** Entries of `role` containing any of these tickets (usually none: the outbox is nearly empty). */
+  async findContaining(role: string, ticketIds: readonly string[]): Promise<OutboxEntry[]> {
+    return storeOp('reading the outbox', () => this.collection.find({ role, ticketIds: { $in: [...ticketIds] } }).toArray());
+  }
+
   async touch(id: string, at: Date): Promise<void> {
     await storeOp('touching the outbox', () => this.collection.updateOne({ _id: id }, { $set: { touchedAt: at } }));
   }
 
   async remove(id: string): Promise<void> {
     await storeOp('clearing the outbox', () => this.collection.deleteOne({ _id: id }));
+  }
+
+  /** Takes over `entry` if nobody touched it since it was read; null when another process won. */
+  async claim(entry: OutboxEntry, owner: string, now: Date): Promise<OutboxEntry | null> {
+    return storeOp('claiming an unfinished request', () =>
+      this.collection.findOneAndUpdate(
+        { _id: entry._id, touchedAt: entry.touchedAt },
+        { $set: { touchedAt: now, owner } },
+        { returnDocument: 'after' },
+      ),
+    );
+  }
+
+  /** The taken-over request's `ticketIds` are settled: forget them, and the entry once it is empty. */
+  async release(id: string, ticketIds: readonly string[]): Promise<void> {
+    await storeOp('releasing an unfinished request', async () => {
+      // The entry is ours (claimed), so read-modify-write is safe; it avoids $pull operators the
+      // local MongoDB-compatible server handles unevenly.
+      const entry = await this.collection.findOne({ _id: id });
+      if (!entry) return;
+      const settled = new Set(ticketIds);
+      const remaining = entry.ticketIds.filter((t) => !settled.has(t));
+      if (remaining.length === 0) await this.collection.deleteOne({ _id: id });
+      else await this.collection.updateOne({ _id: id }, { $set: { ticketIds: remaining } });
+    });
   }
 }

@@ -65,7 +65,7 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     const first = (await codec.decode(printed[0]!.value, 'ticket-printed')) as Record<string, unknown>;
     expect(first).toMatchObject({ salesChannelCode: 'BRIDGE', posCode: 'POS-TIXNGO', simulated: false });
 
-    const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ 'inject.generation': 0 }));
+    const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject', generation: 0 }));
     expect(ledgerCount).toBe(300);
     expect(fatal).toEqual([]);
   });

@@ -1,0 +1,216 @@
+/**
+ * Injection benchmark (not a test): `npm run bench`. Needs the local stack (`scripts/stack.sh up`,
+ * then `source .stack/env`). Everything is measured in one run on this machine and reported as
+ * ratios against baselines measured in the same run, because the machines are noisy.
+ *
+ *  (a) ceiling: a plain kafkajs consumer that only decodes Avro and commits;
+ *  (b) the inject role pushing to the simulator (no added latency), ledger and outbox included;
+ *  (c) naive: one ticket per TIXnGO request, committing after each.
+ * Then the p99 event-to-push latency at a steady 1,000 events/s, and the peak RSS of the role (a
+ * separate process) working through a 1,000,000-event backlog.
+ *
+ * Sizes: BENCH_EVENTS (default 200000), BENCH_NAIVE_EVENTS (5000), BENCH_STEADY_SECONDS (20),
+ * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60).
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios from 'axios';
+import { AvroCodec } from '../../src/kafka/avro-codec';
+import type { RunningSimulator } from '../../src/simulator/simulator';
+import { aPrintedTicket } from '../../src/tools/sample-events';
+import { spawnBridge } from '../support/bridge-process';
+import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, startTestBridge, startTestSimulator } from '../support/harness';
+import { unique } from '../support/unique';
+
+const N = Number(process.env.BENCH_EVENTS ?? 200_000);
+const NAIVE = Number(process.env.BENCH_NAIVE_EVENTS ?? 5_000);
+const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
+const BACKLOG_S = Number(process.env.BENCH_BACKLOG_SECONDS ?? 60);
+const PARTITIONS = 6;
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+async function preload(topic: string, count: number, firstTicket = 1): Promise<void> {
+  const codec = new AvroCodec({ url: services().registryUrl });
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  const template = aPrintedTicket({}, firstTicket);
+  // Encode once per ticket id change only; the body differs by ticket id, barcode and tax number.
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i += 2000) {
+    const messages = [];
+    for (let j = i; j < Math.min(i + 2000, count); j++) {
+      const n = firstTicket + j;
+      const t = { ...template, ticketId: String(100_000_000 + n), taxNumber: String(5_000_000 + n), barcode: `BC${n}` };
+      messages.push({ key: t.ticketId, value: await codec.encode(topic, 'ticket-printed-eligible', t) });
+    }
+    pending.push(producer.send({ topic, messages, acks: 1 }));
+    if (pending.length >= 8) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  await producer.disconnect();
+}
+
+/** (a) decode + commit only. */
+async function ceiling(topic: string, count: number): Promise<number> {
+  const codec = new AvroCodec({ url: services().registryUrl });
+  const consumer = kafkaClient().consumer({ groupId: unique('bench-ceiling'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        for (const m of batch.messages) await codec.decode(m.value, 'ticket-printed-eligible');
+        resolveOffset(batch.lastOffset());
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+        seen += batch.messages.length;
+        if (seen >= count) resolve();
+      },
+    });
+  });
+  const ms = Date.now() - started;
+  await consumer.disconnect();
+  return ms;
+}
+
+/** (c) one ticket per request, commit after each. */
+async function naive(topic: string, count: number, sim: RunningSimulator): Promise<number> {
+  const codec = new AvroCodec({ url: services().registryUrl });
+  const http = axios.create({ baseURL: sim.url, headers: { 'x-api-key': API_KEY } });
+  const consumer = kafkaClient().consumer({ groupId: unique('bench-naive'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (seen >= count) return;
+        const t = (await codec.decode(message.value, 'ticket-printed-eligible')) as { ticketId: string };
+        await http.post('/organizer/tickets', { tickets: [{ ...aPrintedTicketPayload(t.ticketId) }] });
+        await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
+        if (++seen >= count) resolve();
+      },
+    });
+  });
+  const ms = Date.now() - started;
+  await consumer.disconnect();
+  return ms;
+}
+
+function aPrintedTicketPayload(ticketId: string) {
+  return {
+    ticketId,
+    event: { id: 'EVT', name: 'Bench', startTime: '2027-06-12T20:00:00+02:00', expirationDate: '2027-06-12T22:00:00+02:00', address: { site: 'S', city: 'C', zip: '1', countryCode: 'CH' } },
+    activationParameters: { method: 'online' },
+    purchaseDetails: { purchaseDate: new Date().toISOString(), fileNumber: 'F', purchasePrice: 1, purchaseCurrency: 'CHF' },
+    security: { barcode: `BC${ticketId}` },
+    spectatorDetails: { email: 'bench@example.test', mainApplicant: false },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  log(`tixngo-bridge injection benchmark: ${N} events, ${PARTITIONS} partitions, node ${process.version}`);
+  const sim = await startTestSimulator();
+  const topics = await createTestTopics(PARTITIONS);
+  const t0 = Date.now();
+  await preload(topics.printedEligible, N);
+  log(`preloaded ${N} events in ${Date.now() - t0} ms`);
+
+  const aMs = await ceiling(topics.printedEligible, N);
+  const a = rate(N, aMs);
+  log(`(a) decode + commit ceiling:        ${a} events/s (${aMs} ms)`);
+
+  const { bridge } = await startTestBridge(bridgeEnv(topics, sim, { LOG_LEVEL: 'warn', INJECT_LINGER_MS: '1000' }));
+  const bStart = Date.now();
+  while (sim.state.received().totals.byEndpoint.inject.ticketsAccepted < N) await sleep(100);
+  const bMs = Date.now() - bStart;
+  await bridge.stop();
+  const b = rate(N, bMs);
+  log(`(b) inject role, batched:           ${b} tickets/s (${bMs} ms)`);
+
+  const sim2 = await startTestSimulator();
+  const cMs = await naive(topics.printedEligible, NAIVE, sim2);
+  await sim2.close();
+  const c = rate(NAIVE, cMs);
+  log(`(c) naive, one ticket per request:  ${c} tickets/s (${NAIVE} events, ${cMs} ms)`);
+  log(`ratio b/a = ${(b / a).toFixed(2)} (target >= 0.8), b/c = ${(b / c).toFixed(1)} (target >= 10)`);
+
+  // p99 event-to-push at a steady 1,000 events/s
+  const sim3 = await startTestSimulator();
+  const steadyTopics = await createTestTopics(PARTITIONS);
+  const { bridge: steady } = await startTestBridge(bridgeEnv(steadyTopics, sim3, { LOG_LEVEL: 'warn', INJECT_LINGER_MS: '1000' }));
+  const codec = new AvroCodec({ url: services().registryUrl });
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  const producedAt = new Map<string, number>();
+  const total = STEADY_S * 1000;
+  const start = Date.now();
+  for (let i = 0; i < total; i += 50) {
+    const due = start + i; // 50 events every 50 ms = 1,000/s
+    if (due > Date.now()) await sleep(due - Date.now());
+    const messages = [];
+    for (let j = i; j < i + 50; j++) {
+      const t = aPrintedTicket({}, 900_000 + j);
+      messages.push({ key: t.ticketId, value: await codec.encode(steadyTopics.printedEligible, 'ticket-printed-eligible', t) });
+      producedAt.set(t.ticketId, Date.now());
+    }
+    await producer.send({ topic: steadyTopics.printedEligible, messages });
+  }
+  await producer.disconnect();
+  while (sim3.state.received().totals.byEndpoint.inject.ticketsAccepted < total) await sleep(100);
+  const latencies: number[] = [];
+  for (const t of sim3.state.received({ payloads: false }).tickets) {
+    const injected = t.operations.find((o) => o.op === 'inject');
+    const p = producedAt.get(t.ticketId);
+    if (injected && p !== undefined) latencies.push(Date.parse(injected.at) - p);
+  }
+  latencies.sort((x, y) => x - y);
+  log(`steady 1000 events/s for ${STEADY_S} s: event-to-push p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (target <= linger 1000 + 500 ms)`);
+  await steady.stop();
+  await sim3.close();
+
+  // peak RSS with a 1,000,000-event backlog, role in its own process
+  const sim4 = await startTestSimulator();
+  const backlogTopics = await createTestTopics(PARTITIONS);
+  const b0 = Date.now();
+  await preload(backlogTopics.printedEligible, BACKLOG, 2_000_000);
+  log(`preloaded a backlog of ${BACKLOG} events in ${Date.now() - b0} ms`);
+  const proc = spawnBridge(bridgeEnv(backlogTopics, sim4, { LOG_LEVEL: 'warn' }));
+  let peakKb = 0;
+  const until = Date.now() + BACKLOG_S * 1000;
+  while (Date.now() < until && proc.child.exitCode === null) {
+    try {
+      const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      break;
+    }
+    await sleep(500);
+  }
+  const done = sim4.state.received().totals.byEndpoint.inject.ticketsAccepted;
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB (target <= 300 MB)`);
+  await sim4.close();
+  await sim.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`benchmark failed: ${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);

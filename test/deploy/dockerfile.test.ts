@@ -1,0 +1,117 @@
+/**
+ * Static checks of the Dockerfile and .dockerignore (no engine here to build the image): multi-stage,
+ * production dependencies only, non-root numeric user, exec-form node ENTRYPOINT (node is PID 1 and gets
+ * SIGTERM), a health check that needs no curl.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, readRepoFile } from './support/tools';
+
+interface Instruction {
+  readonly op: string;
+  readonly args: string;
+  readonly stage: number;
+}
+
+/** Instructions with line continuations joined and comments dropped; `stage` counts FROMs from 0. */
+function parseDockerfile(text: string): Instruction[] {
+  const logical: string[] = [];
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (/^\s*#/.test(line) && current === '') continue;
+    if (/\\\s*$/.test(line)) {
+      current += line.replace(/\\\s*$/, ' ');
+      continue;
+    }
+    current += line;
+    if (current.trim()) logical.push(current.trim());
+    current = '';
+  }
+  let stage = -1;
+  return logical.map((l) => {
+    const [, op = '', args = ''] = /^(\S+)\s*(.*)$/s.exec(l) ?? [];
+    if (op.toUpperCase() === 'FROM') stage += 1;
+    return { op: op.toUpperCase(), args, stage };
+  });
+}
+
+describe('Dockerfile', () => {
+  const instructions = parseDockerfile(readRepoFile('Dockerfile'));
+  const froms = instructions.filter((i) => i.op === 'FROM');
+  const last = froms.length - 1;
+  const final = instructions.filter((i) => i.stage === last);
+  const one = (op: string) => {
+    const all = final.filter((i) => i.op === op);
+    expect({ op, count: all.length }).toEqual({ op, count: 1 });
+    return all[0]!;
+  };
+
+  test('is multi-stage: a build stage with dev dependencies, a runtime stage with production ones only', () => {
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const f of froms) expect(f.args).toMatch(/\sAS\s+[a-z-]+$/i);
+    const runs = instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(runs.some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r))).toBe(true); // build
+    expect(runs.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true); // runtime dependencies
+    // The runtime stage installs nothing itself: it copies the pruned node_modules and the compiled dist/.
+    expect(final.filter((i) => i.op === 'RUN' && /\bnpm\b/.test(i.args))).toEqual([]);
+    const copies = final.filter((i) => i.op === 'COPY').map((i) => i.args);
+    expect(copies).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^--from=\S+ \/app\/node_modules /),
+        expect.stringMatching(/^--from=\S+ \/app\/dist /),
+        expect.stringMatching(/^package\.json /),
+        expect.stringMatching(/^schemas /),
+      ]),
+    );
+    const devStage = froms.findIndex((f) => /\sAS\s+build$/i.test(f.args));
+    const prodDepsCopy = copies.find((c) => /node_modules/.test(c))!;
+    const fromStage = /^--from=(\S+)/.exec(prodDepsCopy)![1]!;
+    expect(froms[devStage]!.args).not.toMatch(new RegExp(`AS\\s+${fromStage}$`, 'i')); // not the dev install
+  });
+
+  test('runs as a non-root numeric user (what runAsNonRoot can verify)', () => {
+    const user = one('USER').args;
+    expect(user).toMatch(/^\d+(:\d+)?$/);
+    expect(Number(user.split(':')[0])).toBe(10001);
+  });
+
+  test('ENTRYPOINT is exec form, starting node on dist/main.js directly (no shell, no npm as PID 1)', () => {
+    const entry = JSON.parse(one('ENTRYPOINT').args) as string[];
+    expect(entry[0]).toBe('node');
+    expect(entry[entry.length - 1]).toBe('dist/main.js');
+    expect(entry.join(' ')).not.toMatch(/\b(sh|bash|npm|tini)\b/);
+    // The role is an argument (`docker run image inject`) or BRIDGE_ROLE: no CMD fixes it.
+    expect(final.filter((i) => i.op === 'CMD')).toEqual([]);
+    expect(final.find((i) => i.op === 'STOPSIGNAL')?.args ?? 'SIGTERM').toBe('SIGTERM');
+  });
+
+  test('HEALTHCHECK uses node itself against /livez (slim images have no curl)', () => {
+    const hc = one('HEALTHCHECK').args;
+    const cmd = JSON.parse(hc.slice(hc.indexOf('CMD') + 3).trim()) as string[];
+    expect(cmd.slice(0, 2)).toEqual(['node', '-e']);
+    expect(cmd[2]).toMatch(/fetch\(.*\/livez/);
+    expect(hc).not.toMatch(/curl|wget/);
+  });
+
+  test('copies only what the image needs, and those files exist', () => {
+    for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'schemas']) {
+      expect({ p, exists: existsSync(join(REPO, p)) }).toEqual({ p, exists: true });
+    }
+    expect(instructions.filter((i) => i.op === 'ADD')).toEqual([]);
+  });
+});
+
+describe('.dockerignore', () => {
+  const lines = readRepoFile('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+  test('is an allow-list: everything excluded, then only the build inputs re-included', () => {
+    expect(lines[0]).toBe('*');
+    const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+    expect(allowed.sort()).toEqual(['package-lock.json', 'package.json', 'schemas', 'src', 'tsconfig.build.json', 'tsconfig.json']);
+    for (const secretish of ['.env', '.git', 'node_modules', 'dist']) expect(allowed).not.toContain(secretish);
+  });
+});

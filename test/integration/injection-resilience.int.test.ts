@@ -1,0 +1,122 @@
+import type { RunningSimulator } from '../../src/simulator/simulator';
+import { aPrintedTicket } from '../../src/tools/sample-events';
+import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
+import {
+  bridgeEnv,
+  committedTotal,
+  createTestTopics,
+  produceAvro,
+  startTestBridge,
+  startTestSimulator,
+  type TestTopics,
+} from '../support/harness';
+import { waitFor } from '../support/wait-for';
+
+async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
+  const res = await fetch(`${sim.origin}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
+}
+
+describe('inject role under failure', () => {
+  let simulator: RunningSimulator;
+  let topics: TestTopics;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeEach(async () => {
+    simulator = await startTestSimulator();
+    topics = await createTestTopics(3);
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await simulator.close();
+  });
+
+  it('loses and duplicates nothing through 5xx, 429 with Retry-After, hanging requests and dropped connections', async () => {
+    await setFaults(simulator, {
+      scriptByEndpoint: {
+        inject: [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }, { hang: true }, { drop: true }, { status: 500 }],
+      },
+    });
+    const env = bridgeEnv(topics, simulator, { INJECT_BATCH_SIZE: '200', TIXNGO_REQUEST_TIMEOUT_MS: '1000' });
+    const { bridge, config } = await startTestBridge(env);
+    cleanups.push(() => bridge.stop());
+    const tickets = Array.from({ length: 1000 }, (_, i) => aPrintedTicket({}, i + 1));
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1000, {
+      timeoutMs: 90_000,
+      describe: () => simulator.state.received().totals,
+    });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 1000);
+    const received = simulator.state.received();
+    expect(received.duplicates.inject).toEqual([]);
+    const failed = simulator.state.requests({ endpoint: 'inject' }).filter((r) => r.status !== 200);
+    expect(failed.length).toBeGreaterThanOrEqual(5);
+    const retries = await bridge.metrics.retries.get();
+    expect(retries.values.reduce((s, v) => s + v.value, 0)).toBeGreaterThanOrEqual(5);
+    expect(bridge.health.ready().ok).toBe(true);
+  });
+
+  it('reports not ready while TIXnGO is failing, and ready again once it recovers', async () => {
+    await setFaults(simulator, { override: { status: 503, endpoints: ['inject'] } });
+    const { bridge } = await startTestBridge(bridgeEnv(topics, simulator));
+    cleanups.push(() => bridge.stop());
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 1)]);
+    await waitFor(() => !bridge.health.ready().ok);
+    const res = await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`);
+    expect(res.status).toBe(503);
+    await fetch(`${simulator.origin}/_sim/faults`, { method: 'DELETE' });
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1, { timeoutMs: 30_000 });
+    await waitFor(() => bridge.health.ready().ok);
+  });
+
+  it('a kill -9 mid-batch followed by a restart loses no ticket and pushes none twice', async () => {
+    const env = bridgeEnv(topics, simulator, {
+      INJECT_BATCH_SIZE: '100',
+      INJECT_LINGER_MS: '100',
+      KAFKA_SESSION_TIMEOUT_MS: '8000',
+      LOG_LEVEL: 'info',
+    });
+    // TIXnGO applies each request but answers 1.5 s later: the worst moment to die.
+    await setFaults(simulator, { answerDelay: { ms: 1500, endpoints: ['inject'] } });
+    const tickets = Array.from({ length: 2000 }, (_, i) => aPrintedTicket({}, i + 1));
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+
+    let proc: BridgeProcess = spawnBridge(env);
+    cleanups.push(async () => {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    });
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 300, {
+      timeoutMs: 60_000,
+      describe: () => proc.output().slice(-2000),
+    });
+    await waitFor(() => simulator.state.answersPending > 0, { timeoutMs: 10_000, intervalMs: 5 });
+    proc.child.kill('SIGKILL');
+    expect((await proc.exited).signal).toBe('SIGKILL');
+    const beforeRestart = simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
+    expect(beforeRestart).toBeLessThan(2000);
+
+    await setFaults(simulator, {});
+    proc = spawnBridge(env);
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2000, {
+      timeoutMs: 120_000,
+      describe: () => ({ totals: simulator.state.received().totals, log: proc.output().slice(-3000) }),
+    });
+    const groupId = `${env.KAFKA_GROUP_ID_PREFIX}-inject`;
+    await waitFor(async () => (await committedTotal(groupId, topics.printedEligible)) === 2000, { timeoutMs: 30_000 });
+    const received = simulator.state.received();
+    expect(received.duplicates.inject).toEqual([]);
+    expect(received.tickets.filter((t) => t.injectCount === 1)).toHaveLength(2000);
+    // The request that was cut off was sent again under its key and answered from TIXnGO's memory.
+    expect(simulator.state.replayed).toBeGreaterThan(0);
+
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+  });
+});
