@@ -38,8 +38,8 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
 
   const stop = async () => {
     health.markStopping();
-    await Promise.all(running.map((r) => r.stop(config.shutdown.drainDeadlineMs).catch((e) => log.error({ err: toSafeError(e), role: r.role }, 'role did not stop cleanly'))));
-    for (const close of closers.reverse()) await close().catch((e) => log.warn({ err: toSafeError(e) }, 'close failed'));
+    await Promise.all(running.map((r) => r.stop(config.shutdown.drainDeadlineMs).catch((e) => log.error({ error: toSafeError(e), role: r.role }, 'role did not stop cleanly'))));
+    for (const close of closers.reverse()) await close().catch((e) => log.warn({ error: toSafeError(e) }, 'close failed'));
   };
 
   try {
@@ -60,7 +60,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
 
     const events: PipelineEvents = {
       onFatal: (e) => {
-        log.fatal({ err: toSafeError(e) }, 'role failed');
+        log.fatal({ error: toSafeError(e) }, 'role failed');
         onFatal(e);
       },
     };

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     log.info({ why }, 'stopping');
     stopping = bridge
       .then((b) => b.stop())
-      .catch((e) => log.error({ err: toSafeError(e) }, 'stop failed'))
+      .catch((e) => log.error({ error: toSafeError(e) }, 'stop failed'))
       .finally(() => {
         log.info({ code }, 'stopped');
         process.exit(code);
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const b = await bridge;
     log.info({ roles: config.roles, opsPort: b.opsPort }, 'bridge started');
   } catch (e) {
-    log.fatal({ err: toSafeError(e) }, 'bridge failed to start');
+    log.fatal({ error: toSafeError(e) }, 'bridge failed to start');
     process.exit(1);
   }
 }

@@ -208,7 +208,7 @@ export class Pipeline<E, S, W> {
         if (!claimed) continue;
         const inBatch = new Set(ticketIds);
         for (const id of claimed.ticketIds) if (inBatch.has(id)) resend.set(id, claimed._id);
-        if (!mine) this.deps.log.warn({ role: this.spec.role, requestId: claimed._id, tickets: claimed.ticketIds.length }, 'taking over a request a stopped process left unfinished');
+        if (!mine) this.deps.log.warn({ requestId: claimed._id, tickets: claimed.ticketIds.length }, 'taking over a request a stopped process left unfinished');
       }
       if (!waiting) return resend;
       this.deps.health.beat(this.spec.role);
@@ -299,7 +299,7 @@ export class Pipeline<E, S, W> {
     const error = e instanceof Error ? e : new Error(String(e));
     for (const entry of entries) entry.reject(error);
     if (error instanceof AbortedError) {
-      this.deps.log.warn({ role: this.spec.role, records: entries.length }, 'in-flight batch abandoned at shutdown; its records will be read again');
+      this.deps.log.warn({ records: entries.length }, 'in-flight batch abandoned at shutdown; its records will be read again');
       return;
     }
     this.failed = error;
@@ -317,7 +317,7 @@ export class Pipeline<E, S, W> {
         const since = this.deps.health.failingSince(component, error.code);
         this.deps.health.beat(this.spec.role);
         this.deps.metrics.retries.inc({ role: this.spec.role, code: error.code });
-        this.deps.log.warn({ role: this.spec.role, dependency, attempt, delayMs, err: toSafeError(error) }, 'transient failure, retrying');
+        this.deps.log.warn({ dependency, attempt, delayMs, error: toSafeError(error) }, 'transient failure, retrying');
         this.deps.events.onRetry?.({ role: this.spec.role, code: error.code, attempt, delayMs, failingForMs: this.now() - since });
         await onAttempt?.();
       },
@@ -514,7 +514,7 @@ export class Pipeline<E, S, W> {
     } catch (e) {
       // The records are handled and recorded; if the commit is lost (rebalance, broker away), the next
       // owner re-reads them and the ledger skips them. Nothing is lost, at worst work is re-checked.
-      this.deps.log.warn({ role: this.spec.role, err: toSafeError(e), partitions: offsets.length }, 'offset commit failed; records will be re-read and skipped');
+      this.deps.log.warn({ error: toSafeError(e), partitions: offsets.length }, 'offset commit failed; records will be re-read and skipped');
       this.planner.forget(offsets);
     }
   }
@@ -577,7 +577,6 @@ export class Pipeline<E, S, W> {
     this.deps.health.beat(r.role);
     this.deps.log.info(
       {
-        role: r.role,
         closedBy: r.closedBy,
         received: r.received,
         pushed: r.pushed,

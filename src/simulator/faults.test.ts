@@ -9,7 +9,7 @@ function plan(config: unknown): FaultPlan {
 describe('faults', () => {
   describe('FaultPlan.decide', () => {
     it('passes everything when no fault is set', () => {
-      expect(new FaultPlan().decide('inject')).toEqual({ latencyMs: 0, action: { kind: 'pass' }, source: null });
+      expect(new FaultPlan().decide('inject')).toEqual({ latencyMs: 0, answerDelayMs: 0, action: { kind: 'pass' }, source: null });
     });
 
     it('consumes the shared script in order, then passes', () => {
@@ -118,5 +118,14 @@ describe('faults', () => {
       expect(Array.from({ length: 100 }, () => b())).toEqual(xs);
       expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     });
+  });
+});
+
+describe('FaultPlan answerDelay', () => {
+  it('holds the answer of matching endpoints only, after applying', () => {
+    const plan = new FaultPlan();
+    plan.set({ answerDelay: { ms: 1500, endpoints: ['inject'] } });
+    expect(plan.decide('inject')).toMatchObject({ answerDelayMs: 1500, action: { kind: 'pass' } });
+    expect(plan.decide('delete')).toMatchObject({ answerDelayMs: 0 });
   });
 });
