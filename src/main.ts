@@ -39,6 +39,11 @@ async function main(): Promise<void> {
     const b = await bridge;
     log.info({ roles: config.roles, opsPort: b.opsPort }, 'bridge started');
   } catch (e) {
+    if (e instanceof ConfigError) {
+      // Settings only a role can check (e.g. the ticket template) fail here, still as bad configuration.
+      process.stderr.write(`tixngo-bridge: ${e.message}\n`);
+      process.exit(2);
+    }
     log.fatal({ error: toSafeError(e) }, 'bridge failed to start');
     process.exit(1);
   }

@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import {
+  API_KEY,
   bridgeEnv,
   committedTotal,
   createTestTopics,
@@ -88,6 +92,7 @@ describe('inject role under failure', () => {
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
 
     let proc: BridgeProcess = spawnBridge(env);
+    const outputs: string[] = [];
     cleanups.push(async () => {
       proc.child.kill('SIGKILL');
       await proc.exited;
@@ -102,6 +107,7 @@ describe('inject role under failure', () => {
     const beforeRestart = simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
     expect(beforeRestart).toBeLessThan(2000);
 
+    outputs.push(proc.output());
     await setFaults(simulator, {});
     proc = spawnBridge(env);
     await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2000, {
@@ -118,5 +124,29 @@ describe('inject role under failure', () => {
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
+
+    // Neither run logged the API key or anybody's personal data (buyers are "Alex Buyer<n>").
+    const logs = [...outputs, proc.output()].join('\n');
+    expect(logs).toContain('batch handled');
+    expect(logs).not.toContain(API_KEY);
+    expect(logs).not.toMatch(/Buyer\d|@example\.test/);
+  });
+
+  it('refuses to start, exit code 2, when the ticket template touches a protected field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    const file = join(dir, 'template.json');
+    writeFileSync(file, JSON.stringify({ 'event.name': '${Performance_hostTeam}', 'event.id': 'X' }));
+    const proc = spawnBridge(bridgeEnv(topics, simulator, { INJECT_TEMPLATE_FILE: file }));
+    expect((await proc.exited).code).toBe(2);
+    expect(proc.output()).toMatch(/INJECT_TEMPLATE_FILE: "event\.id" is protected/);
+  });
+
+  it('refuses to start, exit code 2, naming every bad setting and never echoing a secret', async () => {
+    const proc = spawnBridge({ BRIDGE_ROLE: 'inject', TIXNGO_API_KEY: 'short', MONGODB_URI: 'postgres://user:pa55word@db', HTTP_PORT: 'eighty' });
+    expect((await proc.exited).code).toBe(2);
+    const out = proc.output();
+    for (const key of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'TIXNGO_BASE_URL', 'TIXNGO_API_KEY', 'MONGODB_URI', 'HTTP_PORT']) expect(out).toContain(key);
+    expect(out).not.toContain('pa55word');
+    expect(out).not.toMatch(/\bshort\b/);
   });
 });

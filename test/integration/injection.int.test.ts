@@ -9,6 +9,7 @@ import {
   produceAvro,
   produceRaw,
   readAll,
+  topicSize,
   services,
   startTestBridge,
   startTestSimulator,
@@ -39,35 +40,67 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     return { ...b, env };
   }
 
-  it('pushes every eligible ticket exactly once, ordered by ticket id, writes back printed and commits', async () => {
-    const { config, fatal } = await start({ INJECT_FILTER_TARIFFS: 'ADULT,CHILD', INJECT_BATCH_SIZE: '100' });
-    const eligible = Array.from({ length: 300 }, (_, i) => aPrintedTicket({}, i + 1));
-    const filtered = Array.from({ length: 50 }, (_, i) => aPrintedTicket({ tariffCode: 'VIP' }, 1000 + i));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [...eligible, ...filtered]);
+  it('pushes a few thousand mixed events exactly once if eligible, never if not, each request ordered and capped', async () => {
+    const holder = { firstName: 'Kim', lastName: 'Holder', email: null, birthDate: null, idNumber: null, countryCode: null, birthRegion: null, birthPlace: null };
+    const eligible = Array.from({ length: 2000 }, (_, i) => aPrintedTicket({ beneficiary: holder }, i + 1));
+    const vip = Array.from({ length: 300 }, (_, i) => aPrintedTicket({ tariffCode: 'VIP', beneficiary: holder }, 10_000 + i));
+    const noHolder = Array.from({ length: 200 }, (_, i) => aPrintedTicket({ beneficiary: null }, 20_000 + i));
+    const skipped = [aPrintedTicket({ beneficiary: holder }, 30_001), aPrintedTicket({ beneficiary: holder }, 30_002)];
+    const forcedVip = aPrintedTicket({ tariffCode: 'VIP', beneficiary: holder }, 40_001);
+    const duplicates = eligible.slice(0, 100);
+    const { config, fatal, bridge } = await start({
+      INJECT_FILTER_TARIFFS: 'ADULT,CHILD',
+      INJECT_MANDATORY_HOLDER_FIELDS: 'FIRSTNAME,LASTNAME',
+      INJECT_SKIP: `id:${skipped[0]!.ticketId}, ${skipped[1]!.taxNumber}`,
+      INJECT_FORCE: `id:${forcedVip.ticketId}`,
+      INJECT_BATCH_SIZE: '500',
+      INJECT_MAX_TICKETS_PER_REQUEST: '200',
+    });
+    const all = [...eligible, ...vip, ...noHolder, ...skipped, forcedVip, ...duplicates];
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', all);
 
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 300, {
-      timeoutMs: 60_000,
+    const wanted = new Set([...eligible, forcedVip].map((t) => t.ticketId));
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= wanted.size, {
+      timeoutMs: 120_000,
       describe: () => simulator.state.received().totals,
     });
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 350, { timeoutMs: 30_000 });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === all.length, { timeoutMs: 60_000 });
 
-    const received = simulator.state.received();
+    const received = simulator.state.received({ payloads: false });
     expect(received.duplicates.inject).toEqual([]);
-    expect(new Set(received.tickets.filter((t) => t.injectCount > 0).map((t) => t.ticketId))).toEqual(new Set(eligible.map((t) => t.ticketId)));
-    for (const r of simulator.state.requests({ endpoint: 'inject' })) {
+    expect(new Set(received.tickets.filter((t) => t.injectCount > 0).map((t) => t.ticketId))).toEqual(wanted);
+    const requests = simulator.state.requests({ endpoint: 'inject' });
+    for (const r of requests) {
       expect([...r.ticketIds].sort(compareTicketIds)).toEqual(r.ticketIds);
+      expect(r.ticketIds.length).toBeLessThanOrEqual(200);
       expect(r.idempotencyKey).toBeTruthy();
     }
+    const skippedBy = Object.fromEntries((await bridge.metrics.skipped.get()).values.map((v) => [v.labels.reason, v.value]));
+    expect(skippedBy).toMatchObject({ FILTER_TARIFF: 300, MISSING_HOLDER_FIRSTNAME: 200, SKIP_LIST: 2 });
+    expect((skippedBy.ALREADY_INJECTED ?? 0) + (skippedBy.SUPERSEDED_IN_BATCH ?? 0)).toBe(100);
 
-    const printed = await readAll(topics.printed, 300);
-    expect(printed).toHaveLength(300);
+    const printed = await readAll(topics.printed, wanted.size);
+    expect(new Set(printed.map((p) => p.key))).toEqual(wanted);
     const codec = new AvroCodec({ url: services().registryUrl });
     const first = (await codec.decode(printed[0]!.value, 'ticket-printed')) as Record<string, unknown>;
     expect(first).toMatchObject({ salesChannelCode: 'BRIDGE', posCode: 'POS-TIXNGO', simulated: false });
 
-    const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject', generation: 0 }));
-    expect(ledgerCount).toBe(300);
+    const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject' }));
+    expect(ledgerCount).toBe(wanted.size);
     expect(fatal).toEqual([]);
+  });
+
+  it('in simulation mode runs and records everything but sends nothing and writes nothing back', async () => {
+    const { config } = await start({ INJECT_SIMULATE: 'true', INJECT_SALES_CHANNEL_CODE: '', INJECT_POS_CODE: '' });
+    const tickets = Array.from({ length: 50 }, (_, i) => aPrintedTicket({}, i + 1));
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 50);
+    const facts = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').find({}).toArray());
+    expect(facts).toHaveLength(50);
+    expect(facts.every((f) => f.kind === 'inject-simulated')).toBe(true);
+    expect(simulator.state.requests()).toEqual([]);
+    // The write-back happens before the commit, so after the commit an empty topic stays empty.
+    expect(await topicSize(topics.printed)).toBe(0);
   });
 
   it('dead-letters poison records with their reason and keeps the partition flowing', async () => {

@@ -191,3 +191,15 @@ export async function committedTotal(groupId: string, topic: string): Promise<nu
     await admin.disconnect();
   }
 }
+
+/** How many records `topic` holds (sum of high watermarks minus low). */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
