@@ -3,7 +3,8 @@
  * production dependencies only, non-root numeric user, exec-form node ENTRYPOINT (node is PID 1 and gets
  * SIGTERM), a health check that needs no curl.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { REPO, readRepoFile } from './support/tools';
 
@@ -99,6 +100,37 @@ describe('Dockerfile', () => {
       expect({ p, exists: existsSync(join(REPO, p)) }).toEqual({ p, exists: true });
     }
     expect(instructions.filter((i) => i.op === 'ADD')).toEqual([]);
+  });
+});
+
+describe('the runtime image has every package the compiled code loads', () => {
+  /** Bare module specifiers imported for their value (not `import type`) by non-test sources. */
+  function runtimeImports(dir: string, found = new Map<string, string>()): Map<string, string> {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) runtimeImports(path, found);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const src = readFileSync(path, 'utf8');
+        const re = /^\s*import\s+(?!type\b)[^;]*?from\s+'([^']+)'|\brequire\('([^']+)'\)|\bimport\('([^']+)'\)/gm;
+        for (const m of src.matchAll(re)) {
+          const spec = m[1] ?? m[2] ?? m[3]!;
+          if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue;
+          const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!found.has(pkg)) found.set(pkg, path.slice(REPO.length + 1));
+        }
+      }
+    }
+    return found;
+  }
+
+  test('each is in package-lock.json and not dev-only, so `npm ci --omit=dev` installs it', () => {
+    const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
+    const imports = runtimeImports(join(REPO, 'src'));
+    expect(imports.size).toBeGreaterThan(0);
+    for (const [pkg, from] of imports) {
+      const entry = lock.packages[`node_modules/${pkg}`];
+      expect({ pkg, from, inLock: Boolean(entry), devOnly: entry?.dev === true }).toEqual({ pkg, from, inLock: true, devOnly: false });
+    }
   });
 });
 

@@ -7,10 +7,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, SECRET_KEYS, type Config } from '../../src/config/load-config';
 import { effectiveEnv, ofKind, roleOf } from './support/manifests';
-import { PROFILES, REPO, envNameOf, parseManifests, renderChart, type K8sObject, type Profile } from './support/tools';
+import {
+  PROFILES,
+  REPO,
+  envNameOf,
+  parseManifests,
+  removeScratchDir,
+  renderChart,
+  type K8sObject,
+  type Profile,
+} from './support/tools';
 import { defaultValues, type Values } from './support/values';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+afterAll(removeScratchDir);
 
 /** Every environment variable load-config.ts reads, from its source (its EnvSchema is not exported). */
 function serviceEnvNames(): Set<string> {

@@ -1,7 +1,6 @@
 /** Reading rendered manifests: containers, their effective environment, the role of a Deployment. */
 import type { K8sObject } from './tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type EnvVar = { name: string; value?: string; valueFrom?: any };
 export type Container = { name: string; env?: EnvVar[]; envFrom?: any[]; [k: string]: any };
 

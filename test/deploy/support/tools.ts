@@ -3,7 +3,7 @@
  * rendering the Helm chart, parsing multi-document YAML. Local processes and files only.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -53,11 +53,23 @@ export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** One scratch directory per test file; each file removes it in afterAll (removeScratchDir). */
+let scratch: string | undefined;
+export function scratchDir(): string {
+  if (!scratch) scratch = mkdtempSync(join(tmpdir(), 'tixngo-deploy-'));
+  return scratch;
+}
+export function removeScratchDir(): void {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+  helmHome = undefined;
+}
+
 /** Helm state (cache, config, plugins) kept out of the user's home. */
 let helmHome: string | undefined;
 function helmEnv(): NodeJS.ProcessEnv {
   if (!helmHome) {
-    helmHome = mkdtempSync(join(tmpdir(), 'tixngo-helm-'));
+    helmHome = mkdtempSync(join(scratchDir(), 'helm-'));
     for (const d of ['cache', 'config', 'data']) mkdirSync(join(helmHome, d));
   }
   return {
@@ -116,7 +128,7 @@ export interface K8sObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  spec?: any;
   data?: Record<string, string>;
   [k: string]: unknown;
 }
@@ -133,7 +145,7 @@ export function parseManifests(text: string): K8sObject[] {
 }
 
 export function writeTemp(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tixngo-deploy-'));
+  const dir = mkdtempSync(join(scratchDir(), 'f-'));
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

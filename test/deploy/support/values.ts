@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CHART } from './tools';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Values = Record<string, any>;
 
 const isMap = (v: unknown): v is Values => v !== null && typeof v === 'object' && !Array.isArray(v);

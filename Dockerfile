@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+#
+# tixngo-bridge: one image for every role.
+#   docker build -t tixngo-bridge .
+#   docker run --read-only --tmpfs /tmp -e BRIDGE_ROLE=inject ... tixngo-bridge          # role from env
+#   docker run --read-only --tmpfs /tmp ... tixngo-bridge cancel                         # or as argument
+#   docker run ... --entrypoint node tixngo-bridge dist/cli/main.js status               # support CLI / tools
+#
+# Node is PID 1 (exec-form ENTRYPOINT, no shell, no npm): SIGTERM from `docker stop` or Kubernetes
+# reaches the service itself, which drains within SHUTDOWN_DRAIN_MS. The service spawns no child
+# processes, so no init (tini, --init) is needed to reap zombies.
+
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+# ---- build: all dependencies, compile TypeScript to dist/ ------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- production dependencies only ------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ---- runtime ---------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# A named, non-root user with a fixed numeric id: Kubernetes' runAsNonRoot can only verify a numeric USER.
+RUN groupadd --system --gid 10001 bridge \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin bridge
+# Everything is owned by root and read-only for the service: it writes nothing but (at most) /tmp, which is
+# a tmpfs/emptyDir mount in production (`--read-only --tmpfs /tmp`, readOnlyRootFilesystem: true).
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY schemas ./schemas
+USER 10001:10001
+EXPOSE 8080
+# No curl in slim images: Node's own fetch against the liveness endpoint.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+# No CMD: the role comes from BRIDGE_ROLE, or from the first argument (`docker run … inject`).
+ENTRYPOINT ["node", "--enable-source-maps", "dist/main.js"]
