@@ -10,7 +10,7 @@
  * separate process) working through a 1,000,000-event backlog.
  *
  * Sizes: BENCH_EVENTS (default 200000), BENCH_NAIVE_EVENTS (5000), BENCH_STEADY_SECONDS (20),
- * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60).
+ * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60). BENCH_PARTS picks parts: `throughput,steady,backlog`.
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +28,7 @@ const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const BACKLOG_S = Number(process.env.BENCH_BACKLOG_SECONDS ?? 60);
 const PARTITIONS = 6;
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog').split(','));
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -122,6 +123,12 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   log(`tixngo-bridge injection benchmark: ${N} events, ${PARTITIONS} partitions, node ${process.version}`);
+  if (PARTS.has('throughput')) await throughput();
+  if (PARTS.has('steady')) await steadyLatency();
+  if (PARTS.has('backlog')) await backlogMemory();
+}
+
+async function throughput(): Promise<void> {
   const sim = await startTestSimulator();
   const topics = await createTestTopics(PARTITIONS);
   const t0 = Date.now();
@@ -146,6 +153,10 @@ async function main(): Promise<void> {
   const c = rate(NAIVE, cMs);
   log(`(c) naive, one ticket per request:  ${c} tickets/s (${NAIVE} events, ${cMs} ms)`);
   log(`ratio b/a = ${(b / a).toFixed(2)} (target >= 0.8), b/c = ${(b / c).toFixed(1)} (target >= 10)`);
+  await sim.close();
+}
+
+async function steadyLatency(): Promise<void> {
 
   // p99 event-to-push at a steady 1,000 events/s
   const sim3 = await startTestSimulator();
@@ -180,6 +191,9 @@ async function main(): Promise<void> {
   log(`steady 1000 events/s for ${STEADY_S} s: event-to-push p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (target <= linger 1000 + 500 ms)`);
   await steady.stop();
   await sim3.close();
+}
+
+async function backlogMemory(): Promise<void> {
 
   // peak RSS with a 1,000,000-event backlog, role in its own process
   const sim4 = await startTestSimulator();
@@ -204,7 +218,6 @@ async function main(): Promise<void> {
   await proc.exited;
   log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB (target <= 300 MB)`);
   await sim4.close();
-  await sim.close();
 }
 
 main().then(
