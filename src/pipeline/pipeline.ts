@@ -52,7 +52,7 @@ export interface BatchReport {
   /** OK: clean; WARNING: transient failures were retried; ERROR: tickets rejected or records dead-lettered. */
   readonly status: 'OK' | 'WARNING' | 'ERROR';
   readonly tickets: readonly TicketTrace[];
-  /** Milliseconds spent per stage (decode, outbox, enrich, deliver, dead-letter, commit). */
+  /** Milliseconds spent per stage (decode, outbox, enrich, outbox-write, push, record, dead-letter, commit). */
   readonly stagesMs?: Readonly<Record<string, number>>;
 }
 
@@ -410,7 +410,7 @@ export class Pipeline<E, S, W> {
       for (const part of chunk(group, this.settings.maxTicketsPerRequest)) {
         const requestId = originalId ?? randomUUID();
         requests++;
-        const { rejected } = await this.sendAndRecord(requestId, part, originalId !== undefined);
+        const { rejected } = await this.sendAndRecord(requestId, part, originalId !== undefined, stages);
         for (const p of part) {
           const rejection = rejected.get(p.entry.ticketId!);
           if (rejection) deadLetter(p.entry, rejection, 'rejected', requestId);
@@ -423,7 +423,7 @@ export class Pipeline<E, S, W> {
       await this.retry('store', () => this.deps.outbox.release(requestId, [...resend].filter(([, r]) => r === requestId).map(([t]) => t)));
     }
 
-    lap('deliver');
+    mark = this.now(); // sendAndRecord accounted its own stages (outbox-write, push, record)
     if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
     lap('dead-letter');
 
@@ -452,7 +452,14 @@ export class Pipeline<E, S, W> {
     requestId: string,
     part: readonly { entry: Entry<E>; work: W }[],
     resent: boolean,
+    stages: Record<string, number>,
   ): Promise<{ rejected: Map<string, RejectedError> }> {
+    let mark = this.now();
+    const lap = (stage: string) => {
+      const t = this.now();
+      stages[stage] = (stages[stage] ?? 0) + (t - mark);
+      mark = t;
+    };
     const rejected = new Map<string, RejectedError>();
     const items: Delivered<E, W>[] = part.map((p) => ({ event: p.entry.event!, work: p.work }));
     const at = new Date(this.now());
@@ -467,6 +474,7 @@ export class Pipeline<E, S, W> {
         this.deps.outbox.put({ _id: requestId, role: this.spec.role, ticketIds, createdAt: at, touchedAt: at, owner: this.settings.instanceId }),
       );
     }
+    lap('outbox-write');
     const started = this.now();
     let result: PushResult;
     try {
@@ -480,6 +488,7 @@ export class Pipeline<E, S, W> {
       result = { status: 400, outcomes: e.ticketIds.map((ticketId) => ({ ticketId, ok: false, code: e.code, reason: e.message })) };
     }
     const pushedAt = this.now();
+    lap('push');
     this.deps.metrics.pushLatency.observe({ role: this.spec.role }, (pushedAt - started) / 1000);
 
     const byId = new Map(result.outcomes.map((o) => [o.ticketId, o]));
@@ -494,7 +503,9 @@ export class Pipeline<E, S, W> {
       }
     }
     await this.retry('store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(pushedAt) }));
+    lap('record');
     if (!resent) await this.retry('store', () => this.deps.outbox.remove(requestId));
+    lap('outbox-write');
     for (const p of part) {
       if (!rejected.has(p.entry.ticketId!)) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(p.entry.msg.timestamp)) / 1000);
     }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { AvroCodec } from '../kafka/avro-codec';
 import { aPrintedTicket } from './sample-events';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const first = Number(process.env.DEMO_FIRST_TICKET ?? 1);
   const topic = process.env.TOPIC_TICKET_PRINTED_ELIGIBLE || 'ticket-printed-eligible';
   const codec = new AvroCodec({ url: registry });
-  const producer = new Kafka({ clientId: 'tixngo-bridge-demo', brokers, logLevel: logLevel.WARN }).producer();
+  const producer = new Kafka({ clientId: 'tixngo-bridge-demo', brokers, logLevel: logLevel.WARN }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const perTick = Math.max(1, Math.round(rate / 10));
   for (let n = first; n < first + total; n += perTick) {
