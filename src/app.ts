@@ -1,4 +1,6 @@
 import type { Config } from './config/load-config';
+import { cancellationRole } from './cancellation/cancellation.role';
+import { controlRole } from './control/control.role';
 import { injectionRole } from './injection/injection.role';
 import { AvroCodec } from './kafka/avro-codec';
 import { createKafka } from './kafka/kafka-client';
@@ -68,11 +70,14 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
 
     const starters: Record<Role, (() => Promise<RunningRole>) | undefined> = {
       inject: async () => {
+        // Output schemas are checked before consuming: a missing registration stops the role at once.
         await codec.writerId(config.topics.printed, 'ticket-printed');
+        await codec.writerId(config.topics.cancelled, 'ticket-cancelled');
+        await codec.writerId(config.topics.controlled, 'ticket-controlled');
         return startConsumerRole(injectionRole({ config, tixngo, ledger, holders, codec, publisher }), config.inject, deps);
       },
-      cancel: undefined,
-      control: undefined,
+      cancel: () => startConsumerRole(cancellationRole({ config, tixngo, ledger }), config.cancel, deps),
+      control: () => startConsumerRole(controlRole({ config, tixngo, ledger }), config.control, deps),
       'holder-sync': undefined,
     };
     for (const role of config.roles) {

@@ -158,6 +158,10 @@ const EnvSchema = z.object({
   NOTIFY_TRANSIENT_AFTER_MS: int(5 * 60_000, 1_000),
 
   STATUS_HISTORY_LIMIT: int(500, 10, 100_000),
+  /** Per-ticket trace entries (`trace <ticketId>`) older than this are deleted. */
+  STATUS_TRACE_RETENTION_DAYS: int(30, 1, 3650),
+  /** How often consumer lag is read for `tixngo_bridge_consumer_lag`; 0 turns it off. */
+  STATUS_LAG_INTERVAL_MS: int(30_000, 0, 3_600_000),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -265,7 +269,7 @@ export interface Config {
     readonly windowMs: number;
     readonly transientAfterMs: number;
   };
-  readonly status: { readonly historyLimit: number };
+  readonly status: { readonly historyLimit: number; readonly traceRetentionDays: number; readonly lagIntervalMs: number };
 }
 
 /** A ticket template as loaded from `INJECT_TEMPLATE_FILE`; validated by the injection role at start-up. */
@@ -470,7 +474,11 @@ export function loadConfig(
       windowMs: e.NOTIFY_WINDOW_MS,
       transientAfterMs: e.NOTIFY_TRANSIENT_AFTER_MS,
     },
-    status: { historyLimit: e.STATUS_HISTORY_LIMIT },
+    status: {
+      historyLimit: e.STATUS_HISTORY_LIMIT,
+      traceRetentionDays: e.STATUS_TRACE_RETENTION_DAYS,
+      lagIntervalMs: e.STATUS_LAG_INTERVAL_MS,
+    },
   };
 }
 

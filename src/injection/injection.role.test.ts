@@ -1,6 +1,7 @@
+import { aFact } from '../store/facts.fixtures';
 import { EMPTY_FACTS, factId, TicketFacts, type Fact, type FactKind } from '../store/ticket-ledger';
 import { aPrintedTicket } from '../tools/sample-events';
-import { decideInjection } from './injection.role';
+import { decideInjection, waitingBehindInjection } from './injection.role';
 
 const AT = new Date(Date.UTC(2027, 0, 1));
 const TICKET = '100000001';
@@ -46,5 +47,24 @@ describe('injection.role', () => {
     ])('decides for %s (generation %i)', (_, generation, known, forced, expected) => {
       expect(decideInjection(aPrintedTicket({ ticketId: TICKET, reprintGeneration: generation }), known, forced)).toEqual(expected);
     });
+  });
+});
+
+describe('injection/injection.role waitingBehindInjection', () => {
+  const f = aFact;
+
+  const ids = (facts: Fact[]) => waitingBehindInjection(new TicketFacts(facts)).map((x) => x._id);
+
+  it.each([
+    ['nothing when the ticket is not injected', [f('cancel-seen', 0, 'R', {})], []],
+    ['a cancellation seen for the injected generation and not pushed', [f('inject', 0), f('cancel-seen', 0, 'R', {})], ['T1|cancel-seen|0|R']],
+    ['not when that reason was already pushed', [f('inject', 0), f('cancel-seen', 0, 'R', {}), f('cancel-pushed', 0, 'R')], []],
+    ['a new reason after a pushed one', [f('inject', 0), f('cancel-seen', 0, 'R', {}), f('cancel-seen', 0, 'S', {}), f('cancel-pushed', 0, 'R')], ['T1|cancel-seen|0|S']],
+    ['not for another generation', [f('inject', 1), f('cancel-seen', 0, 'R', {})], []],
+    ['a control seen and not pushed', [f('inject', 0), f('control-seen', 0, undefined, {})], ['T1|control-seen|0']],
+    ['not a control already pushed', [f('inject', 0), f('control-seen', 0, undefined, {}), f('control-pushed', 0)], []],
+    ['not a control of a deleted ticket', [f('inject', 0), f('control-seen', 0, undefined, {}), f('cancel-pushed', 0, 'R')], []],
+  ])('%s', (_name, facts, expected) => {
+    expect(ids(facts)).toEqual(expected);
   });
 });

@@ -1,13 +1,14 @@
 import type { Config } from '../config/load-config';
 import type { AvroCodec } from '../kafka/avro-codec';
-import type { EventPublisher } from '../kafka/producer';
+import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
 import type { Decision, Delivered, RecordContext, RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import type { HolderState, HolderStore } from '../store/holder-store';
-import { EMPTY_FACTS, factId, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
+import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import type { InjectTicket, TixngoApi } from '../tixngo/tixngo-api';
 import { toInjectPayload, type PayloadSettings } from './payload';
-import { listNames, parseTicketList, selectForInjection, type InjectSelection } from './select';
+import { listNames, parseTicketList } from '../shared/ticket-list';
+import { selectForInjection, type InjectSelection } from './select';
 import { parseTemplate } from './template';
 import { parseEligible, type TicketPrintedEligible } from './ticket-event';
 
@@ -30,6 +31,25 @@ export function decideInjection(
   const injected = facts.injectedGeneration;
   if (!forced && injected !== undefined && injected >= t.reprintGeneration) return { push: false, reason: 'ALREADY_INJECTED' };
   return { push: true };
+}
+
+/** Header on a cancellation or control that the inject role handed back to its topic. */
+export const HANDED_BACK_HEADER = 'x-bridge-handed-back-by';
+
+/**
+ * Pure: cancellations and controls of the injected generation that were seen but not pushed yet (they
+ * arrived while the ticket was not in TIXnGO). Their role pushes them once they are handed back.
+ */
+export function waitingBehindInjection(facts: TicketFacts): Fact[] {
+  const g = facts.injectedGeneration;
+  if (g === undefined) return [];
+  const pushedReasons = new Set(facts.of('cancel-pushed').filter((f) => f.generation === g).map((f) => f.detail));
+  const waiting = facts.of('cancel-seen').filter((f) => f.generation === g && !pushedReasons.has(f.detail) && f.data);
+  // A deleted ticket cannot be controlled any more (TIXnGO refuses it): no control is waiting then.
+  if (!facts.has('control-pushed', g) && pushedReasons.size === 0) {
+    waiting.push(...facts.of('control-seen').filter((f) => f.generation === g && f.data));
+  }
+  return waiting;
 }
 
 export interface InjectionDeps {
@@ -90,6 +110,30 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     },
 
     deliver: (work, ctx) => deps.tixngo.injectTickets(work, ctx),
+
+    /**
+     * The inject side of the cross-role protocol (see the cancel role): after recording an injection,
+     * look for a cancellation or control of the same generation that arrived meanwhile and was left
+     * waiting, and hand it back to its topic so its own role pushes it, now that TIXnGO has the ticket.
+     * Skipped records are looked at too, so a crash between recording and handing back is made good.
+     */
+    async reconcile(handled, state) {
+      const pushedIds = handled.filter((h) => h.outcome === 'pushed').map((h) => h.event.ticketId);
+      const fresh = pushedIds.length > 0 ? await deps.ledger.getMany(pushedIds) : new Map<string, TicketFacts>();
+      const cancels: OutgoingMessage[] = [];
+      const controls: OutgoingMessage[] = [];
+      for (const h of handled) {
+        if (h.outcome === 'skipped' && h.reason !== 'ALREADY_INJECTED' && h.reason !== 'CANCELLED_BEFORE_INJECTION') continue;
+        const facts = (h.outcome === 'pushed' ? fresh : state.ledger).get(h.event.ticketId) ?? EMPTY_FACTS;
+        for (const w of waitingBehindInjection(facts)) {
+          const topic = w.kind === 'cancel-seen' ? deps.config.topics.cancelled : deps.config.topics.controlled;
+          const value = await deps.codec.encode(topic, w.kind === 'cancel-seen' ? 'ticket-cancelled' : 'ticket-controlled', w.data);
+          (w.kind === 'cancel-seen' ? cancels : controls).push({ key: w.ticketId, value, headers: { [HANDED_BACK_HEADER]: 'inject' } });
+        }
+      }
+      await deps.publisher.publish(deps.config.topics.cancelled, cancels);
+      await deps.publisher.publish(deps.config.topics.controlled, controls);
+    },
 
     async record(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext) {
       const kind = ctx.simulated ? 'inject-simulated' : 'inject';

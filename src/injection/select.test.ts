@@ -1,6 +1,7 @@
 import type { HolderField, InjectFilters } from '../config/load-config';
 import { aPrintedTicket } from '../tools/sample-events';
-import { listNames, missingHolderField, parseTicketList, selectForInjection, type InjectSelection } from './select';
+import { listNames, parseTicketList } from '../shared/ticket-list';
+import { missingHolderField, selectForInjection, type InjectSelection } from './select';
 import type { Beneficiary, TicketPrintedEligible } from './ticket-event';
 
 const NO_FILTERS: InjectFilters = {

@@ -1,29 +1,6 @@
 import type { HolderField, InjectFilters } from '../config/load-config';
+import { listNames, type TicketList } from '../shared/ticket-list';
 import type { Beneficiary, TicketPrintedEligible } from './ticket-event';
-
-/**
- * A force or skip list as S-360 writes it: `id:<ticketId>` entries name tickets, bare entries name
- * tax numbers; both forms may be mixed.
- */
-export interface TicketList {
-  readonly ticketIds: ReadonlySet<string>;
-  readonly taxNumbers: ReadonlySet<string>;
-}
-
-export function parseTicketList(entries: readonly string[]): TicketList {
-  const ticketIds = new Set<string>();
-  const taxNumbers = new Set<string>();
-  for (const raw of entries) {
-    const e = raw.trim();
-    if (e.toLowerCase().startsWith('id:')) ticketIds.add(e.slice(3).trim());
-    else if (e) taxNumbers.add(e);
-  }
-  return { ticketIds, taxNumbers };
-}
-
-export function listNames(list: TicketList, ticket: { ticketId: string; taxNumber: string }): boolean {
-  return list.ticketIds.has(ticket.ticketId) || list.taxNumbers.has(ticket.taxNumber);
-}
 
 export interface InjectSelection {
   readonly filters: InjectFilters;

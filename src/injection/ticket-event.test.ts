@@ -1,6 +1,7 @@
 import { PoisonMessageError } from '../shared/errors';
 import { aPrintedTicket } from '../tools/sample-events';
-import { parseEligible, TICKET_ID, type Beneficiary, type TicketPrintedEligible } from './ticket-event';
+import { TICKET_ID } from '../shared/event-fields';
+import { parseEligible, type Beneficiary, type TicketPrintedEligible } from './ticket-event';
 
 const PLANTED = 'Zebulon-Quartermaine';
 

@@ -1,17 +1,14 @@
 import { z } from 'zod';
-import { PoisonMessageError } from '../shared/errors';
+import { fields, parseOrPoison } from '../shared/event-fields';
 
 /**
  * Business validation of a decoded `ticket-printed-eligible` record. Avro already guarantees the
  * types; this rejects what Avro cannot: malformed ids, absurd prices and dates, unknown time zones.
  * Error messages name the field and the rule, never the value (it may be personal data).
  */
-export const TICKET_ID = /^[A-Za-z0-9 *.\-_+/()]{1,256}$/;
-
-const instant = z.date().refine((d) => d.getUTCFullYear() >= 2000 && d.getUTCFullYear() <= 2100, 'outside 2000–2100');
+const { instant, code } = fields;
 const nullableInstant = instant.nullable();
 const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone');
-const code = z.string().min(1).max(256);
 
 const contact = z.object({
   contactId: z.string().min(1).max(256),
@@ -24,8 +21,8 @@ const contact = z.object({
 });
 
 const EligibleSchema = z.object({
-  ticketId: z.string().regex(TICKET_ID, 'must be 1–256 characters of a-z A-Z 0-9 space *.-_+/()'),
-  reprintGeneration: z.number().int().min(0).max(10_000),
+  ticketId: fields.ticketId,
+  reprintGeneration: fields.generation,
   occurredAt: instant,
   organizationCode: code,
   salesChannelOfOrigin: code,
@@ -47,7 +44,7 @@ const EligibleSchema = z.object({
   validFrom: nullableInstant,
   validUntil: nullableInstant,
   event: z.object({
-    id: z.string().regex(TICKET_ID, 'must be 1–256 characters of a-z A-Z 0-9 space *.-_+/()'),
+    id: fields.ticketId,
     name: z.string().min(1).max(512),
     groupName: z.string().max(512).nullable(),
     startTime: nullableInstant,
@@ -102,13 +99,7 @@ export type Contact = z.infer<typeof contact>;
 export type Beneficiary = NonNullable<TicketPrintedEligible['beneficiary']>;
 
 export function parseEligible(decoded: unknown): TicketPrintedEligible {
-  const r = EligibleSchema.safeParse(decoded);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new PoisonMessageError(
-    'EVENT_INVALID_FIELD',
-    `${r.error.issues.length} invalid field(s), first: ${issue.path.join('.') || '(record)'}: ${issue.message}`,
-  );
+  return parseOrPoison(EligibleSchema, decoded);
 }
 
 function isTimeZone(tz: string): boolean {

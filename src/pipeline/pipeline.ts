@@ -13,7 +13,7 @@ import { compareTicketIds } from './ticket-order';
 import { BatchBuilder, chunk, type BatchLimits, type CloseReason } from './batch-builder';
 import { CommitPlanner, type OffsetToCommit } from './commit-plan';
 import { DlqLimit, type DlqLimitSettings } from './dlq-limit';
-import type { Delivered, RoleSpec } from './role-spec';
+import type { Delivered, Handled, RoleSpec } from './role-spec';
 
 export interface Decoder {
   decode(value: Buffer | null, as: RoleSpec<unknown, unknown, unknown>['schema']): Promise<unknown>;
@@ -424,6 +424,17 @@ export class Pipeline<E, S, W> {
     }
 
     mark = this.now(); // sendAndRecord accounted its own stages (outbox-write, push, record)
+    if (this.spec.reconcile && !this.settings.simulate) {
+      const handled: Handled<E>[] = [];
+      for (const entry of candidates.values()) {
+        const t = entry.trace;
+        if (t?.outcome === 'pushed' || t?.outcome === 'skipped') {
+          handled.push({ event: entry.event!, outcome: t.outcome, ...(t.reason ? { reason: t.reason } : {}) });
+        }
+      }
+      if (handled.length > 0) await this.retry('store', () => this.spec.reconcile!(handled, state));
+      lap('reconcile');
+    }
     if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
     lap('dead-letter');
 

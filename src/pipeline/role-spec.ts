@@ -46,4 +46,18 @@ export interface RoleSpec<E, S, W> {
   /** One TIXnGO request; `work` is ordered by ticket id. */
   deliver(work: readonly W[], ctx: RequestContext): Promise<PushResult>;
   record(delivered: readonly Delivered<E, W>[], ctx: RecordContext): Promise<void>;
+  /**
+   * Optional, after every batch's deliveries are recorded and before its offsets are committed: the
+   * role's chance to settle cross-role races (e.g. an injection that overlapped a cancellation). It
+   * sees every candidate of the batch, pushed or skipped, so a crash before it ran is made good when
+   * the records are read again. Must be idempotent. Not called in simulation mode.
+   */
+  reconcile?(handled: readonly Handled<E>[], state: S): Promise<void>;
+}
+
+/** A candidate of a batch after delivery: pushed, or skipped for `reason`. */
+export interface Handled<E> {
+  readonly event: E;
+  readonly outcome: 'pushed' | 'skipped';
+  readonly reason?: string;
 }

@@ -4,8 +4,7 @@ import { storeOp } from './mongo';
 /**
  * What the bridge has seen and delivered, as immutable facts: one document per (ticket, kind,
  * generation[, detail]) with that as its `_id`. Recording is an insert, so it is idempotent (a
- * duplicate key means "already recorded") and atomic per document without transactions; deciding a
- * race is inserting a claim whose `_id` only one party can create. Inserts are also what the local
+ * duplicate key means "already recorded") and atomic per document without transactions. Inserts are also what the local
  * MongoDB-compatible server does fast (a 1,000-document insertMany takes ~60 ms there, the same
  * number of single-document updates several seconds).
  */
@@ -18,14 +17,10 @@ export type FactKind =
   | 'cancel-seen'
   /** TIXnGO accepted the deletion with this reason (detail: the reason). */
   | 'cancel-pushed'
-  /** Whoever creates it pushes the deletion that follows an injection (detail: the reason). */
-  | 'cancel-claim'
   /** A control was received. */
   | 'control-seen'
   /** TIXnGO accepted the control. */
-  | 'control-pushed'
-  /** Whoever creates it pushes the control. */
-  | 'control-claim';
+  | 'control-pushed';
 
 export interface Fact {
   readonly _id: string;

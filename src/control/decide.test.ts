@@ -1,0 +1,32 @@
+import { aFact } from '../store/facts.fixtures';
+import { TicketFacts, type Fact, type FactKind } from '../store/ticket-ledger';
+import type { TicketControlled } from './control-event';
+import { decideControl } from './decide';
+
+const fact = (kind: FactKind, generation: number, detail?: string): Fact => aFact(kind, generation, detail);
+const control = (o: Partial<TicketControlled> = {}): TicketControlled => ({
+  ticketId: 'T1',
+  reprintGeneration: 0,
+  controlledAt: new Date(0),
+  controlSource: 'ACCESS_CONTROL',
+  organizationCode: 'O',
+  shipmentMode: 'MOBILE',
+  taxNumber: '1',
+  ...o,
+});
+
+describe('control/decide', () => {
+  describe('decideControl', () => {
+    it.each([
+      ['not injected yet: waits in the ledger', [], control(), false, { push: false, reason: 'WAITING_FOR_INJECTION' }],
+      ['injected: control', [fact('inject', 0)], control(), false, { push: true }],
+      ['already controlled: never twice', [fact('inject', 0), fact('control-pushed', 0)], control(), false, { push: false, reason: 'ALREADY_CONTROLLED' }],
+      ['already controlled, but forced', [fact('inject', 0), fact('control-pushed', 0)], control(), true, { push: true }],
+      ['deleted: TIXnGO would refuse it', [fact('inject', 0), fact('cancel-pushed', 0, 'RESALE')], control(), true, { push: false, reason: 'TICKET_DELETED' }],
+      ['a reprint was injected since', [fact('inject', 0), fact('inject', 1)], control(), false, { push: false, reason: 'SUPERSEDED_BY_REPRINT' }],
+      ['controlled generation not injected yet', [fact('inject', 0)], control({ reprintGeneration: 1 }), false, { push: false, reason: 'WAITING_FOR_INJECTION' }],
+    ])('%s', (_name, facts, event, forced, expected) => {
+      expect(decideControl(event, new TicketFacts(facts), forced)).toEqual(expected);
+    });
+  });
+});

@@ -1,0 +1,14 @@
+import { factId, type Fact, type FactKind } from './ticket-ledger';
+
+/** A ledger fact for unit tables (ticket `T1` unless said otherwise). */
+export function aFact(kind: FactKind, generation: number, detail?: string, data?: Record<string, unknown>, ticketId = 'T1'): Fact {
+  return {
+    _id: factId(ticketId, kind, generation, detail),
+    ticketId,
+    kind,
+    generation,
+    at: new Date(0),
+    ...(detail !== undefined ? { detail } : {}),
+    ...(data ? { data } : {}),
+  };
+}
