@@ -38,6 +38,8 @@ export interface MessageSourceOptions {
   readonly partitionsConcurrently: number;
   /** Where a group without committed offsets starts: the earliest offset, so nothing is missed. */
   readonly fromBeginning: boolean;
+  /** Told on every group join: the first one, then one per rebalance. */
+  readonly onGroupJoin?: () => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export class KafkaMessageSource {
         for (const p of partitions) this.assigned.add(`${topic}:${p}`);
       }
       this.log.info({ groupId: this.opts.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+      this.opts.onGroupJoin?.();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.crashHandler?.(e.payload.error);

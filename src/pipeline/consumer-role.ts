@@ -44,6 +44,7 @@ export async function startConsumerRole<E, S, W>(
       sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
       partitionsConcurrently: 64,
       fromBeginning: true,
+      onGroupJoin: () => deps.metrics.groupJoins.inc({ role: spec.role }),
     },
     log,
   );

@@ -66,6 +66,20 @@ describe('inject role under failure', () => {
     expect(bridge.health.ready().ok).toBe(true);
   });
 
+  it('keeps its group membership through a push longer than the session timeout (heartbeats while waiting)', async () => {
+    await setFaults(simulator, { latency: { ms: 15_000, endpoints: ['inject'] } });
+    const { bridge, config } = await startTestBridge(
+      bridgeEnv(topics, simulator, { KAFKA_SESSION_TIMEOUT_MS: '6000', TIXNGO_REQUEST_TIMEOUT_MS: '30000' }),
+    );
+    cleanups.push(() => bridge.stop());
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 20 }, (_, i) => aPrintedTicket({}, i + 1)));
+    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 20, { timeoutMs: 60_000 });
+    expect(simulator.state.received().duplicates.inject).toEqual([]);
+    expect(simulator.state.requests({ endpoint: 'inject' })).toHaveLength(1);
+    const joins = (await bridge.metrics.groupJoins.get()).values.reduce((s, v) => s + v.value, 0);
+    expect(joins).toBe(1);
+  });
+
   it('reports not ready while TIXnGO is failing, and ready again once it recovers', async () => {
     await setFaults(simulator, { override: { status: 503, endpoints: ['inject'] } });
     const { bridge } = await startTestBridge(bridgeEnv(topics, simulator));
