@@ -115,7 +115,7 @@ class AbortedError extends Error {
  */
 export class Pipeline<E, S, W> {
   private readonly builder: BatchBuilder<Entry<E>>;
-  private readonly planner = new CommitPlanner();
+  private planner = new CommitPlanner();
   private readonly dlqLimit: DlqLimit;
   private readonly abort = new AbortController();
   private readonly now: () => number;
@@ -167,6 +167,15 @@ export class Pipeline<E, S, W> {
     }
     return this.countHandled(handled, ctx);
   };
+
+  /**
+   * The consumer group was rebalanced: offsets tracked so far may belong to partitions another member
+   * now owns and has moved on. Start the bookkeeping afresh; records in flight are committed only for
+   * partitions this member still owns, and re-read ones are skipped by the ledger.
+   */
+  onRebalance(): void {
+    this.planner = new CommitPlanner();
+  }
 
   /**
    * Stops accepting records, delivers what is open, and waits for it up to `deadlineMs`; past the
@@ -435,6 +444,12 @@ export class Pipeline<E, S, W> {
       if (handled.length > 0) await this.retry('store', () => this.spec.reconcile!(handled, state));
       lap('reconcile');
     }
+    // Past the dead-letter limit, stop before dead-lettering or committing anything of this batch:
+    // the records stay in Kafka for after the fix, instead of all going to the dead-letter topic.
+    let limit: string | undefined;
+    for (const entry of entries) limit = this.dlqLimit.record(entry.trace?.outcome === 'dead-lettered' || entry.trace?.outcome === 'rejected') ?? limit;
+    if (limit) throw new DlqLimitExceeded(limit);
+
     if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
     lap('dead-letter');
 
@@ -449,9 +464,6 @@ export class Pipeline<E, S, W> {
     for (const entry of entries) entry.resolve();
     await this.deps.events.onBatch?.(report);
 
-    let limit: string | undefined;
-    for (const entry of entries) limit = this.dlqLimit.record(entry.trace?.outcome === 'dead-lettered' || entry.trace?.outcome === 'rejected') ?? limit;
-    if (limit) throw new DlqLimitExceeded(limit);
   }
 
   /**
