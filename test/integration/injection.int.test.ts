@@ -124,6 +124,18 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     expect(fatal).toEqual([]);
   });
 
+  it('stops the role at the dead-letter limit, before dead-lettering or committing the batch', async () => {
+    const { config, fatal } = await start({ DLQ_MAX_CONSECUTIVE: '5', INJECT_LINGER_MS: '500' });
+    await produceRaw(
+      topics.printedEligible,
+      Array.from({ length: 10 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })),
+    );
+    await waitFor(() => fatal.length > 0);
+    expect(fatal[0]!.name).toBe('DlqLimitExceeded');
+    expect(await topicSize(`${topics.printedEligible}.dlq`)).toBe(0);
+    expect(await committedTotal(config.inject.groupId, topics.printedEligible)).toBe(0);
+  });
+
   it('sends tickets TIXnGO rejects to the dead-letter topic while the rest of the batch goes through', async () => {
     await start();
     const tickets = Array.from({ length: 10 }, (_, i) => aPrintedTicket({}, i + 1));
