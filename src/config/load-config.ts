@@ -91,6 +91,7 @@ const EnvSchema = z.object({
   SCHEMA_REGISTRY_PASSWORD: optionalString,
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_OPERATION_TIMEOUT_MS: int(30_000, 100, 600_000),
   MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('tixngo_bridge'),
 
   TIXNGO_BASE_URL: url,
@@ -211,7 +212,7 @@ export interface Config {
     readonly url: string;
     readonly auth?: { readonly username: string; readonly password: string };
   };
-  readonly mongo: { readonly uri: string; readonly database: string };
+  readonly mongo: { readonly uri: string; readonly database: string; readonly operationTimeoutMs: number };
   readonly tixngo: {
     readonly baseUrl: string;
     readonly apiKey: string;
@@ -405,7 +406,7 @@ export function loadConfig(
         ? { auth: { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD } }
         : {}),
     },
-    mongo: { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE },
+    mongo: { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, operationTimeoutMs: e.MONGODB_OPERATION_TIMEOUT_MS },
     tixngo: {
       baseUrl: e.TIXNGO_BASE_URL.replace(/\/+$/, ''),
       apiKey: e.TIXNGO_API_KEY,

@@ -7,10 +7,19 @@ export interface MongoConnection {
   close(): Promise<void>;
 }
 
-export async function connectMongo(settings: { uri: string; database: string; appName?: string }): Promise<MongoConnection> {
+export async function connectMongo(settings: {
+  uri: string;
+  database: string;
+  operationTimeoutMs?: number;
+  appName?: string;
+}): Promise<MongoConnection> {
+  const operationTimeoutMs = settings.operationTimeoutMs ?? 30_000;
   const client = new MongoClient(settings.uri, {
     appName: settings.appName ?? 'tixngo-bridge',
-    serverSelectionTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: Math.min(5_000, operationTimeoutMs),
+    // Without a deadline, an operation on a half-open connection (a dropped NAT entry, a proxy that
+    // vanished) waits forever and the role with it; past it the operation fails and is retried.
+    socketTimeoutMS: operationTimeoutMs,
     retryWrites: true,
   });
   try {
@@ -32,7 +41,10 @@ export function toStoreError(e: unknown, what: string): Error {
       /Network|ServerSelection|Timeout|PoolCleared|NotPrimary|Interrupted/i.test(e.name) ||
       e.hasErrorLabel('RetryableWriteError') ||
       e.hasErrorLabel('TransientTransactionError') ||
-      e.hasErrorLabel('ResetPool');
+      e.hasErrorLabel('ResetPool') ||
+      // A bulk write that failed as a whole (no per-document error): the connection went away
+      // mid-operation; the driver does not always label that case.
+      (e.name === 'MongoBulkWriteError' && ((e as { writeErrors?: unknown[] }).writeErrors ?? []).length === 0);
     if (transient) return new TransientError('MONGODB_UNAVAILABLE', `${what}: ${e.name}`, undefined, { cause: e });
   }
   return e instanceof Error ? e : new Error(String(e));

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
+import { startTcpProxy } from '../support/tcp-proxy';
 import {
   API_KEY,
   bridgeEnv,
   committedTotal,
   createTestTopics,
   produceAvro,
+  services,
   startTestBridge,
   startTestSimulator,
   type TestTopics,
@@ -78,6 +80,30 @@ describe('inject role under failure', () => {
     expect(simulator.state.requests({ endpoint: 'inject' })).toHaveLength(1);
     const joins = (await bridge.metrics.groupJoins.get()).values.reduce((s, v) => s + v.value, 0);
     expect(joins).toBe(1);
+  });
+
+  it('rides out MongoDB going away mid-stream: not ready meanwhile, then nothing lost or pushed twice', async () => {
+    const mongo = new URL(services().mongoUri);
+    const proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port || 27017) });
+    cleanups.push(() => proxy.close());
+    const { bridge, config } = await startTestBridge(
+      bridgeEnv(topics, simulator, { MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/`, MONGODB_OPERATION_TIMEOUT_MS: '3000', INJECT_BATCH_SIZE: '100' }),
+    );
+    cleanups.push(() => bridge.stop());
+    const tickets = Array.from({ length: 600 }, (_, i) => aPrintedTicket({}, i + 1));
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets.slice(0, 300));
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 100);
+    proxy.cut();
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets.slice(300));
+    await waitFor(() => !bridge.health.ready().ok, { timeoutMs: 30_000 });
+    proxy.restore();
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 600, {
+      timeoutMs: 90_000,
+      describe: () => ({ totals: simulator.state.received().totals, ready: bridge.health.ready() }),
+    });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 600, { timeoutMs: 30_000 });
+    await waitFor(() => bridge.health.ready().ok);
+    expect(simulator.state.received().duplicates.inject).toEqual([]);
   });
 
   it('reports not ready while TIXnGO is failing, and ready again once it recovers', async () => {
