@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test run on a machine without Docker (`npm run test:local`): typecheck, unit, integration and deploy
 # tests against the local stack (scripts/stack.sh: Kafka, the Schema Registry test double, FerretDB, simulator).
-#   - installs node_modules with `npm ci` when they are missing;
+#   - installs node_modules with `npm ci` when they are missing, and the deploy-check tools (scripts/install-tools.sh);
 #   - starts the stack (idempotent: services already running are left alone) and exports .stack/env;
 #   - stops again, on exit, only the services this script started;
 #   - exits with npm test's exit code. Extra arguments go to jest, e.g. `scripts/test.sh --testPathPatterns inject`.
@@ -25,6 +25,10 @@ stop_started() {
   fi
 }
 trap stop_started EXIT
+
+# helm, kubeconform and docker-compose for the deploy checks (built with Go on first use, cached).
+tools_bin="$(bash scripts/install-tools.sh)"
+export PATH="$tools_bin:$PATH"
 
 scripts/stack.sh up
 # shellcheck source=/dev/null
