@@ -1,10 +1,17 @@
 import type { Config } from './config/load-config';
 import { cancellationRole } from './cancellation/cancellation.role';
 import { controlRole } from './control/control.role';
+import { startHolderSync } from './holder-sync/holder-sync.poller';
 import { injectionRole } from './injection/injection.role';
 import { AvroCodec } from './kafka/avro-codec';
 import { createKafka } from './kafka/kafka-client';
 import { KafkaEventPublisher } from './kafka/producer';
+import { LazyKafkaAdmin } from './kafka/admin';
+import { createNotifier } from './notify/notifier';
+import { BatchHistory } from './ops/batch-history';
+import { LagPoller } from './ops/lag-poller';
+import { ExecutionStore } from './store/executions';
+import { TicketTraceStore } from './store/ticket-trace';
 import { Health } from './ops/health';
 import { startOpsServer } from './ops/http-server';
 import type { Logger } from './ops/logger';
@@ -14,6 +21,7 @@ import type { PipelineEvents } from './pipeline/pipeline';
 import type { Role } from './roles';
 import { toSafeError } from './shared/errors';
 import { HolderStore } from './store/holder-store';
+import { MongoLeaseStore } from './store/lease-store';
 import { connectMongo } from './store/mongo';
 import { Outbox } from './store/outbox';
 import { TicketLedger } from './store/ticket-ledger';
@@ -45,7 +53,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
   };
 
   try {
-    const mongo = await connectMongo({ uri: config.mongo.uri, database: config.mongo.database });
+    const mongo = await connectMongo(config.mongo);
     closers.push(() => mongo.close());
     const kafka = createKafka(config.kafka, log);
     const publisher = new KafkaEventPublisher(kafka);
@@ -60,9 +68,27 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     await outbox.ensureIndexes();
     await ledger.ensureIndexes();
 
+    // Operations (issue 6): batch history and per-ticket trace for the CLI, failure digests by mail.
+    const executions = new ExecutionStore(mongo.db, config.status.historyLimit);
+    const traces = new TicketTraceStore(mongo.db);
+    await executions.ensureIndexes();
+    await traces.ensureIndexes();
+    const history = new BatchHistory(executions, traces, { mode: 'live', instanceId: config.instanceId, traceRetentionMs: config.status.traceRetentionDays * 86_400_000 }, log);
+    closers.push(() => history.stop());
+    /** The holder-sync poller reports page failures with `notifier.reportPollerError({ code })`. */
+    const notifier = createNotifier(config, log);
+    closers.push(() => notifier.stop());
+
     const events: PipelineEvents = {
+      onBatch: (report) => {
+        history.record(report);
+        notifier.onBatch(report);
+      },
+      onRetry: (info) => notifier.onRetry(info),
       onFatal: (e) => {
         log.fatal({ error: toSafeError(e) }, 'role failed');
+        const code = (e as { code?: unknown }).code;
+        notifier.reportRoleStopped({ role: config.roles.join('+'), code: typeof code === 'string' ? code : e.name });
         onFatal(e);
       },
     };
@@ -78,7 +104,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
       cancel: () => startConsumerRole(cancellationRole({ config, tixngo, ledger }), config.cancel, deps),
       control: () => startConsumerRole(controlRole({ config, tixngo, ledger }), config.control, deps),
-      'holder-sync': undefined,
+      'holder-sync': () => startHolderSync({ config, tixngo, holders, leases: new MongoLeaseStore(mongo.db), codec, publisher, metrics, health, log, events, notifier }),
     };
     for (const role of config.roles) {
       const start = starters[role];
@@ -87,6 +113,15 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
         continue;
       }
       running.push(await start());
+    }
+    const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
+    if (lagTargets.length > 0 && config.status.lagIntervalMs > 0) {
+      const admin = new LazyKafkaAdmin(kafka);
+      const lag = new LagPoller(lagTargets, async (g, t) => (await admin.get()).lag(g, t), metrics, config.status.lagIntervalMs, log).start();
+      closers.push(async () => {
+        await lag.stop();
+        await admin.close();
+      });
     }
   } catch (e) {
     await stop();

@@ -38,7 +38,7 @@ describe('load-config', () => {
       expect(c.instanceId).toBe('pod-1');
       expect(c.kafka).toEqual({ brokers: ['localhost:9092'], clientId: 'tixngo-bridge', groupIdPrefix: 'tixngo-bridge', sessionTimeoutMs: 30_000, connectionTimeoutMs: 3_000 });
       expect(c.tixngo).toMatchObject({ baseUrl: 'http://localhost:8090/api', apiKey: 'test-api-key-1234', apiKeyHeader: 'x-api-key' });
-      expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'tixngo_bridge' });
+      expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'tixngo_bridge', operationTimeoutMs: 30_000 });
       expect(c.http).toEqual({ host: '0.0.0.0', port: 8080 });
       expect(c.inject).toMatchObject({ groupId: 'tixngo-bridge-inject', batchSize: 1000, maxTicketsPerRequest: 1000, simulate: false, overlayLastOwner: true, template: undefined, force: [], skip: [] });
       expect(c.control).toMatchObject({ batchSize: 10_000, maxTicketsPerRequest: 10_000 });

@@ -3,15 +3,18 @@ import type { Config } from '../config/load-config';
 import type { Logger } from '../ops/logger';
 import { TransientError } from '../shared/errors';
 
-/** Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes. */
-export function createKafka(config: Config['kafka'], log: Logger): Kafka {
+/**
+ * Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes.
+ * `retries` bounds kafkajs' own retries of a request (the support CLI uses few, to answer quickly).
+ */
+export function createKafka(config: Config['kafka'], log: Logger, opts: { retries?: number } = {}): Kafka {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
     connectionTimeout: config.connectionTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafka(log, entry),
-    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 },
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: opts.retries ?? 8 },
   };
   if (config.ssl) kafkaConfig.ssl = { rejectUnauthorized: config.ssl.rejectUnauthorized, ...(config.ssl.ca ? { ca: [config.ssl.ca] } : {}) };
   if (config.sasl) {

@@ -38,6 +38,12 @@ export interface MessageSourceOptions {
   readonly partitionsConcurrently: number;
   /** Where a group without committed offsets starts: the earliest offset, so nothing is missed. */
   readonly fromBeginning: boolean;
+  /**
+   * One-shot runs only (the support CLI's `replay`): the exclusive end offset of each partition to
+   * read. Records at or past it are not handed to the handler, and partitions not listed are not
+   * read at all. Once every listed partition is handled up to its end, `finished()` resolves.
+   */
+  readonly stopAtOffsets?: readonly OffsetToCommit[];
   /** Told on every group join: the first one, then one per rebalance. */
   readonly onGroupJoin?: () => void;
 }
@@ -52,12 +58,25 @@ export class KafkaMessageSource {
   private consumer: Consumer | undefined;
   private readonly assigned = new Set<string>();
   private crashHandler: ((error: Error) => void) | undefined;
+  private readonly stops: Map<string, bigint> | undefined;
+  private readonly finishedSignal: { promise: Promise<void>; resolve: () => void };
 
   constructor(
     private readonly kafka: Kafka,
     private readonly opts: MessageSourceOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.finishedSignal = { promise, resolve };
+    this.stops = opts.stopAtOffsets ? new Map(opts.stopAtOffsets.map((o) => [`${o.topic}:${o.partition}`, BigInt(o.offset)])) : undefined;
+    if (this.stops?.size === 0) resolve();
+  }
+
+  /** With `stopAtOffsets`: resolves once every listed partition is handled up to its end offset. */
+  finished(): Promise<void> {
+    return this.finishedSignal.promise;
+  }
 
   /** Called when kafkajs gives up (non-retriable crash); the role treats it as fatal. */
   onCrash(handler: (error: Error) => void): void {
@@ -92,8 +111,15 @@ export class KafkaMessageSource {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const messages: SourceMessage[] = batch.messages.map((m) => ({
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+          const stopKey = `${batch.topic}:${batch.partition}`;
+          const stop = this.stops ? this.stops.get(stopKey) : undefined;
+          if (this.stops && stop === undefined) {
+            pause(); // not part of this one-shot run, or already done
+            return;
+          }
+          const inRange = stop === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) < stop);
+          const messages: SourceMessage[] = inRange.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
             offset: m.offset,
@@ -107,11 +133,21 @@ export class KafkaMessageSource {
             isActive: () => isRunning() && !isStale(),
           });
           if (handled > 0) resolveOffset(messages[handled - 1]!.offset);
+          if (stop !== undefined && handled === messages.length) {
+            const last = batch.messages.length > 0 ? BigInt(batch.lastOffset()) : -1n;
+            if (last + 1n >= stop) this.reachedStop(stopKey, pause);
+          }
         },
       });
     } catch (e) {
       throw toKafkaError(e, `cannot start consumer group ${this.opts.groupId}`);
     }
+  }
+
+  private reachedStop(key: string, pause: () => void): void {
+    pause();
+    this.stops!.delete(key);
+    if (this.stops!.size === 0) this.finishedSignal.resolve();
   }
 
   /** Whether this member currently owns the partition (commits for revoked partitions are dropped). */

@@ -8,6 +8,7 @@ import type { Health } from '../ops/health';
 import type { Logger } from '../ops/logger';
 import type { Metrics } from '../ops/metrics';
 import type { Outbox } from '../store/outbox';
+import type { OffsetToCommit } from './commit-plan';
 import { Pipeline, type PipelineEvents } from './pipeline';
 import type { RoleSpec } from './role-spec';
 
@@ -25,8 +26,19 @@ export interface ConsumerRoleDeps {
 
 export interface RunningRole {
   readonly role: string;
+  /** The consumer group and topics of a consumer role (for the consumer-lag metric); absent for pollers. */
+  readonly groupId?: string;
+  readonly topics?: readonly string[];
+  /** One-shot runs (`stopAtOffsets`): resolves once every partition is handled up to its end offset. */
+  readonly finished?: Promise<void>;
   /** Stops fetching, finishes (or past the deadline abandons) the in-flight batch, commits, leaves the group. */
   stop(deadlineMs: number): Promise<void>;
+}
+
+/** Options of a one-shot run (the support CLI's `replay`); a role in service passes none. */
+export interface ConsumerRoleOptions {
+  /** Exclusive end offset per partition; see `MessageSourceOptions.stopAtOffsets`. */
+  readonly stopAtOffsets?: readonly OffsetToCommit[];
 }
 
 /** Wires a role's spec into the shared pipeline and a Kafka consumer group, and starts consuming. */
@@ -34,6 +46,7 @@ export async function startConsumerRole<E, S, W>(
   spec: RoleSpec<E, S, W>,
   settings: PipelineConfig,
   deps: ConsumerRoleDeps,
+  options: ConsumerRoleOptions = {},
 ): Promise<RunningRole> {
   const log = deps.log.child({ role: spec.role });
   const source = new KafkaMessageSource(
@@ -44,6 +57,7 @@ export async function startConsumerRole<E, S, W>(
       sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
       partitionsConcurrently: 64,
       fromBeginning: true,
+      ...(options.stopAtOffsets ? { stopAtOffsets: options.stopAtOffsets } : {}),
       onGroupJoin: () => deps.metrics.groupJoins.inc({ role: spec.role }),
     },
     log,
@@ -76,6 +90,9 @@ export async function startConsumerRole<E, S, W>(
   log.info({ groupId: settings.groupId, topics: spec.topics, simulate: settings.simulate }, 'role started');
   return {
     role: spec.role,
+    groupId: settings.groupId,
+    topics: spec.topics,
+    ...(options.stopAtOffsets ? { finished: source.finished() } : {}),
     async stop(deadlineMs) {
       await pipeline.stop(deadlineMs);
       await source.stop();

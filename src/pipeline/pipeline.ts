@@ -24,6 +24,8 @@ export type TicketOutcomeKind = 'pushed' | 'skipped' | 'rejected' | 'dead-letter
 /** One record's fate, for the trace and the batch report. */
 export interface TicketTrace {
   readonly ticketId?: string;
+  /** The record's key (the ticket id, by contract) when the record could not be decoded into an event. */
+  readonly key?: string;
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
@@ -555,7 +557,7 @@ export class Pipeline<E, S, W> {
 
   private traceBase(entry: Entry<E>): Omit<TicketTrace, 'outcome'> {
     return {
-      ...(entry.ticketId ? { ticketId: entry.ticketId } : {}),
+      ...(entry.ticketId ? { ticketId: entry.ticketId } : entry.msg.key ? { key: entry.msg.key.toString('utf8').slice(0, 256) } : {}),
       topic: entry.msg.topic,
       partition: entry.msg.partition,
       offset: entry.msg.offset,

@@ -26,7 +26,21 @@ export interface HolderState {
   readonly ticketHolder: HolderPerson | null;
   readonly previousOwner: HolderPerson | null;
   readonly observedAt: Date;
-  readonly history?: readonly { readonly status: string; readonly version: number; readonly changedAt: Date }[];
+  readonly history?: readonly HolderHistoryEntry[];
+  /** While PENDING_TRANSFER: the recipient (often only an e-mail). Written by holder-sync. */
+  readonly transferRecipient?: HolderPerson | null;
+  /** What caused the latest change (TIXnGO's `action`, e.g. `TRANSFER`), when TIXnGO said. */
+  readonly action?: string | null;
+  /** `event.id` of the latest injection, as TIXnGO reports it. */
+  readonly eventId?: string | null;
+}
+
+/** One change of a ticket's state, oldest first in `HolderState.history` (bounded by HOLDER_SYNC_HISTORY_LIMIT). */
+export interface HolderHistoryEntry {
+  readonly status: string;
+  readonly version: number;
+  readonly changedAt: Date;
+  readonly action?: string | null;
 }
 
 export const HOLDERS_COLLECTION = 'ticket_holders';
@@ -46,4 +60,43 @@ export class HolderStore {
     );
     return new Map(docs.map((d) => [d._id, d]));
   }
+
+  /**
+   * Inserts states of tickets that had none (one unordered insertMany: the local MongoDB-compatible
+   * server does these fast). Returns the ids that already existed and were therefore left as they
+   * are: the caller re-reads and compares them (a retried insert, or a concurrent writer).
+   */
+  async insertNew(states: readonly HolderState[]): Promise<Set<string>> {
+    const existing = new Set<string>();
+    if (states.length === 0) return existing;
+    await storeOp('inserting holder states', async () => {
+      try {
+        await this.collection.insertMany([...states], { ordered: false });
+      } catch (e) {
+        const duplicates = duplicateKeyIndexes(e);
+        if (!duplicates) throw e;
+        for (const i of duplicates) existing.add(states[i]!._id);
+      }
+    });
+    return existing;
+  }
+
+  /**
+   * Replaces a ticket's state only if the stored one still has `expectedVersion` (compare-and-set:
+   * whatever was written since the caller read it is never overwritten). False when it changed.
+   */
+  async replaceIfVersion(state: HolderState, expectedVersion: number): Promise<boolean> {
+    const r = await storeOp('updating a holder state', () =>
+      this.collection.replaceOne({ _id: state._id, version: expectedVersion }, state),
+    );
+    return r.matchedCount === 1;
+  }
+}
+
+/** Indexes of the documents an unordered insert skipped as duplicate keys, or undefined for any other error. */
+function duplicateKeyIndexes(e: unknown): number[] | undefined {
+  const err = e as { writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } };
+  const list = Array.isArray(err.writeErrors) ? err.writeErrors : err.writeErrors ? [err.writeErrors] : [];
+  if (list.length === 0 || !list.every((w) => w.code === 11000 && typeof w.index === 'number')) return undefined;
+  return list.map((w) => w.index!);
 }

@@ -1,0 +1,134 @@
+import { HOLDERS_COLLECTION } from '../../store/holder-store';
+import { TicketLedger, type Fact } from '../../store/ticket-ledger';
+import { TicketTraceStore, type TraceEntry } from '../../store/ticket-trace';
+import { renderTable } from '../format';
+import { CliFailure, type CliRuntime } from '../runtime';
+
+/** The holder fields `trace` reads: states and versions only, never the people. */
+interface HolderSummary {
+  readonly _id: string;
+  readonly status?: string;
+  readonly version?: number;
+  readonly changedAt?: Date;
+  readonly observedAt?: Date;
+  readonly history?: readonly { readonly status?: string; readonly version?: number; readonly changedAt?: Date }[];
+}
+
+const iso = (d: Date | undefined) => (d instanceof Date ? d.toISOString() : '-');
+const short = (s: string | undefined, n = 36) => (s === undefined ? '-' : s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * `trace <ticketId>`: the ticket's story from what the bridge stored: each record seen (topic,
+ * partition, offset, when its batch was handled, outcome and reason), the ledger's facts (what
+ * TIXnGO accepted, under which request id), dead letters, the holder state from holder-sync
+ * (status and version only) and the printed write-back. Ids, codes and times only: no names, no
+ * e-mail addresses, no payloads.
+ */
+export async function trace(rt: CliRuntime, ticketId: string): Promise<void> {
+  const { db } = await rt.mongo();
+  const [entries, facts, holder] = await Promise.all([
+    new TicketTraceStore(db).of(ticketId),
+    new TicketLedger(db).get(ticketId).then((f) => [...f.facts].sort((a, b) => a.at.getTime() - b.at.getTime())),
+    db
+      .collection<HolderSummary>(HOLDERS_COLLECTION)
+      .findOne({ _id: ticketId }, { projection: { status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } }),
+  ]);
+  if (entries.length === 0 && facts.length === 0 && !holder) {
+    throw new CliFailure(
+      `nothing stored about ticket ${short(ticketId, 80)}: no record of it was handled (within the trace retention), ` +
+        'no ledger fact and no holder state. Check the id; older records may still be in Kafka (dlq list, replay --dry-run).',
+    );
+  }
+  rt.out.line(`Ticket ${ticketId}`);
+  printRecords(rt, entries);
+  printFacts(rt, facts);
+  printDeadLetters(rt, entries);
+  printHolder(rt, holder);
+  printWriteBack(rt, facts);
+}
+
+function printRecords(rt: CliRuntime, entries: readonly TraceEntry[]): void {
+  rt.out.line('');
+  rt.out.line(`Records seen (${entries.length}):`);
+  if (entries.length === 0) {
+    rt.out.line('  none within the trace retention (STATUS_TRACE_RETENTION_DAYS)');
+    return;
+  }
+  rt.out.line(
+    renderTable(
+      ['HANDLED AT', 'ROLE', 'TOPIC', 'PARTITION', 'OFFSET', 'OUTCOME', 'REASON', 'REQUEST ID'],
+      entries.map((e) => [
+        iso(e.at),
+        e.mode === 'replay' ? `${e.role} (replay)` : e.role,
+        e.topic,
+        e.partition,
+        e.offset,
+        e.simulated ? `${e.outcome} (simulated)` : e.outcome,
+        e.reason ?? '-',
+        e.requestId ?? '-',
+      ]),
+    ),
+  );
+}
+
+const FACT_MEANING: Readonly<Record<string, string>> = {
+  inject: 'TIXnGO accepted the injection',
+  'inject-simulated': 'simulated injection (nothing sent)',
+  'cancel-seen': 'cancellation received',
+  'cancel-pushed': 'TIXnGO accepted the deletion',
+  'control-seen': 'control received',
+  'control-pushed': 'TIXnGO accepted the control',
+};
+
+function printFacts(rt: CliRuntime, facts: readonly Fact[]): void {
+  rt.out.line('');
+  rt.out.line(`Ledger (${facts.length} fact(s)):`);
+  if (facts.length === 0) {
+    rt.out.line('  none: TIXnGO never accepted anything for this ticket through the bridge');
+    return;
+  }
+  rt.out.line(
+    renderTable(
+      ['AT', 'FACT', 'GENERATION', 'DETAIL', 'REQUEST ID', 'MEANING'],
+      facts.map((f) => [iso(f.at), f.kind, f.generation, short(f.detail, 24), f.requestId ?? '-', FACT_MEANING[f.kind] ?? '-']),
+    ),
+  );
+}
+
+function printDeadLetters(rt: CliRuntime, entries: readonly TraceEntry[]): void {
+  const dead = entries.filter((e) => e.outcome === 'rejected' || e.outcome === 'dead-lettered');
+  rt.out.line('');
+  rt.out.line(`Dead letters (${dead.length}):`);
+  if (dead.length === 0) {
+    rt.out.line('  none');
+    return;
+  }
+  for (const e of dead) {
+    const why = e.outcome === 'rejected' ? `rejected by TIXnGO (${e.reason ?? '?'}${e.requestId ? `, request ${e.requestId}` : ''})` : `invalid input (${e.reason ?? '?'})`;
+    rt.out.line(`  ${iso(e.at)} ${e.role}: ${why}; record ${e.topic}[${e.partition}]@${e.offset} is in ${e.topic}${rt.config.topics.dlqSuffix}`);
+  }
+  rt.out.line(`  see: dlq list --role ${dead[0]!.role} --code ${dead[0]!.reason ?? '<code>'}`);
+}
+
+function printHolder(rt: CliRuntime, h: HolderSummary | null): void {
+  rt.out.line('');
+  if (!h) {
+    rt.out.line('Holder state (holder-sync): none stored');
+    return;
+  }
+  rt.out.line(`Holder state (holder-sync): ${h.status ?? '?'} version ${h.version ?? '?'}, changed ${iso(h.changedAt)}, observed ${iso(h.observedAt)}`);
+  const steps = (h.history ?? []).map((s) => `${s.status ?? '?'} v${s.version ?? '?'} (${iso(s.changedAt)})`);
+  if (steps.length > 0) rt.out.line(`  history: ${steps.join(' → ')}`);
+}
+
+function printWriteBack(rt: CliRuntime, facts: readonly Fact[]): void {
+  const injected = facts.filter((f) => f.kind === 'inject');
+  rt.out.line('');
+  if (injected.length === 0) {
+    rt.out.line(`Printed write-back (${rt.config.topics.printed}): none (not injected through the bridge, or only simulated)`);
+    return;
+  }
+  for (const f of injected) {
+    rt.out.line(`Printed write-back (${rt.config.topics.printed}): published for generation ${f.generation} after TIXnGO accepted it at ${iso(f.at)}`);
+  }
+}

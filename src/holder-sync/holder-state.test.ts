@@ -1,0 +1,135 @@
+import type { HolderState } from '../store/holder-store';
+import { aHolderRecord, aStoredState } from './feed.fixtures';
+import { comparePrecedence, mergeTicket, planPage, type Precedence } from './holder-state';
+
+const at = (minute: number) => new Date(Date.UTC(2030, 5, 1, 10, minute));
+const observedAt = at(59);
+
+describe('holder-state', () => {
+  describe('comparePrecedence', () => {
+    it.each<[string, { version: number; changedAt: Date }, { version: number; changedAt: Date } | undefined, Precedence]>([
+      ['no state yet', { version: 1, changedAt: at(1) }, undefined, 'newer'],
+      ['a higher version, later', { version: 3, changedAt: at(3) }, { version: 2, changedAt: at(2) }, 'newer'],
+      ['a higher version, same instant', { version: 3, changedAt: at(2) }, { version: 2, changedAt: at(2) }, 'newer'],
+      ['the same version (a page read again)', { version: 2, changedAt: at(2) }, { version: 2, changedAt: at(2) }, 'same'],
+      ['the same version, another instant', { version: 2, changedAt: at(5) }, { version: 2, changedAt: at(2) }, 'same'],
+      ['a lower version', { version: 1, changedAt: at(1) }, { version: 2, changedAt: at(2) }, 'older'],
+      ['a lower version, even if later', { version: 1, changedAt: at(9) }, { version: 2, changedAt: at(2) }, 'older'],
+      ['a higher version but an earlier instant', { version: 3, changedAt: at(1) }, { version: 2, changedAt: at(2) }, 'older'],
+    ])('%s → %s', (_name, record, state, expected) => {
+      expect(comparePrecedence(record, state)).toBe(expected);
+    });
+
+    it('treats a stored state without a usable instant as older than any instant', () => {
+      expect(comparePrecedence({ version: 3, changedAt: at(0) }, { version: 2, changedAt: 'garbage' as unknown as Date })).toBe('newer');
+    });
+  });
+
+  describe('mergeTicket', () => {
+    it('creates the state of a new ticket from its newest record, with one history entry per change', () => {
+      const records = [
+        aHolderRecord({ version: 1, status: 'INJECTED', action: 'INJECT' }),
+        aHolderRecord({ version: 2, status: 'DOWNLOADED', action: 'DOWNLOAD', walletOwner: { email: 'ada@example.test' } }),
+      ];
+      const { next, outcomes } = mergeTicket(undefined, records, observedAt, 50);
+      expect(outcomes).toEqual(['applied', 'applied']);
+      expect(next).toEqual({
+        _id: 'T-1',
+        status: 'DOWNLOADED',
+        version: 2,
+        changedAt: at(2),
+        walletOwner: { email: 'ada@example.test' },
+        ticketHolder: null,
+        previousOwner: null,
+        transferRecipient: null,
+        action: 'DOWNLOAD',
+        eventId: null,
+        observedAt,
+        history: [
+          { status: 'INJECTED', version: 1, changedAt: at(1), action: 'INJECT' },
+          { status: 'DOWNLOADED', version: 2, changedAt: at(2), action: 'DOWNLOAD' },
+        ],
+      });
+    });
+
+    it('never lets an older record overwrite the stored state', () => {
+      const stored = aStoredState(5);
+      const { next, outcomes } = mergeTicket(stored, [aHolderRecord({ version: 3, status: 'ASSIGNED' }), aHolderRecord({ version: 4 })], observedAt, 50);
+      expect(next).toBeUndefined();
+      expect(outcomes).toEqual(['stale', 'stale']);
+    });
+
+    it('changes nothing for a record it already has (a page read again after a crash)', () => {
+      const { next, outcomes } = mergeTicket(aStoredState(2), [aHolderRecord({ version: 2, status: 'DOWNLOADED' })], observedAt, 50);
+      expect(next).toBeUndefined();
+      expect(outcomes).toEqual(['duplicate']);
+    });
+
+    it('compares each record with the state after the records before it', () => {
+      const records = [
+        aHolderRecord({ version: 4, status: 'ASSIGNED' }),
+        aHolderRecord({ version: 3, status: 'DOWNLOADED' }),
+        aHolderRecord({ version: 4, status: 'ASSIGNED' }),
+        aHolderRecord({ version: 5, status: 'PENDING_TRANSFER' }),
+      ];
+      const { next, outcomes } = mergeTicket(aStoredState(2), records, observedAt, 50);
+      expect(outcomes).toEqual(['applied', 'stale', 'duplicate', 'applied']);
+      expect(next?.status).toBe('PENDING_TRANSFER');
+      expect(next?.history?.map((h) => h.version)).toEqual([1, 2, 4, 5]);
+    });
+
+    it('replaces every holder field with the newer record, clearing what it no longer has', () => {
+      const stored = aStoredState(3, { status: 'ASSIGNED', ticketHolder: { firstName: 'Kim' } });
+      const transfer = aHolderRecord({
+        version: 4,
+        status: 'TRANSFERRED',
+        walletOwner: { email: 'grace@example.test' },
+        previousOwner: { email: 'ada@example.test' },
+        ticketHolder: null,
+      });
+      const { next } = mergeTicket(stored, [transfer], observedAt, 50);
+      expect(next).toMatchObject({ walletOwner: { email: 'grace@example.test' }, previousOwner: { email: 'ada@example.test' }, ticketHolder: null });
+    });
+
+    it.each([
+      [1, [12]],
+      [3, [10, 11, 12]],
+      [50, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    ])('keeps the last %i history entries', (limit, versions) => {
+      const stored = aStoredState(8);
+      const records = [9, 10, 11, 12].map((v) => aHolderRecord({ version: v }));
+      const { next } = mergeTicket(stored, records, observedAt, limit);
+      expect(next?.history?.map((h) => h.version)).toEqual(versions);
+    });
+
+    it('starts a history for a stored state that has none', () => {
+      const { history: _ignored, ...bare } = aStoredState(2);
+      const { next } = mergeTicket(bare as HolderState, [aHolderRecord({ version: 3 })], observedAt, 50);
+      expect(next?.history?.map((h) => h.version)).toEqual([3]);
+    });
+  });
+
+  describe('planPage', () => {
+    it('plans one write per changed ticket (insert or compare-and-set) and one event per change, in feed order', () => {
+      const a = (v: number) => aHolderRecord({ ticketId: 'A', version: v });
+      const b = (v: number) => aHolderRecord({ ticketId: 'B', version: v });
+      const c = (v: number) => aHolderRecord({ ticketId: 'C', version: v });
+      const stored = new Map<string, HolderState>([
+        ['B', { ...aStoredState(2), _id: 'B' }],
+        ['C', { ...aStoredState(7), _id: 'C' }],
+      ]);
+      const page = [a(1), b(2), b(3), c(6), a(2), b(4)];
+      const plan = planPage(page, stored, observedAt, 50);
+      expect(plan.outcomes).toEqual(['applied', 'duplicate', 'applied', 'stale', 'applied', 'applied']);
+      expect(plan.events.map((r) => `${r.ticketId}${r.version}`)).toEqual(['A1', 'B3', 'A2', 'B4']);
+      expect(plan.writes.map((w) => [w.next._id, w.next.version, w.expectedVersion])).toEqual([
+        ['A', 2, null],
+        ['B', 4, 2],
+      ]);
+    });
+
+    it('plans nothing for an empty page', () => {
+      expect(planPage([], new Map(), observedAt, 50)).toEqual({ events: [], writes: [], outcomes: [] });
+    });
+  });
+});

@@ -1,0 +1,120 @@
+import type { HolderHistoryEntry, HolderState } from '../store/holder-store';
+import type { HolderRecord } from './feed-record';
+
+/**
+ * Pure state precedence and the per-page plan of holder-sync: which records change a ticket's stored
+ * state (and are published), which are stale or repeated, and what each ticket's new state is.
+ */
+
+export type Precedence = 'newer' | 'same' | 'older';
+
+/**
+ * Is `record` newer than `state`? TIXnGO's per-ticket `version` decides; the timestamp guards it:
+ * - no state yet → newer;
+ * - the same version → same (a repeated record: a page read again after a crash);
+ * - a lower version → older;
+ * - a higher version with an earlier `changedAt` than the stored one → older: a record older than
+ *   what is stored "by TIXnGO timestamp or version" never overwrites it (issue 5), so when the two
+ *   disagree the stored state stays.
+ */
+export function comparePrecedence(
+  record: { readonly version: number; readonly changedAt: Date },
+  state: { readonly version: number; readonly changedAt: Date } | undefined,
+): Precedence {
+  if (!state) return 'newer';
+  if (record.version === state.version) return 'same';
+  if (record.version < state.version) return 'older';
+  return record.changedAt.getTime() < timeOf(state.changedAt) ? 'older' : 'newer';
+}
+
+/** What became of one record: it changed the state (and is published), or it did not. */
+export type RecordOutcome = 'applied' | 'stale' | 'duplicate';
+
+/**
+ * Folds one ticket's records (in feed order) into its stored state. Each record is compared with the
+ * state as it stands after the records before it. Returns the new state (undefined when nothing
+ * changed) and one outcome per record. History: one entry per applied record, oldest first, the last
+ * `historyLimit` kept.
+ */
+export function mergeTicket(
+  stored: HolderState | undefined,
+  records: readonly HolderRecord[],
+  observedAt: Date,
+  historyLimit: number,
+): { next: HolderState | undefined; outcomes: RecordOutcome[] } {
+  let current: HolderState | undefined = stored;
+  let next: HolderState | undefined;
+  const outcomes: RecordOutcome[] = [];
+  for (const r of records) {
+    const p = comparePrecedence(r, current);
+    if (p !== 'newer') {
+      outcomes.push(p === 'same' ? 'duplicate' : 'stale');
+      continue;
+    }
+    const entry: HolderHistoryEntry = { status: r.status, version: r.version, changedAt: r.changedAt, action: r.action };
+    const history = [...(current?.history ?? []), entry].slice(-Math.max(1, historyLimit));
+    next = {
+      _id: r.ticketId,
+      status: r.status,
+      version: r.version,
+      changedAt: r.changedAt,
+      walletOwner: r.walletOwner,
+      ticketHolder: r.ticketHolder,
+      previousOwner: r.previousOwner,
+      transferRecipient: r.transferRecipient,
+      action: r.action,
+      eventId: r.eventId,
+      observedAt,
+      history,
+    };
+    current = next;
+    outcomes.push('applied');
+  }
+  return { next, outcomes };
+}
+
+/** A state to write: insert when there was none, else replace only if the stored version is still `expectedVersion`. */
+export interface StateWrite {
+  readonly next: HolderState;
+  readonly expectedVersion: number | null;
+}
+
+export interface PagePlan {
+  /** Records that changed their ticket's state, in feed order: one `holder-updated` event each. */
+  readonly events: readonly HolderRecord[];
+  /** One write per ticket whose state changed. */
+  readonly writes: readonly StateWrite[];
+  /** One outcome per input record, in input order. */
+  readonly outcomes: readonly RecordOutcome[];
+}
+
+/**
+ * The plan for the valid records of one page against the states stored before it. A ticket that
+ * appears several times in the page gets one write (its newest state) and one event per change.
+ */
+export function planPage(
+  records: readonly HolderRecord[],
+  stored: ReadonlyMap<string, HolderState>,
+  observedAt: Date,
+  historyLimit: number,
+): PagePlan {
+  const byTicket = new Map<string, number[]>();
+  records.forEach((r, i) => {
+    const list = byTicket.get(r.ticketId);
+    if (list) list.push(i);
+    else byTicket.set(r.ticketId, [i]);
+  });
+  const outcomes: RecordOutcome[] = new Array<RecordOutcome>(records.length);
+  const writes: StateWrite[] = [];
+  for (const [ticketId, indexes] of byTicket) {
+    const before = stored.get(ticketId);
+    const merged = mergeTicket(before, indexes.map((i) => records[i]!), observedAt, historyLimit);
+    merged.outcomes.forEach((o, k) => (outcomes[indexes[k]!] = o));
+    if (merged.next) writes.push({ next: merged.next, expectedVersion: before ? before.version : null });
+  }
+  return { events: records.filter((_, i) => outcomes[i] === 'applied'), writes, outcomes };
+}
+
+function timeOf(d: unknown): number {
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? d.getTime() : Number.NEGATIVE_INFINITY;
+}

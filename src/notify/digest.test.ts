@@ -1,0 +1,134 @@
+import { DigestPlanner, formatDuration, renderDigest, safeCode, type Digest } from './digest';
+
+const MIN = 60_000;
+const policy = { windowMs: 15 * MIN, gatherMs: 2000 };
+const rejected = (role: string, codes: Record<string, number>) => ({
+  kind: 'rejected' as const,
+  role,
+  count: Object.values(codes).reduce((a, b) => a + b, 0),
+  codes,
+});
+
+describe('notify/digest', () => {
+  describe('DigestPlanner', () => {
+    it('mails the first incident of a quiet role after the gathering delay, with what came meanwhile', () => {
+      const p = new DigestPlanner(policy);
+      p.add(rejected('inject', { TIXNGO_INVALID_SEAT: 2 }), 0);
+      p.add({ kind: 'dead-lettered', role: 'inject', count: 1, codes: { AVRO_BAD_FRAME: 1 } }, 500);
+      expect(p.nextDueAt()).toBe(2000);
+      expect(p.takeDue(1999)).toEqual([]);
+      const [d] = p.takeDue(2000);
+      expect(d).toMatchObject({ role: 'inject', firstAt: 0, lastAt: 500, rejected: { count: 2 }, deadLettered: { count: 1, codes: { AVRO_BAD_FRAME: 1 } } });
+      expect(p.nextDueAt()).toBeUndefined();
+    });
+
+    it('sends at most one mail per role per window and summarises the rest in the next one', () => {
+      const p = new DigestPlanner(policy);
+      p.add(rejected('inject', { A: 1 }), 0);
+      expect(p.takeDue(2000)).toHaveLength(1);
+      p.add(rejected('inject', { A: 3 }), 3000);
+      p.add(rejected('inject', { B: 1 }), 10 * MIN);
+      expect(p.nextDueAt()).toBe(2000 + 15 * MIN);
+      expect(p.takeDue(14 * MIN)).toEqual([]);
+      const [d] = p.takeDue(2000 + 15 * MIN);
+      expect(d!.rejected).toEqual({ count: 4, codes: { A: 3, B: 1 } });
+      expect(d!.firstAt).toBe(3000);
+    });
+
+    it('throttles each role on its own', () => {
+      const p = new DigestPlanner(policy);
+      p.add(rejected('inject', { A: 1 }), 0);
+      p.takeDue(2000);
+      p.add(rejected('cancel', { A: 1 }), 3000);
+      p.add(rejected('inject', { A: 1 }), 3000);
+      expect(p.takeDue(5000).map((d) => d.role)).toEqual(['cancel']);
+    });
+
+    it('keeps the longest duration of a transient failure and counts the reports', () => {
+      const p = new DigestPlanner(policy);
+      p.add({ kind: 'transient', role: 'inject', code: 'TIXNGO_HTTP_503', failingForMs: 6 * MIN }, 0);
+      p.add({ kind: 'transient', role: 'inject', code: 'TIXNGO_HTTP_503', failingForMs: 7 * MIN }, 1000);
+      expect(p.takeDue(2000)[0]!.transient).toEqual({ TIXNGO_HTTP_503: { longestMs: 7 * MIN, reports: 2 } });
+    });
+
+    it('gives everything pending at shutdown, whatever the window', () => {
+      const p = new DigestPlanner(policy);
+      p.add(rejected('inject', { A: 1 }), 0);
+      p.takeDue(2000);
+      p.add({ kind: 'role-stopped', role: 'inject', code: 'DLQ_LIMIT_EXCEEDED' }, 3000);
+      p.add({ kind: 'role-stopped', role: 'inject', code: 'DLQ_LIMIT_EXCEEDED' }, 3001);
+      const all = p.takeAll(3002);
+      expect(all).toHaveLength(1);
+      expect(all[0]!.stopped).toEqual(['DLQ_LIMIT_EXCEEDED']);
+    });
+
+    it('puts back a digest that could not be sent, merged with what came since, for the next window', () => {
+      const p = new DigestPlanner(policy);
+      p.add(rejected('inject', { A: 2 }), 0);
+      const [d] = p.takeDue(2000);
+      p.add({ kind: 'poller-error', role: 'inject', code: 'TIXNGO_HTTP_500' }, 2500);
+      p.putBack(d!);
+      expect(p.takeDue(2000 + 15 * MIN - 1)).toEqual([]);
+      const [again] = p.takeDue(2000 + 15 * MIN);
+      expect(again).toMatchObject({ firstAt: 0, rejected: { count: 2, codes: { A: 2 } }, pollerErrors: { TIXNGO_HTTP_500: 1 } });
+    });
+  });
+
+  describe('renderDigest', () => {
+    const base: Digest = {
+      role: 'inject',
+      firstAt: Date.parse('2026-01-01T10:00:00Z'),
+      lastAt: Date.parse('2026-01-01T10:05:00Z'),
+      rejected: { count: 0, codes: {} },
+      deadLettered: { count: 0, codes: {} },
+      transient: {},
+      pollerErrors: {},
+      stopped: [],
+    };
+    const ctx = { instanceId: 'pod-1', windowMs: 15 * MIN, cli: 'node dist/cli/main.js' };
+
+    it('summarises rejections and dead letters by code and names the commands to investigate', () => {
+      const { subject, text } = renderDigest(
+        { ...base, rejected: { count: 3, codes: { TIXNGO_INVALID_SEAT: 2, TIXNGO_HTTP_400: 1 } }, deadLettered: { count: 1, codes: { AVRO_BAD_FRAME: 1 } } },
+        ctx,
+      );
+      expect(subject).toBe('[tixngo-bridge] inject: 3 rejected by TIXnGO, 1 dead-lettered');
+      expect(text).toContain('3 ticket(s) rejected by TIXnGO, now in the dead-letter topic: TIXNGO_INVALID_SEAT x2, TIXNGO_HTTP_400 x1');
+      expect(text).toContain('dlq list --role inject --code TIXNGO_INVALID_SEAT');
+      expect(text).toContain('dlq list --role inject --code AVRO_BAD_FRAME');
+      expect(text).toContain('status --role inject');
+      expect(text).toContain('dlq replay --role inject --code <code>');
+      expect(text).toContain('At most one mail per role every 15 min');
+    });
+
+    it('puts a stopped role first and says a long transient failure loses nothing', () => {
+      const { subject, text } = renderDigest(
+        { ...base, stopped: ['DLQ_LIMIT_EXCEEDED'], transient: { TIXNGO_HTTP_503: { longestMs: 372_000, reports: 9 } } },
+        ctx,
+      );
+      expect(subject).toBe('[tixngo-bridge] inject: role stopped (DLQ_LIMIT_EXCEEDED), TIXNGO_HTTP_503 failing for 6 min 12 s');
+      expect(text).toContain('The role STOPPED: DLQ_LIMIT_EXCEEDED');
+      expect(text).toContain('failing for 6 min 12 s (TIXNGO_HTTP_503)');
+      expect(text).toContain('  doctor');
+    });
+
+    it('never renders anything but codes: other characters are replaced', () => {
+      const { subject, text } = renderDigest({ ...base, rejected: { count: 1, codes: { 'Jane Doe <jane@x.test>': 1 } } }, ctx);
+      expect(`${subject}\n${text}`).not.toMatch(/jane@x\.test|Jane Doe/);
+    });
+  });
+
+  describe('safeCode', () => {
+    it('keeps codes and replaces the rest', () => expect(safeCode('TIXNGO_HTTP_503')).toBe('TIXNGO_HTTP_503'));
+    it('caps the length', () => expect(safeCode('A'.repeat(200))).toHaveLength(80));
+  });
+
+  describe('formatDuration', () => {
+    it.each([
+      [5000, '5 s'],
+      [15 * MIN, '15 min'],
+      [372_000, '6 min 12 s'],
+      [90 * MIN, '1 h 30 min'],
+    ])('%d ms is %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+  });
+});

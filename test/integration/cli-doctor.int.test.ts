@@ -1,0 +1,69 @@
+import type { RunningSimulator } from '../../src/simulator/simulator';
+import { expectNoSecretOrHolderData, runCli } from '../support/cli';
+import { API_KEY, bridgeEnv, createTestTopics, startTestSimulator, type TestTopics } from '../support/harness';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+
+describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
+  let simulator: RunningSimulator;
+  let smtp: TestSmtpServer;
+  let topics: TestTopics;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    simulator = await startTestSimulator();
+    smtp = await startSmtpServer({ user: 'alerts', password: 'smtp-pa55word' });
+    topics = await createTestTopics(1);
+    env = bridgeEnv(topics, simulator, { NOTIFY_SMTP_URL: smtp.url, NOTIFY_RECIPIENTS: 'ops@ops.test' });
+  });
+
+  afterAll(async () => {
+    await smtp?.close();
+    await simulator?.close();
+  });
+
+  it('says every check passed (exit 0), and its TIXnGO check is a read that changes nothing', async () => {
+    const r = await runCli(['doctor'], env);
+    expect(r.stdout).toContain('tixngo-bridge doctor (roles: inject)');
+    for (const what of ['configuration', 'kafka', 'schema registry', 'mongodb', 'tixngo', 'notifications']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
+    expect(r.stdout).toContain('No problem found.');
+    expect(r.code).toBe(0);
+    const requests = simulator.state.requests();
+    expect(requests.map((q) => [q.method, q.endpoint])).toEqual([['GET', 'changes']]);
+    expect(smtp.mails).toEqual([]);
+    expectNoSecretOrHolderData(r.stdout + r.stderr);
+    expect(r.stdout + r.stderr).not.toContain('smtp-pa55word');
+  });
+
+  it('names what is wrong in plain words: a refused API key, an unreachable MongoDB, missing topics (exit 1)', async () => {
+    const r = await runCli(['doctor'], {
+      ...env,
+      TIXNGO_API_KEY: 'a-wrong-key-that-is-long-enough',
+      MONGODB_URI: 'mongodb://127.0.0.1:1/',
+      TOPIC_TICKET_PRINTED: `${topics.printed}-missing`,
+      NOTIFY_SMTP_URL: smtp.url.replace('smtp-pa55word', 'wrong-password'),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+tixngo: .* refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER/m);
+    expect(r.stdout).toMatch(/^FAIL\s+mongodb: cannot connect to MongoDB.*check MONGODB_URI/m);
+    expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+kafka: missing topic\\(s\\): ${topics.printed}-missing`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+schema registry: subject\\(s\\) not registered: ${topics.printed}-missing-value`, 'm'));
+    expect(r.stdout).toMatch(/^FAIL\s+notifications: .*check NOTIFY_SMTP_URL/m);
+    expect(r.stdout).toMatch(/^OK\s+configuration/m);
+    expect(r.stderr).toContain('error: 5 problem(s) found');
+    expect(r.stdout + r.stderr).not.toContain('a-wrong-key-that-is-long-enough');
+    expect(r.stdout + r.stderr).not.toContain('wrong-password');
+  });
+
+  it('reports every bad setting, never echoing a secret, and still checks what it can', async () => {
+    const r = await runCli(['doctor', '--role', 'cancel'], { ...env, TIXNGO_API_KEY: 'short', MONGODB_URI: 'postgres://user:pa55word@db', CANCEL_SHIPMENT_MODES: '' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+configuration: TIXNGO_API_KEY: invalid .*value not shown/m);
+    expect(r.stdout).toMatch(/^FAIL\s+configuration: MONGODB_URI: invalid .*value not shown/m);
+    expect(r.stdout).toMatch(/^FAIL\s+configuration: CANCEL_SHIPMENT_MODES: required/m);
+    expect(r.stdout).toMatch(/^SKIP\s+mongodb: not checked/m);
+    expect(r.stdout).toMatch(/^SKIP\s+tixngo: not checked/m);
+    expect(r.stdout).toMatch(/^OK\s+kafka:/m);
+    expect(r.stdout + r.stderr).not.toMatch(/pa55word|\bshort\b/);
+    expect(r.stdout + r.stderr).not.toContain(API_KEY);
+  });
+});

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_KEY } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Every output of the CLI runs of this test file, for the secrets and holder-data assertions. */
+export const cliOutputs: string[] = [];
+
+/**
+ * Runs the support CLI as its own process (`node --import tsx src/cli/main.ts …`) with exactly `env`
+ * (plus PATH), as an operator would in a pod.
+ */
+export function runCli(args: readonly string[], env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 90_000} ms\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 90_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      cliOutputs.push(stdout, stderr);
+      // CLI_TRANSCRIPT=<file>: append every run to a file, to read what operators would see.
+      if (process.env.CLI_TRANSCRIPT) appendFileSync(process.env.CLI_TRANSCRIPT, `$ ${args.join(' ')}  (exit ${code})\n${stdout}${stderr}\n`);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The sample buyers are "Alex Buyer<n>" with e-mails at example.test; the key is the harness's. */
+export function expectNoSecretOrHolderData(text: string): void {
+  expect(text).not.toContain(API_KEY);
+  expect(text).not.toMatch(/Buyer\d|@example\.test/);
+}
