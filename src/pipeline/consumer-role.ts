@@ -58,11 +58,15 @@ export async function startConsumerRole<E, S, W>(
       partitionsConcurrently: 64,
       fromBeginning: true,
       ...(options.stopAtOffsets ? { stopAtOffsets: options.stopAtOffsets } : {}),
-      onGroupJoin: () => deps.metrics.groupJoins.inc({ role: spec.role }),
+      onGroupJoin: () => {
+        deps.metrics.groupJoins.inc({ role: spec.role });
+        pipeline.onRebalance();
+      },
     },
     log,
   );
-  const pipeline = new Pipeline(
+  // Declared before use: the group is joined only once `source.start` runs, after this assignment.
+  const pipeline: Pipeline<E, S, W> = new Pipeline(
     spec,
     {
       decoder: deps.codec,

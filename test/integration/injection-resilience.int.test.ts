@@ -106,6 +106,27 @@ describe('inject role under failure', () => {
     expect(simulator.state.received().duplicates.inject).toEqual([]);
   });
 
+  it('a second replica joining mid-stream (a rebalance) loses nothing, pushes nothing twice and commits everything', async () => {
+    await setFaults(simulator, { latency: { ms: 150, endpoints: ['inject'] } });
+    const env = bridgeEnv(topics, simulator, { INJECT_BATCH_SIZE: '100', INJECT_LINGER_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '10000' });
+    const first = await startTestBridge({ ...env, BRIDGE_INSTANCE_ID: 'replica-a' });
+    cleanups.push(() => first.bridge.stop());
+    const tickets = Array.from({ length: 3000 }, (_, i) => aPrintedTicket({}, i + 1));
+    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 500, { timeoutMs: 60_000 });
+    const second = await startTestBridge({ ...env, BRIDGE_INSTANCE_ID: 'replica-b' });
+    cleanups.push(() => second.bridge.stop());
+    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3000, {
+      timeoutMs: 120_000,
+      describe: () => simulator.state.received().totals,
+    });
+    await waitFor(async () => (await committedTotal(first.config.inject.groupId, topics.printedEligible)) === 3000, { timeoutMs: 60_000 });
+    expect(simulator.state.received().duplicates.inject).toEqual([]);
+    const joins = (await first.bridge.metrics.groupJoins.get()).values.reduce((sum, v) => sum + v.value, 0);
+    expect(joins).toBeGreaterThanOrEqual(2);
+    expect([...first.fatal, ...second.fatal]).toEqual([]);
+  });
+
   it('reports not ready while TIXnGO is failing, and ready again once it recovers', async () => {
     await setFaults(simulator, { override: { status: 503, endpoints: ['inject'] } });
     const { bridge } = await startTestBridge(bridgeEnv(topics, simulator));
