@@ -67,6 +67,19 @@ export class KafkaAdmin {
     return new Set(await this.call('listing topics', () => this.admin.listTopics()));
   }
 
+  /** Creates the topics that do not exist yet; returns their names. */
+  async createMissingTopics(topics: readonly { topic: string; numPartitions: number; replicationFactor: number }[]): Promise<string[]> {
+    const existing = await this.listTopics();
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return [];
+    try {
+      await this.admin.createTopics({ waitForLeaders: true, topics: [...missing] });
+    } catch (e) {
+      throw toKafkaError(e, 'creating topics failed');
+    }
+    return missing.map((t) => t.topic);
+  }
+
   async describeGroup(groupId: string): Promise<GroupInfo> {
     const { groups } = await this.call(`describing group ${groupId}`, () => this.admin.describeGroups([groupId]));
     const g = groups.find((x) => x.groupId === groupId);

@@ -1,4 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { KafkaAdmin } from '../kafka/admin';
+import { createPlainKafka } from '../kafka/kafka-client';
+import { createLogger } from '../ops/logger';
 import { subjects } from './register-schemas';
 
 /**
@@ -9,9 +11,7 @@ export async function createTopics(
   brokers: string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'tixngo-bridge-create-topics', brokers, logLevel: logLevel.WARN });
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await KafkaAdmin.connect(createPlainKafka(brokers, 'tixngo-bridge-create-topics', createLogger({ level: 'warn' })));
   try {
     const partitions = Number(env.TOPIC_PARTITIONS ?? 6);
     const replicationFactor = Number(env.TOPIC_REPLICATION_FACTOR ?? 1);
@@ -19,15 +19,7 @@ export async function createTopics(
     const names = subjects(env).map((s) => s.topic);
     const inputs = names.filter((n) => !/ticket-printed$|holder-updated$/.test(n));
     const wanted = [...names, ...inputs.map((n) => `${n}${dlq}`), `${env.TOPIC_HOLDER_UPDATED || 'holder-updated'}${dlq}`];
-    const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
-      });
-    }
-    return missing;
+    return await admin.createMissingTopics(wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })));
   } finally {
     await admin.disconnect();
   }

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { AvroCodec } from '../kafka/avro-codec';
+import { createPlainKafka } from '../kafka/kafka-client';
+import { KafkaEventPublisher } from '../kafka/producer';
+import { createLogger } from '../ops/logger';
 import { aPrintedTicket } from './sample-events';
 
 /**
@@ -20,8 +22,7 @@ async function main(): Promise<void> {
   const first = Number(process.env.DEMO_FIRST_TICKET ?? 1);
   const topic = process.env.TOPIC_TICKET_PRINTED_ELIGIBLE || 'ticket-printed-eligible';
   const codec = new AvroCodec({ url: registry });
-  const producer = new Kafka({ clientId: 'tixngo-bridge-demo', brokers, logLevel: logLevel.WARN }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const producer = new KafkaEventPublisher(createPlainKafka(brokers, 'tixngo-bridge-demo', createLogger({ level: 'warn' })));
   const perTick = Math.max(1, Math.round(rate / 10));
   for (let n = first; n < first + total; n += perTick) {
     const batch = [];
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
       const t = aPrintedTicket({}, i);
       batch.push({ key: t.ticketId, value: await codec.encode(topic, 'ticket-printed-eligible', t) });
     }
-    await producer.send({ topic, messages: batch });
+    await producer.publish(topic, batch);
     await sleep(100);
   }
   await producer.disconnect();

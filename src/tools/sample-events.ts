@@ -1,3 +1,5 @@
+import type { TicketCancelled } from '../cancellation/cancel-event';
+import type { TicketControlled } from '../control/control-event';
 import type { TicketPrintedEligible } from '../injection/ticket-event';
 
 /**
@@ -51,6 +53,36 @@ export function aPrintedTicket(overrides: Partial<TicketPrintedEligible> = {}, n
     invalidationReason: null,
     comfortVariables: null,
     templateVariables: { Performance_hostTeam: 'Host FC', Performance_opposingTeam: 'Guest FC' },
+    ...overrides,
+  };
+}
+
+/** A sample `ticket-cancelled` event (no personal data in this contract). */
+export function aCancellation(ticketId: string, overrides: Partial<TicketCancelled> = {}): TicketCancelled {
+  return {
+    ticketId,
+    reprintGeneration: 0,
+    status: 'CANCELLED',
+    reason: 'ORDER_CANCELLED',
+    occurredAt: new Date(),
+    organizationCode: 'ORG1',
+    shipmentMode: 'MOBILE',
+    taxNumber: `TAX-${ticketId}`,
+    fileNumber: null,
+    ...overrides,
+  };
+}
+
+/** A sample `ticket-controlled` event. */
+export function aControl(ticketId: string, overrides: Partial<TicketControlled> = {}): TicketControlled {
+  return {
+    ticketId,
+    reprintGeneration: 0,
+    controlledAt: new Date(),
+    controlSource: 'ACCESS_CONTROL',
+    organizationCode: 'ORG1',
+    shipmentMode: 'MOBILE',
+    taxNumber: `TAX-${ticketId}`,
     ...overrides,
   };
 }

@@ -1,55 +1,33 @@
-import type { TicketCancelled } from '../../src/cancellation/cancel-event';
-import type { RunningSimulator } from '../../src/simulator/simulator';
-import { aPrintedTicket } from '../../src/tools/sample-events';
+import { aCancellation, aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import { bridgeEnv, committedTotal, createTestTopics, produceAvro, startTestBridge, startTestSimulator, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  committedTotal,
+  produceAvro,
+  startTestBridge,
+  useStackFixture,
+} from '../support/harness';
 import { waitFor } from '../support/wait-for';
-
-function aCancellation(ticketId: string, shipmentMode: string): TicketCancelled {
-  return {
-    ticketId,
-    reprintGeneration: 0,
-    status: 'CANCELLED',
-    reason: 'ORDER_CANCELLED',
-    occurredAt: new Date(),
-    organizationCode: 'ORG1',
-    shipmentMode,
-    taxNumber: `TAX-${ticketId}`,
-    fileNumber: null,
-  };
-}
 
 /**
  * The runbook's "recover missing cancellations": the cancel role ran with a wrong shipment-mode
  * filter, so two cancellations were skipped and the tickets stayed in the wallets.
  */
 describe('cli: recovering missing cancellations with trace and replay (real stack and simulator)', () => {
-  let simulator: RunningSimulator;
-  let topics: TestTopics;
-  const stops: (() => Promise<void>)[] = [];
-
-  beforeEach(async () => {
-    simulator = await startTestSimulator();
-    topics = await createTestTopics(3);
-  });
-
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    await simulator.close();
-  });
+  const fx = useStackFixture(3);
 
   it('trace shows why a deletion is missing; replay --role cancel pushes the missing ones and skips the done one', async () => {
-    const env = bridgeEnv(topics, simulator, { BRIDGE_ROLE: 'inject,cancel', CANCEL_SHIPMENT_MODES: 'PAPER', CANCEL_LINGER_MS: '200' });
+    const env = bridgeEnv(fx.topics, fx.simulator, { BRIDGE_ROLE: 'inject,cancel', CANCEL_SHIPMENT_MODES: 'PAPER', CANCEL_LINGER_MS: '200' });
     const { bridge, config } = await startTestBridge(env);
-    stops.push(() => bridge.stop());
+    fx.cleanup(() => bridge.stop());
     const tickets = [1, 2, 3].map((n) => aPrintedTicket({}, n));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3);
     const from = new Date(Date.now() - 1000).toISOString();
-    const cancellations = [aCancellation(tickets[0]!.ticketId, 'MOBILE'), aCancellation(tickets[1]!.ticketId, 'MOBILE'), aCancellation(tickets[2]!.ticketId, 'PAPER')];
-    await produceAvro(topics.cancelled, 'ticket-cancelled', cancellations);
-    await waitFor(async () => (await committedTotal(config.cancel.groupId, topics.cancelled)) === 3);
-    expect(simulator.state.received().totals.byEndpoint.delete.ticketsAccepted).toBe(1);
+    const cancellations = [aCancellation(tickets[0]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[1]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[2]!.ticketId, { shipmentMode: 'PAPER' })];
+    await produceAvro(fx.topics.cancelled, 'ticket-cancelled', cancellations);
+    await waitFor(async () => (await committedTotal(config.cancel.groupId, fx.topics.cancelled)) === 3);
+    expect(fx.simulator.state.received().totals.byEndpoint.delete.ticketsAccepted).toBe(1);
 
     const cliEnv = { ...env, CANCEL_SHIPMENT_MODES: 'MOBILE,PAPER' };
     const trace = await runCli(['trace', tickets[0]!.ticketId], cliEnv);
@@ -64,9 +42,9 @@ describe('cli: recovering missing cancellations with trace and replay (real stac
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/pushed:\s+2\n/);
     expect(r.stdout).toMatch(/skipped:\s+ALREADY_DELETED 1\n/);
-    const deletes = simulator.state.received().totals.byEndpoint.delete;
+    const deletes = fx.simulator.state.received().totals.byEndpoint.delete;
     expect(deletes.ticketsAccepted).toBe(3);
-    expect(simulator.state.received().duplicates.delete ?? []).toEqual([]);
+    expect(fx.simulator.state.received().duplicates.delete ?? []).toEqual([]);
     const after = await runCli(['trace', tickets[0]!.ticketId], cliEnv);
     expect(after.stdout).toMatch(/cancel \(replay\)\s+\S+\s+\d\s+\d+\s+pushed/);
     expect(after.stdout).toMatch(/cancel-pushed\s+0\s+ORDER_CANCELLED\s+[0-9a-f-]{36}\s+TIXnGO accepted the deletion/);

@@ -1,14 +1,16 @@
-import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import { bridgeEnv, committedTotal, createTestTopics, produceAvro, startTestBridge, startTestSimulator, withMongo, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  committedTotal,
+  produceAvro,
+  setFaults,
+  startTestBridge,
+  useStackFixture,
+  withMongo,
+} from '../support/harness';
 import { MongoLeaseStore } from '../../src/store/lease-store';
 import { waitFor } from '../support/wait-for';
-
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
 
 async function lagGauge(port: number, role: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -17,45 +19,33 @@ async function lagGauge(port: number, role: string): Promise<number | undefined>
 }
 
 describe('batch history, consumer lag and cli status (real Kafka, registry, store, simulator)', () => {
-  let simulator: RunningSimulator;
-  let topics: TestTopics;
-  const stops: (() => Promise<void>)[] = [];
-
-  beforeEach(async () => {
-    simulator = await startTestSimulator();
-    topics = await createTestTopics(3);
-  });
-
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    await simulator.close();
-  });
+  const fx = useStackFixture(3);
 
   it('keeps STATUS_HISTORY_LIMIT executions per role, exports the lag, and shows both in status', async () => {
-    const env = bridgeEnv(topics, simulator, {
+    const env = bridgeEnv(fx.topics, fx.simulator, {
       STATUS_HISTORY_LIMIT: '10',
       STATUS_LAG_INTERVAL_MS: '100',
       INJECT_BATCH_SIZE: '5',
       INJECT_LINGER_MS: '50',
     });
-    await setFaults(simulator, { latency: { ms: 300, endpoints: ['inject'] } });
+    await setFaults(fx.simulator, { latency: { ms: 300, endpoints: ['inject'] } });
     const { bridge, config } = await startTestBridge(env);
     let running = true;
-    stops.push(async () => {
+    fx.cleanup(async () => {
       if (running) await bridge.stop();
     });
     const tickets = Array.from({ length: 60 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
 
     // While TIXnGO is slow the role falls behind, and the gauge says so; then it catches up.
     await waitFor(async () => ((await lagGauge(bridge.opsPort, 'inject')) ?? 0) > 0, { timeoutMs: 20_000, intervalMs: 50 });
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 60, { timeoutMs: 60_000 });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 60, { timeoutMs: 60_000 });
     await waitFor(async () => (await lagGauge(bridge.opsPort, 'inject')) === 0);
 
     // The last batch: one ticket TIXnGO rejects.
-    await setFaults(simulator, { rejectTickets: { tickets: [{ ticketId: aPrintedTicket({}, 999).ticketId, errorCode: 'INVALID_SEAT' }] } });
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 999)]);
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 61);
+    await setFaults(fx.simulator, { rejectTickets: { tickets: [{ ticketId: aPrintedTicket({}, 999).ticketId, errorCode: 'INVALID_SEAT' }] } });
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 999)]);
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 61);
     const count = () => withMongo(config.mongo.database, (db) => db.collection('executions').countDocuments({ role: 'inject' }));
     await waitFor(async () => (await withMongo(config.mongo.database, (db) => db.collection('executions').countDocuments({ status: 'ERROR' }))) === 1);
     expect(await count()).toBeLessThanOrEqual(10);
@@ -78,7 +68,7 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     // Stopped, with records waiting: the lag is what is left to read.
     await bridge.stop();
     running = false;
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 7 }, (_, i) => aPrintedTicket({}, 2000 + i)));
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 7 }, (_, i) => aPrintedTicket({}, 2000 + i)));
     const all = await runCli(['status'], env);
     expect(all.stdout).toMatch(/Role inject \(consumer group [^)]+\)\n\s+consumer lag: 7 record\(s\)/);
     expect(all.stdout).toMatch(/Role cancel \(consumer group [^)]+\)\n\s+consumer lag: 0 record\(s\) \(the group never committed/);
@@ -86,12 +76,12 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
   });
 
   it('marks a batch whose transient failures were retried as WARNING, with skips by reason', async () => {
-    const env = bridgeEnv(topics, simulator, { INJECT_FILTER_TARIFFS: 'ADULT' });
-    await setFaults(simulator, { scriptByEndpoint: { inject: [{ status: 503 }] } });
+    const env = bridgeEnv(fx.topics, fx.simulator, { INJECT_FILTER_TARIFFS: 'ADULT' });
+    await setFaults(fx.simulator, { scriptByEndpoint: { inject: [{ status: 503 }] } });
     const { bridge, config } = await startTestBridge(env);
-    stops.push(() => bridge.stop());
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 1), aPrintedTicket({ tariffCode: 'VIP' }, 2)]);
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 2);
+    fx.cleanup(() => bridge.stop());
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 1), aPrintedTicket({ tariffCode: 'VIP' }, 2)]);
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 2);
     await waitFor(async () => (await withMongo(config.mongo.database, (db) => db.collection('executions').countDocuments({ status: 'WARNING' }))) >= 1);
     const r = await runCli(['status', '--role', 'inject'], env);
     expect(r.stdout).toMatch(/\s0\s+0\s+WARNING$/m);
@@ -99,14 +89,14 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
   });
 
   it('fails clearly when MongoDB cannot be reached', async () => {
-    const env = bridgeEnv(topics, simulator, { MONGODB_URI: 'mongodb://127.0.0.1:1/' });
+    const env = bridgeEnv(fx.topics, fx.simulator, { MONGODB_URI: 'mongodb://127.0.0.1:1/' });
     const r = await runCli(['status'], env, { timeoutMs: 60_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: cannot connect to MongoDB/);
   });
 
   it("shows the holder-sync poller's pagination key, last page and lease", async () => {
-    const env = bridgeEnv(topics, simulator);
+    const env = bridgeEnv(fx.topics, fx.simulator);
     const before = await runCli(['status', '--role', 'holder-sync'], env);
     expect(before.stdout).toContain('no poller state stored: holder-sync never ran against this database');
     await withMongo(env.MONGODB_DATABASE!, async (db) => {

@@ -8,17 +8,13 @@ import {
   produceAvro,
   produceRaw,
   readAll,
+  setFaults,
   startTestBridge,
   startTestSimulator,
-  withMongo,
   type TestTopics,
+  withMongo,
 } from '../support/harness';
 import { waitFor } from '../support/wait-for';
-
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
 
 /**
  * One running bridge, a few tickets with every fate (pushed, skipped, rejected by TIXnGO, poison),

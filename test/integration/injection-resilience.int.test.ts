@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { startTcpProxy } from '../support/tcp-proxy';
@@ -9,59 +8,37 @@ import {
   API_KEY,
   bridgeEnv,
   committedTotal,
-  createTestTopics,
   produceAvro,
   services,
   startTestBridge,
-  startTestSimulator,
-  type TestTopics,
+  setFaults,
+  useStackFixture,
 } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
-}
-
 describe('inject role under failure', () => {
-  let simulator: RunningSimulator;
-  let topics: TestTopics;
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  beforeEach(async () => {
-    simulator = await startTestSimulator();
-    topics = await createTestTopics(3);
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-    await simulator.close();
-  });
+  const fx = useStackFixture(3);
 
   it('loses and duplicates nothing through 5xx, 429 with Retry-After, hanging requests and dropped connections', async () => {
-    await setFaults(simulator, {
+    await setFaults(fx.simulator, {
       scriptByEndpoint: {
         inject: [{ status: 503 }, { status: 429, retryAfterSeconds: 1 }, { hang: true }, { drop: true }, { status: 500 }],
       },
     });
-    const env = bridgeEnv(topics, simulator, { INJECT_BATCH_SIZE: '200', TIXNGO_REQUEST_TIMEOUT_MS: '1000' });
+    const env = bridgeEnv(fx.topics, fx.simulator, { INJECT_BATCH_SIZE: '200', TIXNGO_REQUEST_TIMEOUT_MS: '1000' });
     const { bridge, config } = await startTestBridge(env);
-    cleanups.push(() => bridge.stop());
+    fx.cleanup(() => bridge.stop());
     const tickets = Array.from({ length: 1000 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
 
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1000, {
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1000, {
       timeoutMs: 90_000,
-      describe: () => simulator.state.received().totals,
+      describe: () => fx.simulator.state.received().totals,
     });
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 1000);
-    const received = simulator.state.received();
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 1000);
+    const received = fx.simulator.state.received();
     expect(received.duplicates.inject).toEqual([]);
-    const failed = simulator.state.requests({ endpoint: 'inject' }).filter((r) => r.status !== 200);
+    const failed = fx.simulator.state.requests({ endpoint: 'inject' }).filter((r) => r.status !== 200);
     expect(failed.length).toBeGreaterThanOrEqual(5);
     const retries = await bridge.metrics.retries.get();
     expect(retries.values.reduce((s, v) => s + v.value, 0)).toBeGreaterThanOrEqual(5);
@@ -69,15 +46,15 @@ describe('inject role under failure', () => {
   });
 
   it('keeps its group membership through a push longer than the session timeout (heartbeats while waiting)', async () => {
-    await setFaults(simulator, { latency: { ms: 15_000, endpoints: ['inject'] } });
+    await setFaults(fx.simulator, { latency: { ms: 15_000, endpoints: ['inject'] } });
     const { bridge, config } = await startTestBridge(
-      bridgeEnv(topics, simulator, { KAFKA_SESSION_TIMEOUT_MS: '6000', TIXNGO_REQUEST_TIMEOUT_MS: '30000' }),
+      bridgeEnv(fx.topics, fx.simulator, { KAFKA_SESSION_TIMEOUT_MS: '6000', TIXNGO_REQUEST_TIMEOUT_MS: '30000' }),
     );
-    cleanups.push(() => bridge.stop());
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 20 }, (_, i) => aPrintedTicket({}, i + 1)));
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 20, { timeoutMs: 60_000 });
-    expect(simulator.state.received().duplicates.inject).toEqual([]);
-    expect(simulator.state.requests({ endpoint: 'inject' })).toHaveLength(1);
+    fx.cleanup(() => bridge.stop());
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 20 }, (_, i) => aPrintedTicket({}, i + 1)));
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 20, { timeoutMs: 60_000 });
+    expect(fx.simulator.state.received().duplicates.inject).toEqual([]);
+    expect(fx.simulator.state.requests({ endpoint: 'inject' })).toHaveLength(1);
     const joins = (await bridge.metrics.groupJoins.get()).values.reduce((s, v) => s + v.value, 0);
     expect(joins).toBe(1);
   });
@@ -85,103 +62,103 @@ describe('inject role under failure', () => {
   it('rides out MongoDB going away mid-stream: not ready meanwhile, then nothing lost or pushed twice', async () => {
     const mongo = new URL(services().mongoUri);
     const proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port || 27017) });
-    cleanups.push(() => proxy.close());
+    fx.cleanup(() => proxy.close());
     const { bridge, config } = await startTestBridge(
-      bridgeEnv(topics, simulator, { MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/`, MONGODB_OPERATION_TIMEOUT_MS: '3000', INJECT_BATCH_SIZE: '100' }),
+      bridgeEnv(fx.topics, fx.simulator, { MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/`, MONGODB_OPERATION_TIMEOUT_MS: '3000', INJECT_BATCH_SIZE: '100' }),
     );
-    cleanups.push(() => bridge.stop());
+    fx.cleanup(() => bridge.stop());
     const tickets = Array.from({ length: 600 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets.slice(0, 300));
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 100);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets.slice(0, 300));
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 100);
     proxy.cut();
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets.slice(300));
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets.slice(300));
     await waitFor(() => !bridge.health.ready().ok, { timeoutMs: 30_000 });
     proxy.restore();
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 600, {
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 600, {
       timeoutMs: 90_000,
-      describe: () => ({ totals: simulator.state.received().totals, ready: bridge.health.ready() }),
+      describe: () => ({ totals: fx.simulator.state.received().totals, ready: bridge.health.ready() }),
     });
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 600, { timeoutMs: 30_000 });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 600, { timeoutMs: 30_000 });
     await waitFor(() => bridge.health.ready().ok);
-    expect(simulator.state.received().duplicates.inject).toEqual([]);
+    expect(fx.simulator.state.received().duplicates.inject).toEqual([]);
   });
 
   it('a second replica joining mid-stream (a rebalance) loses nothing, pushes nothing twice and commits everything', async () => {
-    await setFaults(simulator, { latency: { ms: 150, endpoints: ['inject'] } });
-    const env = bridgeEnv(topics, simulator, { INJECT_BATCH_SIZE: '100', INJECT_LINGER_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '10000' });
+    await setFaults(fx.simulator, { latency: { ms: 150, endpoints: ['inject'] } });
+    const env = bridgeEnv(fx.topics, fx.simulator, { INJECT_BATCH_SIZE: '100', INJECT_LINGER_MS: '100', KAFKA_SESSION_TIMEOUT_MS: '10000' });
     const first = await startTestBridge({ ...env, BRIDGE_INSTANCE_ID: 'replica-a' });
-    cleanups.push(() => first.bridge.stop());
+    fx.cleanup(() => first.bridge.stop());
     const tickets = Array.from({ length: 3000 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 500, { timeoutMs: 60_000 });
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 500, { timeoutMs: 60_000 });
     const second = await startTestBridge({ ...env, BRIDGE_INSTANCE_ID: 'replica-b' });
-    cleanups.push(() => second.bridge.stop());
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3000, {
+    fx.cleanup(() => second.bridge.stop());
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3000, {
       timeoutMs: 120_000,
-      describe: () => simulator.state.received().totals,
+      describe: () => fx.simulator.state.received().totals,
     });
-    await waitFor(async () => (await committedTotal(first.config.inject.groupId, topics.printedEligible)) === 3000, { timeoutMs: 60_000 });
-    expect(simulator.state.received().duplicates.inject).toEqual([]);
+    await waitFor(async () => (await committedTotal(first.config.inject.groupId, fx.topics.printedEligible)) === 3000, { timeoutMs: 60_000 });
+    expect(fx.simulator.state.received().duplicates.inject).toEqual([]);
     const joins = (await first.bridge.metrics.groupJoins.get()).values.reduce((sum, v) => sum + v.value, 0);
     expect(joins).toBeGreaterThanOrEqual(2);
     expect([...first.fatal, ...second.fatal]).toEqual([]);
   });
 
   it('reports not ready while TIXnGO is failing, and ready again once it recovers', async () => {
-    await setFaults(simulator, { override: { status: 503, endpoints: ['inject'] } });
-    const { bridge } = await startTestBridge(bridgeEnv(topics, simulator));
-    cleanups.push(() => bridge.stop());
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 1)]);
+    await setFaults(fx.simulator, { override: { status: 503, endpoints: ['inject'] } });
+    const { bridge } = await startTestBridge(bridgeEnv(fx.topics, fx.simulator));
+    fx.cleanup(() => bridge.stop());
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 1)]);
     await waitFor(() => !bridge.health.ready().ok);
     const res = await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`);
     expect(res.status).toBe(503);
-    await fetch(`${simulator.origin}/_sim/faults`, { method: 'DELETE' });
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1, { timeoutMs: 30_000 });
+    await fetch(`${fx.simulator.origin}/_sim/faults`, { method: 'DELETE' });
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1, { timeoutMs: 30_000 });
     await waitFor(() => bridge.health.ready().ok);
   });
 
   it('a kill -9 mid-batch followed by a restart loses no ticket and pushes none twice', async () => {
-    const env = bridgeEnv(topics, simulator, {
+    const env = bridgeEnv(fx.topics, fx.simulator, {
       INJECT_BATCH_SIZE: '100',
       INJECT_LINGER_MS: '100',
       KAFKA_SESSION_TIMEOUT_MS: '8000',
       LOG_LEVEL: 'info',
     });
     // TIXnGO applies each request but answers 1.5 s later: the worst moment to die.
-    await setFaults(simulator, { answerDelay: { ms: 1500, endpoints: ['inject'] } });
+    await setFaults(fx.simulator, { answerDelay: { ms: 1500, endpoints: ['inject'] } });
     const tickets = Array.from({ length: 2000 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
 
     let proc: BridgeProcess = spawnBridge(env);
     const outputs: string[] = [];
-    cleanups.push(async () => {
+    fx.cleanup(async () => {
       proc.child.kill('SIGKILL');
       await proc.exited;
     });
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 300, {
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 300, {
       timeoutMs: 60_000,
       describe: () => proc.output().slice(-2000),
     });
-    await waitFor(() => simulator.state.answersPending > 0, { timeoutMs: 10_000, intervalMs: 5 });
+    await waitFor(() => fx.simulator.state.answersPending > 0, { timeoutMs: 10_000, intervalMs: 5 });
     proc.child.kill('SIGKILL');
     expect((await proc.exited).signal).toBe('SIGKILL');
-    const beforeRestart = simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
+    const beforeRestart = fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
     expect(beforeRestart).toBeLessThan(2000);
 
     outputs.push(proc.output());
-    await setFaults(simulator, {});
+    await setFaults(fx.simulator, {});
     proc = spawnBridge(env);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2000, {
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2000, {
       timeoutMs: 120_000,
-      describe: () => ({ totals: simulator.state.received().totals, log: proc.output().slice(-3000) }),
+      describe: () => ({ totals: fx.simulator.state.received().totals, log: proc.output().slice(-3000) }),
     });
     const groupId = `${env.KAFKA_GROUP_ID_PREFIX}-inject`;
-    await waitFor(async () => (await committedTotal(groupId, topics.printedEligible)) === 2000, { timeoutMs: 30_000 });
-    const received = simulator.state.received();
+    await waitFor(async () => (await committedTotal(groupId, fx.topics.printedEligible)) === 2000, { timeoutMs: 30_000 });
+    const received = fx.simulator.state.received();
     expect(received.duplicates.inject).toEqual([]);
     expect(received.tickets.filter((t) => t.injectCount === 1)).toHaveLength(2000);
     // The request that was cut off was sent again under its key and answered from TIXnGO's memory.
-    expect(simulator.state.replayed).toBeGreaterThan(0);
+    expect(fx.simulator.state.replayed).toBeGreaterThan(0);
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
@@ -197,7 +174,7 @@ describe('inject role under failure', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
     const file = join(dir, 'template.json');
     writeFileSync(file, JSON.stringify({ 'event.name': '${Performance_hostTeam}', 'event.id': 'X' }));
-    const proc = spawnBridge(bridgeEnv(topics, simulator, { INJECT_TEMPLATE_FILE: file }));
+    const proc = spawnBridge(bridgeEnv(fx.topics, fx.simulator, { INJECT_TEMPLATE_FILE: file }));
     expect((await proc.exited).code).toBe(2);
     expect(proc.output()).toMatch(/INJECT_TEMPLATE_FILE: "event\.id" is protected/);
   });

@@ -1,42 +1,27 @@
 import { compareTicketIds } from '../../src/pipeline/ticket-order';
-import type { RunningSimulator } from '../../src/simulator/simulator';
 import { AvroCodec } from '../../src/kafka/avro-codec';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import {
   bridgeEnv,
   committedTotal,
-  createTestTopics,
   produceAvro,
   produceRaw,
   readAll,
-  topicSize,
   services,
   startTestBridge,
-  startTestSimulator,
+  topicSize,
+  useStackFixture,
   withMongo,
-  type TestTopics,
 } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
 describe('inject role (real Kafka, registry, MongoDB-compatible store and simulator)', () => {
-  let simulator: RunningSimulator;
-  let topics: TestTopics;
-  const stops: (() => Promise<void>)[] = [];
-
-  beforeEach(async () => {
-    simulator = await startTestSimulator();
-    topics = await createTestTopics(3);
-  });
-
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-    await simulator.close();
-  });
+  const fx = useStackFixture(3);
 
   async function start(overrides: Record<string, string> = {}) {
-    const env = bridgeEnv(topics, simulator, overrides);
+    const env = bridgeEnv(fx.topics, fx.simulator, overrides);
     const b = await startTestBridge(env);
-    stops.push(() => b.bridge.stop());
+    fx.cleanup(() => b.bridge.stop());
     return { ...b, env };
   }
 
@@ -57,19 +42,19 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
       INJECT_MAX_TICKETS_PER_REQUEST: '200',
     });
     const all = [...eligible, ...vip, ...noHolder, ...skipped, forcedVip, ...duplicates];
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', all);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', all);
 
     const wanted = new Set([...eligible, forcedVip].map((t) => t.ticketId));
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= wanted.size, {
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= wanted.size, {
       timeoutMs: 120_000,
-      describe: () => simulator.state.received().totals,
+      describe: () => fx.simulator.state.received().totals,
     });
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === all.length, { timeoutMs: 60_000 });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === all.length, { timeoutMs: 60_000 });
 
-    const received = simulator.state.received({ payloads: false });
+    const received = fx.simulator.state.received({ payloads: false });
     expect(received.duplicates.inject).toEqual([]);
     expect(new Set(received.tickets.filter((t) => t.injectCount > 0).map((t) => t.ticketId))).toEqual(wanted);
-    const requests = simulator.state.requests({ endpoint: 'inject' });
+    const requests = fx.simulator.state.requests({ endpoint: 'inject' });
     for (const r of requests) {
       expect([...r.ticketIds].sort(compareTicketIds)).toEqual(r.ticketIds);
       expect(r.ticketIds.length).toBeLessThanOrEqual(200);
@@ -79,7 +64,7 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     expect(skippedBy).toMatchObject({ FILTER_TARIFF: 300, MISSING_HOLDER_FIRSTNAME: 200, SKIP_LIST: 2 });
     expect((skippedBy.ALREADY_INJECTED ?? 0) + (skippedBy.SUPERSEDED_IN_BATCH ?? 0)).toBe(100);
 
-    const printed = await readAll(topics.printed, wanted.size);
+    const printed = await readAll(fx.topics.printed, wanted.size);
     expect(new Set(printed.map((p) => p.key))).toEqual(wanted);
     const codec = new AvroCodec({ url: services().registryUrl });
     const first = (await codec.decode(printed[0]!.value, 'ticket-printed')) as Record<string, unknown>;
@@ -93,60 +78,60 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
   it('in simulation mode runs and records everything but sends nothing and writes nothing back', async () => {
     const { config } = await start({ INJECT_SIMULATE: 'true', INJECT_SALES_CHANNEL_CODE: '', INJECT_POS_CODE: '' });
     const tickets = Array.from({ length: 50 }, (_, i) => aPrintedTicket({}, i + 1));
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 50);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 50);
     const facts = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').find({}).toArray());
     expect(facts).toHaveLength(50);
     expect(facts.every((f) => f.kind === 'inject-simulated')).toBe(true);
-    expect(simulator.state.requests()).toEqual([]);
+    expect(fx.simulator.state.requests()).toEqual([]);
     // The write-back happens before the commit, so after the commit an empty topic stays empty.
-    expect(await topicSize(topics.printed)).toBe(0);
+    expect(await topicSize(fx.topics.printed)).toBe(0);
   });
 
   it('dead-letters poison records with their reason and keeps the partition flowing', async () => {
     const { config, fatal } = await start();
-    await produceRaw(topics.printedEligible, [
+    await produceRaw(fx.topics.printedEligible, [
       { key: 'bad-1', value: Buffer.from('not avro at all') },
       { key: 'bad-2', value: Buffer.from([0, 0, 0, 0x7f, 0x7f, 1, 2, 3]) },
     ]);
     const good = [aPrintedTicket({}, 1), aPrintedTicket({ currency: 'francs' }, 2), aPrintedTicket({}, 3)];
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', good);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', good);
 
-    const dlq = await readAll(`${topics.printedEligible}.dlq`, 3);
+    const dlq = await readAll(`${fx.topics.printedEligible}.dlq`, 3);
     expect(dlq.map((d) => d.headers['x-dlq-error-code']).sort()).toEqual(['AVRO_BAD_FRAME', 'AVRO_UNKNOWN_SCHEMA', 'EVENT_INVALID_FIELD']);
     const bad1 = dlq.find((d) => d.key === 'bad-1')!;
     expect(bad1.value?.toString()).toBe('not avro at all');
-    expect(bad1.headers).toMatchObject({ 'x-dlq-source-topic': topics.printedEligible, 'x-dlq-role': 'inject' });
+    expect(bad1.headers).toMatchObject({ 'x-dlq-source-topic': fx.topics.printedEligible, 'x-dlq-role': 'inject' });
     expect(bad1.headers['x-dlq-source-offset']).toMatch(/^\d+$/);
 
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2);
-    await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 5);
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2);
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 5);
     expect(fatal).toEqual([]);
   });
 
   it('stops the role at the dead-letter limit, before dead-lettering or committing the batch', async () => {
     const { config, fatal } = await start({ DLQ_MAX_CONSECUTIVE: '5', INJECT_LINGER_MS: '500' });
     await produceRaw(
-      topics.printedEligible,
+      fx.topics.printedEligible,
       Array.from({ length: 10 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })),
     );
     await waitFor(() => fatal.length > 0);
     expect(fatal[0]!.name).toBe('DlqLimitExceeded');
-    expect(await topicSize(`${topics.printedEligible}.dlq`)).toBe(0);
-    expect(await committedTotal(config.inject.groupId, topics.printedEligible)).toBe(0);
+    expect(await topicSize(`${fx.topics.printedEligible}.dlq`)).toBe(0);
+    expect(await committedTotal(config.inject.groupId, fx.topics.printedEligible)).toBe(0);
   });
 
   it('sends tickets TIXnGO rejects to the dead-letter topic while the rest of the batch goes through', async () => {
     await start();
     const tickets = Array.from({ length: 10 }, (_, i) => aPrintedTicket({}, i + 1));
-    await fetch(`${simulator.origin}/_sim/faults`, {
+    await fetch(`${fx.simulator.origin}/_sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ rejectTickets: { tickets: [{ ticketId: tickets[3]!.ticketId, errorCode: 'INVALID_SEAT', message: 'seat unknown' }] } }),
     });
-    await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 9);
-    const dlq = await readAll(`${topics.printedEligible}.dlq`, 1);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
+    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 9);
+    const dlq = await readAll(`${fx.topics.printedEligible}.dlq`, 1);
     expect(dlq[0]!.key).toBe(tickets[3]!.ticketId);
     expect(dlq[0]!.headers['x-dlq-error-code']).toBe('TIXNGO_INVALID_SEAT');
     expect(dlq[0]!.headers['x-dlq-error-kind']).toBe('rejected');

@@ -2,7 +2,17 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/simul
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { runCli } from '../support/cli';
-import { bridgeEnv, committedTotal, createTestTopics, produceAvro, produceRaw, readAll, withMongo, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  committedTotal,
+  createTestTopics,
+  produceAvro,
+  produceRaw,
+  readAll,
+  setFaults,
+  type TestTopics,
+  withMongo,
+} from '../support/harness';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { waitFor } from '../support/wait-for';
 
@@ -33,11 +43,6 @@ const holder = {
 const buyer = { contactId: 'C-PLANTED', title: 'F', firstName: PLANTED.firstName, lastName: PLANTED.buyerLastName, email: PLANTED.buyerEmail, phone: PLANTED.phone, languageCode: 'en' };
 const planted = (n: number, overrides: Parameters<typeof aPrintedTicket>[0] = {}) =>
   aPrintedTicket({ buyer, beneficiary: holder, culturalContact: { ...buyer, contactId: 'C-PLANTED-2' }, ...overrides }, n);
-
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
 
 /**
  * Runs the bridge as a process at LOG_LEVEL=debug through success, rejection (TIXnGO echoing the

@@ -3,14 +3,19 @@ import { MailNotifier } from '../../src/notify/notifier';
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData } from '../support/cli';
-import { bridgeEnv, createTestTopics, produceAvro, produceRaw, startTestBridge, startTestSimulator, testLogger, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  createTestTopics,
+  produceAvro,
+  produceRaw,
+  setFaults,
+  startTestBridge,
+  startTestSimulator,
+  testLogger,
+  type TestTopics,
+} from '../support/harness';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { waitFor } from '../support/wait-for';
-
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
 
 describe('failure notifications (real SMTP server, Kafka, store, simulator)', () => {
   let simulator: RunningSimulator;

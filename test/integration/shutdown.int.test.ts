@@ -1,13 +1,17 @@
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
-import { bridgeEnv, committedTotal, createTestTopics, produceAvro, startTestSimulator, withMongo, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  committedTotal,
+  createTestTopics,
+  produceAvro,
+  setFaults,
+  startTestSimulator,
+  type TestTopics,
+  withMongo,
+} from '../support/harness';
 import { waitFor } from '../support/wait-for';
-
-async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
-  const res = await fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
 
 describe('SIGTERM (a real bridge process)', () => {
   let simulator: RunningSimulator;

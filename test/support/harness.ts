@@ -203,3 +203,45 @@ export async function topicSize(topic: string): Promise<number> {
     await admin.disconnect();
   }
 }
+
+/**
+ * The usual integration fixture: a fresh simulator and unique topics before each test; after it, the
+ * registered cleanups (bridges, proxies, processes) in reverse order, then the simulator.
+ */
+export function useStackFixture(partitions = 3): {
+  readonly simulator: RunningSimulator;
+  readonly topics: TestTopics;
+  /** Registers something to stop after the test. */
+  cleanup(fn: () => Promise<unknown>): void;
+} {
+  let simulator: RunningSimulator | undefined;
+  let topics: TestTopics | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeEach(async () => {
+    simulator = await startTestSimulator();
+    topics = await createTestTopics(partitions);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await simulator?.close();
+  });
+  return {
+    get simulator() {
+      return simulator!;
+    },
+    get topics() {
+      return topics!;
+    },
+    cleanup: (fn) => void cleanups.push(fn),
+  };
+}
+
+/** Replaces the simulator's fault configuration (docs/tixngo-api.md §7.4); `{}` clears it. */
+export async function setFaults(sim: RunningSimulator, faults: unknown): Promise<void> {
+  const res = await fetch(`${sim.origin}/_sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
+}
