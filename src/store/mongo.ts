@@ -21,6 +21,10 @@ export async function connectMongo(settings: {
     // vanished) waits forever and the role with it; past it the operation fails and is retried.
     socketTimeoutMS: operationTimeoutMs,
     retryWrites: true,
+    // Polling monitors re-check a lost server every heartbeat, whereas a streaming monitor can stay
+    // attached to a connection that silently died (seen through a cut TCP path in tests).
+    serverMonitoringMode: 'poll',
+    heartbeatFrequencyMS: 2_000,
   });
   try {
     await client.connect();
