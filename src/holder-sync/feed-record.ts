@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { PoisonMessageError } from '../shared/errors';
 import type { HolderPerson } from '../store/holder-store';
-import { feedRecordSchema, personSchema, TICKET_ID_PATTERN } from '../tixngo/wire-schemas';
+import { feedRecordSchema, PERSON_FIELDS, personSchema, TICKET_ID_PATTERN } from '../tixngo/wire-schemas';
 
 /**
  * One change-feed record as holder-sync works with it: parsed, with its instant as a `Date` and every
@@ -80,20 +80,6 @@ export function taxNumberOf(raw: unknown): string | undefined {
   if (typeof t === 'number' && Number.isSafeInteger(t)) return String(t);
   return undefined;
 }
-
-const PERSON_FIELDS = [
-  'id',
-  'title',
-  'firstName',
-  'lastName',
-  'email',
-  'phone',
-  'birthDate',
-  'nationality',
-  'idNumber',
-  'countryOfResidence',
-  'languageCode',
-] as const;
 
 /** A person with all eleven fields (null when absent), or null for no person. */
 export function toPerson(p: z.infer<typeof personSchema> | null | undefined): HolderPerson | null {

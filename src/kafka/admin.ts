@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { MessageHeaders, SourceMessage } from './message-source';
+import { toSourceMessage, type SourceMessage } from './message-source';
 import { toKafkaError } from './kafka-client';
 
 /** One partition's offsets; offsets are bigints in our code and decimal strings at the kafkajs boundary. */
@@ -209,15 +209,7 @@ export async function readTopicRanges(
             for (const m of batch.messages) {
               const offset = BigInt(m.offset);
               if (offset < range.from || offset >= range.to) continue;
-              records.push({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: m.offset,
-                key: m.key ?? null,
-                value: m.value ?? null,
-                headers: (m.headers ?? {}) as MessageHeaders,
-                timestamp: m.timestamp,
-              });
+              records.push(toSourceMessage(batch.topic, batch.partition, m));
             }
             if (records.length > 0) await opts.onRecords(records);
             const last = batch.messages.length > 0 ? BigInt(batch.lastOffset()) : -1n;

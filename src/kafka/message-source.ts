@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../ops/logger';
 import type { OffsetToCommit, TopicPartition } from '../pipeline/commit-plan';
 import { toKafkaError } from './kafka-client';
@@ -15,6 +15,19 @@ export interface SourceMessage {
   readonly headers: MessageHeaders;
   /** Broker timestamp, milliseconds since the epoch, as a decimal string. */
   readonly timestamp: string;
+}
+
+/** A kafkajs record as the pipeline's `SourceMessage` (bytes untouched). */
+export function toSourceMessage(topic: string, partition: number, m: KafkaMessage): SourceMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: (m.headers ?? {}) as MessageHeaders,
+    timestamp: m.timestamp,
+  };
 }
 
 export interface BatchContext {
@@ -119,15 +132,7 @@ export class KafkaMessageSource {
             return;
           }
           const inRange = stop === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) < stop);
-          const messages: SourceMessage[] = inRange.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: (m.headers ?? {}) as MessageHeaders,
-            timestamp: m.timestamp,
-          }));
+          const messages = inRange.map((m) => toSourceMessage(batch.topic, batch.partition, m));
           const handled = await handler(messages, {
             heartbeat: () => heartbeat().catch(() => undefined),
             isActive: () => isRunning() && !isStale(),

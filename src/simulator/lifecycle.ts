@@ -1,4 +1,4 @@
-import type { LifecycleStatus, Person } from '../tixngo/wire-schemas';
+import { PERSON_FIELDS, type LifecycleStatus, type Person } from '../tixngo/wire-schemas';
 
 /**
  * The simulator's model of a TIXnGO ticket's V3 lifecycle (domain.md §2.4, §2.6): pure transitions
@@ -174,20 +174,6 @@ function moved(current: HolderState, change: Partial<HolderState>): Transition {
 function notFound(): Transition {
   return { ok: false, errorCode: 'TICKET_NOT_FOUND', message: 'ticket was never injected' };
 }
-
-const PERSON_FIELDS = [
-  'id',
-  'title',
-  'firstName',
-  'lastName',
-  'email',
-  'phone',
-  'birthDate',
-  'nationality',
-  'idNumber',
-  'countryOfResidence',
-  'languageCode',
-] as const;
 
 /**
  * The person an injected ticket is addressed to, read from its `spectatorDetails` (field names of

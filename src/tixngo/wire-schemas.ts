@@ -102,6 +102,21 @@ export const changesResponseSchema = z.object({
 export type ChangesResponse = z.infer<typeof changesResponseSchema>;
 
 /** A person in a feed record (personal data: never log it). Every field is optional and nullable. */
+/** The fields of a TIXnGO person, in the order of `personSchema`. */
+export const PERSON_FIELDS = [
+  'id',
+  'title',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'birthDate',
+  'nationality',
+  'idNumber',
+  'countryOfResidence',
+  'languageCode',
+] as const;
+
 export const personSchema = z.object({
   id: z.string().nullish(),
   title: z.string().nullish(),
