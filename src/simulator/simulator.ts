@@ -197,6 +197,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     const route = `${method} ${path}`;
 
     if (route === 'GET /_sim/health') return sendJson(res, 200, { ok: true, url: `${origin}${basePath}` });
+    if (route === 'GET /_sim/totals') return sendJson(res, 200, state.totals());
     if (route === 'GET /_sim/received') {
       const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
       const payloads = url.searchParams.get('payloads') !== 'false';

@@ -287,7 +287,8 @@ export class SimulatorState {
     return structuredClone(this.feedEntries);
   }
 
-  received(filter: { ticketIds?: readonly string[]; payloads?: boolean } = {}): ReceivedSummary {
+  /** Request and ticket counts, without copying any ticket: cheap enough to poll. */
+  totals(): ReceivedSummary['totals'] {
     const byEndpoint = {} as Record<Endpoint, EndpointTotals>;
     for (const e of ENDPOINTS) {
       const rs = this.requestLog.filter((r) => r.endpoint === e);
@@ -300,6 +301,10 @@ export class SimulatorState {
         ticketsRejected: sum(handled.map((r) => r.rejected)),
       };
     }
+    return { requests: this.requestLog.length, byEndpoint, tickets: this.tickets.size, feedRecords: this.feedEntries.length };
+  }
+
+  received(filter: { ticketIds?: readonly string[]; payloads?: boolean } = {}): ReceivedSummary {
     const all = [...this.tickets.values()];
     const wanted = filter.ticketIds && filter.ticketIds.length > 0 ? new Set(filter.ticketIds) : undefined;
     const chosen = wanted ? all.filter((t) => wanted.has(t.ticketId)) : all;
@@ -308,12 +313,7 @@ export class SimulatorState {
       return filter.payloads === false ? { ...copy, lastPayload: undefined } : copy;
     });
     return {
-      totals: {
-        requests: this.requestLog.length,
-        byEndpoint,
-        tickets: this.tickets.size,
-        feedRecords: this.feedEntries.length,
-      },
+      totals: this.totals(),
       duplicates: {
         inject: all.filter((t) => t.injectCount > 1).map((t) => t.ticketId),
         delete: all.filter((t) => t.deleteCount > 1).map((t) => t.ticketId),
