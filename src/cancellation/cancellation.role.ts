@@ -57,7 +57,8 @@ export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancell
     async enrich(events) {
       // Seen first, read second: the order that makes a concurrent injection notice us (see above).
       await deps.ledger.record(events.map((e) => cancelSeenFact(e, now())));
-      return deps.ledger.getMany(events.map((e) => e.ticketId));
+      // decideCancel needs an injection before anything else matters.
+      return deps.ledger.getMany(events.map((e) => e.ticketId), ['inject']);
     },
 
     decide(t, facts): Decision<DeleteTicket> {

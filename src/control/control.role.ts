@@ -45,7 +45,8 @@ export function controlRole(deps: ControlDeps): RoleSpec<TicketControlled, Reado
 
     async enrich(events) {
       await deps.ledger.record(events.map((e) => controlSeenFact(e, now())));
-      return deps.ledger.getMany(events.map((e) => e.ticketId));
+      // decideControl needs an injection before anything else matters.
+      return deps.ledger.getMany(events.map((e) => e.ticketId), ['inject']);
     },
 
     decide(t, facts): Decision<ControlTicket> {

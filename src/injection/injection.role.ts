@@ -92,7 +92,8 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     async enrich(events) {
       const reprinted = events.filter((e) => e.reprintGeneration > 0).map((e) => e.ticketId);
       const [ledger, holders] = await Promise.all([
-        deps.ledger.getMany(events.map((e) => e.ticketId)),
+        // decideInjection looks at injections and cancellations only; a ticket with either gets all its facts.
+        deps.ledger.getMany(events.map((e) => e.ticketId), ['inject', 'cancel-seen']),
         deps.holders.getMany(reprinted),
       ]);
       return { ledger, holders };
@@ -119,7 +120,8 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
      */
     async reconcile(handled, state) {
       const pushedIds = handled.filter((h) => h.outcome === 'pushed').map((h) => h.event.ticketId);
-      const fresh = pushedIds.length > 0 ? await deps.ledger.getMany(pushedIds) : new Map<string, TicketFacts>();
+      // Only a seen cancellation or control can be waiting (waitingBehindInjection).
+      const fresh = pushedIds.length > 0 ? await deps.ledger.getMany(pushedIds, ['cancel-seen', 'control-seen']) : new Map<string, TicketFacts>();
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
       for (const h of handled) {
@@ -137,32 +139,39 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
 
     async record(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext) {
       const kind = ctx.simulated ? 'inject-simulated' : 'inject';
-      await deps.ledger.record(
-        delivered.map((d) => ({
-          _id: factId(d.event.ticketId, kind, d.event.reprintGeneration),
-          ticketId: d.event.ticketId,
-          kind,
-          generation: d.event.reprintGeneration,
-          at: ctx.at,
-          requestId: ctx.requestId,
-        })),
-      );
+      const facts = delivered.map((d): Fact => ({
+        _id: factId(d.event.ticketId, kind, d.event.reprintGeneration),
+        ticketId: d.event.ticketId,
+        kind,
+        generation: d.event.reprintGeneration,
+        at: ctx.at,
+        requestId: ctx.requestId,
+      }));
       // Simulation writes nothing back: the core must not mark simulated tickets as printed.
-      if (ctx.simulated || delivered.length === 0) return;
-      const messages = await Promise.all(
-        delivered.map(async (d) => ({
-          key: d.event.ticketId,
-          value: await deps.codec.encode(printedTopic, 'ticket-printed', {
-            ticketId: d.event.ticketId,
-            reprintGeneration: d.event.reprintGeneration,
-            printedAt: ctx.at,
-            salesChannelCode: c.salesChannelCode,
-            posCode: c.posCode,
-            simulated: false,
-          }),
-        })),
-      );
-      await deps.publisher.publish(printedTopic, messages);
+      if (ctx.simulated || delivered.length === 0) {
+        await deps.ledger.record(facts);
+        return;
+      }
+      // The ledger and the write-back are independent, and both must be done before the commit:
+      // they run side by side. Both are idempotent, so a retry of the pair repeats nothing harmful.
+      await Promise.all([deps.ledger.record(facts), writeBack(delivered, ctx)]);
     },
   };
+
+  async function writeBack(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext): Promise<void> {
+    const messages = await Promise.all(
+      delivered.map(async (d) => ({
+        key: d.event.ticketId,
+        value: await deps.codec.encode(printedTopic, 'ticket-printed', {
+          ticketId: d.event.ticketId,
+          reprintGeneration: d.event.reprintGeneration,
+          printedAt: ctx.at,
+          salesChannelCode: c.salesChannelCode,
+          posCode: c.posCode,
+          simulated: false,
+        }),
+      })),
+    );
+    await deps.publisher.publish(printedTopic, messages);
+  }
 }
