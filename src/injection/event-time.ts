@@ -1,21 +1,33 @@
 import { PoisonMessageError } from '../shared/errors';
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function localFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    });
+    formats.set(timeZone, f); // bounded by the IANA zones: an unknown zone throws above
+  }
+  return f;
+}
+
 /**
  * RFC 3339 in the event's local time with its offset (e.g. `2026-06-12T20:00:00+02:00`): TIXnGO's
  * app shows event times exactly as injected, so they must be venue-local, not UTC.
  */
 export function toLocalRfc3339(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'longOffset',
-  }).formatToParts(instant);
+  const parts = localFormat(timeZone).formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const zone = get('timeZoneName'); // "GMT+02:00", or "GMT" for UTC
   const offset = zone === 'GMT' ? '+00:00' : zone.replace('GMT', '');

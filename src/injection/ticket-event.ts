@@ -102,9 +102,13 @@ export function parseEligible(decoded: unknown): TicketPrintedEligible {
   return parseOrPoison(EligibleSchema, decoded);
 }
 
+const knownTimeZones = new Set<string>();
+
 function isTimeZone(tz: string): boolean {
+  if (knownTimeZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
+    knownTimeZones.add(tz); // bounded by the IANA zones: an unknown zone throws above
     return true;
   } catch {
     return false;
