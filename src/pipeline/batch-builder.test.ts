@@ -32,6 +32,14 @@ describe('batch-builder', () => {
       expect(filled(items).closeReason(now)).toBe(reason);
     });
 
+    it('closes at once when the source is idle, unless a limit was reached first', () => {
+      expect(filled([['a', 1, T0]]).closeReason(T0, true)).toBe('idle');
+      expect(filled([['a', 1, T0]]).closeReason(T0, false)).toBeUndefined();
+      expect(filled([['a', 1, T0], ['b', 1, T0], ['c', 1, T0]]).closeReason(T0, true)).toBe('size');
+      expect(filled([['a', 1, T0]]).closeReason(T0 + 1000, true)).toBe('linger');
+      expect(new BatchBuilder<string>(LIMITS).closeReason(T0, true)).toBeUndefined();
+    });
+
     it('closes on linger with injected time only, whatever the wall clock says', () => {
       const b = filled([['a', 1, 0]]);
       expect(b.closeReason(999)).toBeUndefined();

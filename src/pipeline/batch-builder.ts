@@ -1,6 +1,11 @@
 /**
- * Decides when a batch closes: on item count, on accumulated bytes, or when the oldest item has
- * lingered long enough, whichever comes first. Pure: time is passed in, nothing is scheduled here.
+ * Decides when a batch closes: on item count, on accumulated bytes, when the oldest item has lingered
+ * long enough, or as soon as the source is idle, whichever comes first. Pure: time and idleness are
+ * passed in, nothing is scheduled here.
+ *
+ * Idle means nothing more can arrive before this batch is handled: the consumer hands over what it
+ * fetched and fetches again only once that is handled (see `Pipeline.accept`). Lingering on then
+ * would not add a record to the batch, only delay every record in it.
  */
 export interface BatchLimits {
   readonly maxItems: number;
@@ -8,7 +13,7 @@ export interface BatchLimits {
   readonly lingerMs: number;
 }
 
-export type CloseReason = 'size' | 'bytes' | 'linger' | 'drain';
+export type CloseReason = 'size' | 'bytes' | 'linger' | 'idle' | 'drain';
 
 export class BatchBuilder<T> {
   private items: T[] = [];
@@ -39,11 +44,12 @@ export class BatchBuilder<T> {
   }
 
   /** Why the batch should close now, or `undefined` to keep filling. */
-  closeReason(nowMs: number): CloseReason | undefined {
+  closeReason(nowMs: number, sourceIdle = false): CloseReason | undefined {
     if (this.items.length === 0) return undefined;
     if (this.items.length >= this.limits.maxItems) return 'size';
     if (this.bytes >= this.limits.maxBytes) return 'bytes';
     if (nowMs - this.openedAtMs! >= this.limits.lingerMs) return 'linger';
+    if (sourceIdle) return 'idle';
     return undefined;
   }
 

@@ -90,9 +90,17 @@ export interface PipelineDeps {
   readonly now?: () => number;
 }
 
+/** A record decoded and validated, or why it could not be. */
+type Prepared<E> = { readonly event: E; readonly ticketId: string } | { readonly error: unknown };
+
 interface Entry<E> {
   readonly msg: SourceMessage;
   readonly bytes: number;
+  /**
+   * Started when the record joins the open batch, so decoding (CPU) overlaps the waits of the batch
+   * being delivered; never rejects.
+   */
+  prepared?: Promise<Prepared<E>>;
   event?: E;
   ticketId?: string;
   trace?: TicketTrace;
@@ -124,6 +132,8 @@ export class Pipeline<E, S, W> {
   private inFlight: Promise<void> | undefined;
   private capacityWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
+  /** accept() calls still adding records; at zero the source has handed over all it fetched. */
+  private adding = 0;
   private stopping = false;
   private failed: Error | undefined;
   private retriesInBatch = 0;
@@ -148,6 +158,28 @@ export class Pipeline<E, S, W> {
    */
   readonly accept = async (messages: readonly SourceMessage[], ctx: BatchContext): Promise<number> => {
     const handled: Promise<void>[] = [];
+    this.adding += 1;
+    try {
+      await this.add(messages, ctx, handled);
+    } finally {
+      this.adding -= 1;
+    }
+    // The other partitions of the same fetch are handed over in the same turn of the event loop;
+    // once they are in, the open batch is all the source will give before it is handled.
+    if (this.adding === 0) setImmediate(() => this.pump());
+    return this.countHandled(handled, ctx);
+  };
+
+  private prepare(msg: SourceMessage): Promise<Prepared<E>> {
+    return this.deps.decoder.decode(msg.value, this.spec.schema).then(
+      (decoded) => {
+        const event = this.spec.parse(decoded);
+        return { event, ticketId: this.spec.ticketId(event) };
+      },
+    ).catch((error: unknown) => ({ error }));
+  }
+
+  private async add(messages: readonly SourceMessage[], ctx: BatchContext, handled: Promise<void>[]): Promise<void> {
     for (const msg of messages) {
       if (this.stopping || this.failed || !ctx.isActive()) break;
       const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
@@ -161,14 +193,13 @@ export class Pipeline<E, S, W> {
       this.planner.track(msg, BigInt(msg.offset));
       handled.push(
         new Promise<void>((resolve, reject) => {
-          this.builder.add({ msg, bytes, resolve, reject }, bytes, this.now());
+          this.builder.add({ msg, bytes, resolve, reject, prepared: this.prepare(msg) }, bytes, this.now());
         }),
       );
       this.deps.metrics.received.inc({ role: this.spec.role });
       this.pump();
     }
-    return this.countHandled(handled, ctx);
-  };
+  }
 
   /**
    * The consumer group was rebalanced: offsets tracked so far may belong to partitions another member
@@ -232,7 +263,7 @@ export class Pipeline<E, S, W> {
   private pump(): void {
     if (this.inFlight || this.failed) return;
     const reason: CloseReason | undefined =
-      this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now());
+      this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now(), this.adding === 0);
     if (!reason) {
       this.scheduleLinger();
       return;
@@ -364,15 +395,22 @@ export class Pipeline<E, S, W> {
       entry.trace = { ...this.traceBase(entry), outcome: 'skipped', reason };
     };
 
-    // decode + validate: poison goes straight to the dead-letter topic
+    // decode + validate (started on arrival): poison goes straight to the dead-letter topic;
+    // anything else (the registry away) is retried here
     for (const entry of entries) {
-      try {
-        const decoded = await this.retry('schema-registry', () => this.deps.decoder.decode(entry.msg.value, this.spec.schema));
-        entry.event = this.spec.parse(decoded);
-        entry.ticketId = this.spec.ticketId(entry.event);
-      } catch (e) {
-        if (e instanceof PoisonMessageError) deadLetter(entry, e, 'dead-lettered');
-        else throw e;
+      let prepared = await (entry.prepared ?? this.prepare(entry.msg));
+      if ('error' in prepared && !(prepared.error instanceof PoisonMessageError)) {
+        prepared = await this.retry('schema-registry', async () => {
+          const again = await this.prepare(entry.msg);
+          if ('error' in again && !(again.error instanceof PoisonMessageError)) throw again.error;
+          return again;
+        });
+      }
+      entry.prepared = undefined;
+      if ('error' in prepared) deadLetter(entry, prepared.error as PoisonMessageError, 'dead-lettered');
+      else {
+        entry.event = prepared.event;
+        entry.ticketId = prepared.ticketId;
       }
     }
 
