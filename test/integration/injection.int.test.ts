@@ -110,11 +110,12 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
   });
 
   it('stops the role at the dead-letter limit, before dead-lettering or committing the batch', async () => {
-    const { config, fatal } = await start({ DLQ_MAX_CONSECUTIVE: '5', INJECT_LINGER_MS: '500' });
+    // Produced before the start, so that the first batch holds all ten.
     await produceRaw(
       fx.topics.printedEligible,
       Array.from({ length: 10 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })),
     );
+    const { config, fatal } = await start({ DLQ_MAX_CONSECUTIVE: '5' });
     await waitFor(() => fatal.length > 0);
     expect(fatal[0]!.name).toBe('DlqLimitExceeded');
     expect(await topicSize(`${fx.topics.printedEligible}.dlq`)).toBe(0);

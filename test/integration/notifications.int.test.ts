@@ -96,8 +96,9 @@ describe('failure notifications (real SMTP server, Kafka, store, simulator)', ()
   });
 
   it('mails that a role stopped at the dead-letter limit', async () => {
-    const { fatal, stop } = await start({ DLQ_MAX_CONSECUTIVE: '3' });
+    // Produced before the start, so that the first batch holds all five and the limit is hit before any is dead-lettered.
     await produceRaw(topics.printedEligible, Array.from({ length: 5 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })));
+    const { fatal, stop } = await start({ DLQ_MAX_CONSECUTIVE: '3' });
     await waitFor(() => fatal.length > 0, { timeoutMs: 30_000 });
     // The process stops on a fatal error (main.ts); stopping sends what is pending at once.
     await stop();
