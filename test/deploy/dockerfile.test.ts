@@ -87,6 +87,15 @@ describe('Dockerfile', () => {
     expect(final.find((i) => i.op === 'STOPSIGNAL')?.args ?? 'SIGTERM').toBe('SIGTERM');
   });
 
+  test('caps the V8 heap well inside the chart\'s default memory limit', () => {
+    const env = final.filter((i) => i.op === 'ENV').map((i) => i.args);
+    const heapMb = Number(/^NODE_OPTIONS=--max-old-space-size=(\d+)$/m.exec(env.join('\n'))?.[1]);
+    const limit = /^resources:\n(?:\s+.*\n)*?\s+limits:\n\s+memory:\s*(\d+)Mi/m.exec(readRepoFile('helm/tixngo-bridge/values.yaml'))?.[1];
+    expect(heapMb).toBeGreaterThan(0);
+    // The heap is not all of the process: code, buffers (Kafka fetches) and the young generation come on top.
+    expect(heapMb * 2).toBeLessThanOrEqual(Number(limit));
+  });
+
   test('HEALTHCHECK uses node itself against /livez (slim images have no curl)', () => {
     const hc = one('HEALTHCHECK').args;
     const cmd = JSON.parse(hc.slice(hc.indexOf('CMD') + 3).trim()) as string[];
