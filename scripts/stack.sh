@@ -257,7 +257,8 @@ install_ferretdb() {
   chmod -R u+w "$src"
   echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
   # Upstream's SQLite backend never uses its own `_id` index; the patch says why and what it changes.
-  if ! (cd "$src" && git apply -p1 "$FERRETDB_PATCH") >>"$log" 2>&1; then
+  # GIT_CEILING_DIRECTORIES: should the cache sit inside some git work tree, git apply must still patch here.
+  if ! (cd "$src" && GIT_CEILING_DIRECTORIES="$(dirname "$src")" git apply -p1 "$FERRETDB_PATCH") >>"$log" 2>&1; then
     rm -rf "$src"
     warn "applying $FERRETDB_PATCH failed; last 40 lines of $log:"
     tail -n 40 "$log" >&2
