@@ -27,13 +27,13 @@ describe('cancel and control roles (real stack and simulator)', () => {
   }
 
   const ticket = (id: string) => fx.simulator.state.ticket(id);
-  const deletes = () => fx.simulator.state.received().totals.byEndpoint.delete;
+  const deletes = () => fx.simulator.state.totals().byEndpoint.delete;
 
   it('deletes an injected ticket with its reason and the showDeletedTicket rule, only for the configured shipment modes', async () => {
     await start({ CANCEL_VISIBILITY_OVERRIDE_REASONS: 'RESALE' });
     const injected = [1, 2, 3, 4].map((n) => aPrintedTicket({}, n));
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', injected);
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 4);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 4);
     await produceAvro(fx.topics.cancelled, 'ticket-cancelled', [
       aCancellation(injected[0]!.ticketId, { reason: 'ORDER_CANCELLED' }),
       aCancellation(injected[1]!.ticketId, { status: 'INVALIDATED', reason: 'RESALE' }),
@@ -63,7 +63,7 @@ describe('cancel and control roles (real stack and simulator)', () => {
     const forcedTicket = aPrintedTicket({}, 12);
     const { config } = await start({ CANCEL_FORCE: `id:${forcedTicket.ticketId}` });
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [t, forcedTicket]);
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 2);
     await produceAvro(fx.topics.cancelled, 'ticket-cancelled', [
       aCancellation(t.ticketId, { status: 'INVALIDATED', reason: 'RESALE' }),
       aCancellation(t.ticketId, { status: 'INVALIDATED', reason: 'RESALE' }),
@@ -127,7 +127,7 @@ describe('cancel and control roles (real stack and simulator)', () => {
       (await committedTotal(injector.config.inject.groupId, fx.topics.printedEligible)) === n &&
       (await committedTotal(others.config.cancel.groupId, fx.topics.cancelled)) >= cancelled.length &&
       (await committedTotal(others.config.control.groupId, fx.topics.controlled)) >= controlled.length;
-    await waitFor(done, { timeoutMs: 240_000, intervalMs: 500, describe: () => fx.simulator.state.received().totals });
+    await waitFor(done, { timeoutMs: 240_000, intervalMs: 500, describe: () => fx.simulator.state.totals() });
 
     // Settled: every injected-and-cancelled ticket ends deleted (hand-backs may still be in flight).
     const cancelledIds = new Set(cancelled.map((t) => t.ticketId));

@@ -22,12 +22,12 @@ describe('cli: recovering missing cancellations with trace and replay (real stac
     fx.cleanup(() => bridge.stop());
     const tickets = [1, 2, 3].map((n) => aPrintedTicket({}, n));
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 3);
     const from = new Date(Date.now() - 1000).toISOString();
     const cancellations = [aCancellation(tickets[0]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[1]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[2]!.ticketId, { shipmentMode: 'PAPER' })];
     await produceAvro(fx.topics.cancelled, 'ticket-cancelled', cancellations);
     await waitFor(async () => (await committedTotal(config.cancel.groupId, fx.topics.cancelled)) === 3);
-    expect(fx.simulator.state.received().totals.byEndpoint.delete.ticketsAccepted).toBe(1);
+    expect(fx.simulator.state.totals().byEndpoint.delete.ticketsAccepted).toBe(1);
 
     const cliEnv = { ...env, CANCEL_SHIPMENT_MODES: 'MOBILE,PAPER' };
     const trace = await runCli(['trace', tickets[0]!.ticketId], cliEnv);
@@ -42,7 +42,7 @@ describe('cli: recovering missing cancellations with trace and replay (real stac
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/pushed:\s+2\n/);
     expect(r.stdout).toMatch(/skipped:\s+ALREADY_DELETED 1\n/);
-    const deletes = fx.simulator.state.received().totals.byEndpoint.delete;
+    const deletes = fx.simulator.state.totals().byEndpoint.delete;
     expect(deletes.ticketsAccepted).toBe(3);
     expect(fx.simulator.state.received().duplicates.delete ?? []).toEqual([]);
     const after = await runCli(['trace', tickets[0]!.ticketId], cliEnv);

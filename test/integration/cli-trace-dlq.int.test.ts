@@ -144,11 +144,11 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
     expect(dry.stdout).toContain('2 dead-letter record(s) of role inject match (TIXNGO_INVALID_SEAT 2).');
     expect(dry.stdout).toContain('Dry run: nothing was produced.');
     await fetch(`${simulator.origin}/_sim/faults`, { method: 'DELETE' });
-    const accepted = simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
+    const accepted = simulator.state.totals().byEndpoint.inject.ticketsAccepted;
     const r = await runCli(['dlq', 'replay', '--role', 'inject', '--code', 'TIXNGO_INVALID_SEAT'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Produced 2 record(s) to ${topics.printedEligible}.`);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === accepted + 2);
+    await waitFor(() => simulator.state.totals().byEndpoint.inject.ticketsAccepted === accepted + 2);
     await waitFor(async () => (await committedTotal(`${env.KAFKA_GROUP_ID_PREFIX}-inject`, topics.printedEligible)) === total + 2);
     const t = await runCli(['trace', rejected[1]!.ticketId], env);
     expect(t.stdout).toMatch(/rejected\s+TIXNGO_INVALID_SEAT/);

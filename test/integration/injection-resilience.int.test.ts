@@ -31,9 +31,9 @@ describe('inject role under failure', () => {
     const tickets = Array.from({ length: 1000 }, (_, i) => aPrintedTicket({}, i + 1));
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
 
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1000, {
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 1000, {
       timeoutMs: 90_000,
-      describe: () => fx.simulator.state.received().totals,
+      describe: () => fx.simulator.state.totals(),
     });
     await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 1000);
     const received = fx.simulator.state.received();
@@ -69,14 +69,14 @@ describe('inject role under failure', () => {
     fx.cleanup(() => bridge.stop());
     const tickets = Array.from({ length: 600 }, (_, i) => aPrintedTicket({}, i + 1));
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets.slice(0, 300));
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 100);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted >= 100);
     proxy.cut();
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets.slice(300));
     await waitFor(() => !bridge.health.ready().ok, { timeoutMs: 30_000 });
     proxy.restore();
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 600, {
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 600, {
       timeoutMs: 90_000,
-      describe: () => ({ totals: fx.simulator.state.received().totals, ready: bridge.health.ready() }),
+      describe: () => ({ totals: fx.simulator.state.totals(), ready: bridge.health.ready() }),
     });
     await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 600, { timeoutMs: 30_000 });
     await waitFor(() => bridge.health.ready().ok);
@@ -90,12 +90,12 @@ describe('inject role under failure', () => {
     fx.cleanup(() => first.bridge.stop());
     const tickets = Array.from({ length: 3000 }, (_, i) => aPrintedTicket({}, i + 1));
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 500, { timeoutMs: 60_000 });
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted >= 500, { timeoutMs: 60_000 });
     const second = await startTestBridge({ ...env, BRIDGE_INSTANCE_ID: 'replica-b' });
     fx.cleanup(() => second.bridge.stop());
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 3000, {
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 3000, {
       timeoutMs: 120_000,
-      describe: () => fx.simulator.state.received().totals,
+      describe: () => fx.simulator.state.totals(),
     });
     await waitFor(async () => (await committedTotal(first.config.inject.groupId, fx.topics.printedEligible)) === 3000, { timeoutMs: 60_000 });
     expect(fx.simulator.state.received().duplicates.inject).toEqual([]);
@@ -113,7 +113,7 @@ describe('inject role under failure', () => {
     const res = await fetch(`http://127.0.0.1:${bridge.opsPort}/readyz`);
     expect(res.status).toBe(503);
     await fetch(`${fx.simulator.origin}/_sim/faults`, { method: 'DELETE' });
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1, { timeoutMs: 30_000 });
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 1, { timeoutMs: 30_000 });
     await waitFor(() => bridge.health.ready().ok);
   });
 
@@ -135,14 +135,14 @@ describe('inject role under failure', () => {
       proc.child.kill('SIGKILL');
       await proc.exited;
     });
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 300, {
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted >= 300, {
       timeoutMs: 60_000,
       describe: () => proc.output().slice(-2000),
     });
     await waitFor(() => fx.simulator.state.answersPending > 0, { timeoutMs: 10_000, intervalMs: 5 });
     proc.child.kill('SIGKILL');
     expect((await proc.exited).signal).toBe('SIGKILL');
-    const beforeRestart = fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
+    const beforeRestart = fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted;
     expect(beforeRestart).toBeLessThan(2000);
 
     outputs.push(proc.output());
@@ -152,7 +152,7 @@ describe('inject role under failure', () => {
     // replayed request is answered (from idempotency memory) a second time, and counted again.
     await waitFor(() => fx.simulator.state.totals().tickets === 2000, {
       timeoutMs: 90_000,
-      describe: () => ({ totals: fx.simulator.state.received().totals, log: proc.output().slice(-3000) }),
+      describe: () => ({ totals: fx.simulator.state.totals(), log: proc.output().slice(-3000) }),
     });
     const groupId = `${env.KAFKA_GROUP_ID_PREFIX}-inject`;
     await waitFor(async () => (await committedTotal(groupId, fx.topics.printedEligible)) === 2000, { timeoutMs: 30_000 });

@@ -45,9 +45,9 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', all);
 
     const wanted = new Set([...eligible, forcedVip].map((t) => t.ticketId));
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= wanted.size, {
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted >= wanted.size, {
       timeoutMs: 120_000,
-      describe: () => fx.simulator.state.received().totals,
+      describe: () => fx.simulator.state.totals(),
     });
     await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === all.length, { timeoutMs: 60_000 });
 
@@ -104,7 +104,7 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     expect(bad1.headers).toMatchObject({ 'x-dlq-source-topic': fx.topics.printedEligible, 'x-dlq-role': 'inject' });
     expect(bad1.headers['x-dlq-source-offset']).toMatch(/^\d+$/);
 
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 2);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 2);
     await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 5);
     expect(fatal).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
       body: JSON.stringify({ rejectTickets: { tickets: [{ ticketId: tickets[3]!.ticketId, errorCode: 'INVALID_SEAT', message: 'seat unknown' }] } }),
     });
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
-    await waitFor(() => fx.simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 9);
+    await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 9);
     const dlq = await readAll(`${fx.topics.printedEligible}.dlq`, 1);
     expect(dlq[0]!.key).toBe(tickets[3]!.ticketId);
     expect(dlq[0]!.headers['x-dlq-error-code']).toBe('TIXNGO_INVALID_SEAT');

@@ -91,7 +91,7 @@ describe('failure notifications (real SMTP server, Kafka, store, simulator)', ()
     expect(mail.text).toContain('the bridge keeps retrying and loses nothing');
     expect(mail.text).toContain('  doctor');
     await fetch(`${simulator.origin}/_sim/faults`, { method: 'DELETE' });
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === 1);
+    await waitFor(() => simulator.state.totals().byEndpoint.inject.ticketsAccepted === 1);
     expectNoSecretOrHolderData(allMail());
   });
 

@@ -46,7 +46,7 @@ describe('SIGTERM (a real bridge process)', () => {
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
 
     proc = spawnBridge(env);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted >= 50, { timeoutMs: 60_000, describe: () => proc!.output().slice(-2000) });
+    await waitFor(() => simulator.state.totals().byEndpoint.inject.ticketsAccepted >= 50, { timeoutMs: 60_000, describe: () => proc!.output().slice(-2000) });
     const sentAt = Date.now();
     proc.child.kill('SIGTERM');
     const exit = await proc.exited;
@@ -59,7 +59,7 @@ describe('SIGTERM (a real bridge process)', () => {
     // Committed == handled: every committed record is recorded in the ledger, and nothing recorded is uncommitted.
     const committed = await committedTotal(groupId, topics.printedEligible);
     const recorded = await withMongo(env.MONGODB_DATABASE!, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject' }));
-    const accepted = simulator.state.received().totals.byEndpoint.inject.ticketsAccepted;
+    const accepted = simulator.state.totals().byEndpoint.inject.ticketsAccepted;
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(tickets.length);
     expect(recorded).toBe(committed);
@@ -68,9 +68,9 @@ describe('SIGTERM (a real bridge process)', () => {
     // The restart picks up exactly where the first run stopped.
     await setFaults(simulator, {});
     proc = spawnBridge(env);
-    await waitFor(() => simulator.state.received().totals.byEndpoint.inject.ticketsAccepted === tickets.length, {
+    await waitFor(() => simulator.state.totals().byEndpoint.inject.ticketsAccepted === tickets.length, {
       timeoutMs: 60_000,
-      describe: () => simulator.state.received().totals,
+      describe: () => simulator.state.totals(),
     });
     await waitFor(async () => (await committedTotal(groupId, topics.printedEligible)) === tickets.length);
     expect(simulator.state.received().duplicates.inject).toEqual([]);

@@ -158,7 +158,7 @@ describe('AxiosTixngoApi against the simulator', () => {
       } finally {
         wrong.close();
       }
-      expect(sim.state.received().totals.tickets).toBe(0);
+      expect(sim.state.totals().tickets).toBe(0);
       expect(sim.state.requests()).toEqual([expect.objectContaining({ endpoint: 'inject', status: 401 })]);
     });
 
@@ -265,7 +265,7 @@ describe('AxiosTixngoApi against the simulator', () => {
       expect(e).toBeInstanceOf(RejectedError);
       expect(e).toMatchObject({ kind: 'rejected', code: 'TIXNGO_HTTP_400', ticketIds: tickets.map((t) => t.ticketId) });
       expect(e.message).toContain('TOO_MANY_TICKETS');
-      expect(sim.state.received().totals.tickets).toBe(0);
+      expect(sim.state.totals().tickets).toBe(0);
     });
 
     it.each([
