@@ -25,6 +25,10 @@ export async function connectMongo(settings: {
     // attached to a connection that silently died (seen through a cut TCP path in tests).
     serverMonitoringMode: 'poll',
     heartbeatFrequencyMS: 2_000,
+    // The monitor's checks (and new connections) wait this long on a silent peer; the default, 30 s,
+    // kept a role failing for 90 s after its store came back (three hung checks in a row through a
+    // TCP path that had been cut).
+    connectTimeoutMS: Math.min(10_000, operationTimeoutMs),
   });
   try {
     await client.connect();
