@@ -29,8 +29,18 @@ export class Outbox {
     await storeOp('creating outbox indexes', () => this.collection.createIndex({ role: 1, ticketIds: 1 }));
   }
 
+  /**
+   * Idempotent: request ids are new for every request, so an entry with this id can only be this
+   * very put, whose earlier attempt reached the server before the connection broke (and is retried).
+   */
   async put(entry: OutboxEntry): Promise<void> {
-    await storeOp('writing the outbox', () => this.collection.insertOne(entry));
+    await storeOp('writing the outbox', async () => {
+      try {
+        await this.collection.insertOne(entry);
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 11000) throw e;
+      }
+    });
   }
 
   /** Entries of `role` containing any of these tickets (usually none: the outbox is nearly empty). */
