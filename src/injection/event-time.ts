@@ -22,6 +22,16 @@ function localFormat(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Whether `tz` is a time zone this runtime knows (an IANA name); the formatter it builds is kept. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    localFormat(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * RFC 3339 in the event's local time with its offset (e.g. `2026-06-12T20:00:00+02:00`): TIXnGO's
  * app shows event times exactly as injected, so they must be venue-local, not UTC.

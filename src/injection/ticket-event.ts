@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fields, parseOrPoison } from '../shared/event-fields';
+import { isTimeZone } from './event-time';
 
 /**
  * Business validation of a decoded `ticket-printed-eligible` record. Avro already guarantees the
@@ -100,17 +101,4 @@ export type Beneficiary = NonNullable<TicketPrintedEligible['beneficiary']>;
 
 export function parseEligible(decoded: unknown): TicketPrintedEligible {
   return parseOrPoison(EligibleSchema, decoded);
-}
-
-const knownTimeZones = new Set<string>();
-
-function isTimeZone(tz: string): boolean {
-  if (knownTimeZones.has(tz)) return true;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    knownTimeZones.add(tz); // bounded by the IANA zones: an unknown zone throws above
-    return true;
-  } catch {
-    return false;
-  }
 }

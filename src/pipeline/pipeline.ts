@@ -30,7 +30,9 @@ export interface TicketTrace {
   readonly partition: number;
   readonly offset: string;
   readonly outcome: TicketOutcomeKind;
+  /** Skip reason, or the error code of a rejected or dead-lettered record. */
   readonly reason?: string;
+  /** The TIXnGO request (its `Idempotency-Key`) that carried the ticket. */
   readonly requestId?: string;
   readonly simulated?: boolean;
 }
@@ -100,7 +102,7 @@ interface Entry<E> {
    * Started when the record joins the open batch, so decoding (CPU) overlaps the waits of the batch
    * being delivered; never rejects.
    */
-  prepared?: Promise<Prepared<E>>;
+  readonly prepared: Promise<Prepared<E>>;
   event?: E;
   ticketId?: string;
   trace?: TicketTrace;
@@ -398,7 +400,7 @@ export class Pipeline<E, S, W> {
     // decode + validate (started on arrival): poison goes straight to the dead-letter topic;
     // anything else (the registry away) is retried here
     for (const entry of entries) {
-      let prepared = await (entry.prepared ?? this.prepare(entry.msg));
+      let prepared = await entry.prepared;
       if ('error' in prepared && !(prepared.error instanceof PoisonMessageError)) {
         prepared = await this.retry('schema-registry', async () => {
           const again = await this.prepare(entry.msg);
@@ -406,7 +408,6 @@ export class Pipeline<E, S, W> {
           return again;
         });
       }
-      entry.prepared = undefined;
       if ('error' in prepared) deadLetter(entry, prepared.error as PoisonMessageError, 'dead-lettered');
       else {
         entry.event = prepared.event;

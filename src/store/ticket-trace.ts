@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport, TicketOutcomeKind } from '../pipeline/pipeline';
+import type { BatchReport, TicketTrace } from '../pipeline/pipeline';
 import type { ExecutionMode } from './executions';
 import { storeOp } from './mongo';
 
@@ -9,22 +9,14 @@ export const TICKET_TRACE_COLLECTION = 'ticket_trace';
  * What happened to one record of one ticket, for `trace <ticketId>`: where it was read, when its
  * batch closed, and its fate. Ids, codes and offsets only; never personal data.
  */
-export interface TraceEntry {
+export interface TraceEntry extends Omit<TicketTrace, 'ticketId' | 'key'> {
+  /** The ticket id, or for a record that could not be decoded its key (the ticket id by contract). */
   readonly ticketId: string;
   readonly role: string;
   readonly mode: ExecutionMode;
   readonly batchId: string;
   /** When the record's batch was handled (its outcome durable, its offset about to be committed). */
   readonly at: Date;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly outcome: TicketOutcomeKind;
-  /** Skip reason, or the error code of a rejected or dead-lettered record. */
-  readonly reason?: string;
-  /** The TIXnGO request (its `Idempotency-Key`) that carried the ticket. */
-  readonly requestId?: string;
-  readonly simulated?: boolean;
 }
 
 /** Pure: the trace entries of a batch; an undecodable record is traced under its key, one without a key is left out. */

@@ -131,12 +131,13 @@ async function ceiling(topic: string, count: number): Promise<number> {
   return ms;
 }
 
-/** What a naive consumer does with one record, after decoding it. */
-type PerTicket = (decoded: unknown, sim: SimProcess) => Promise<void>;
+/** What a naive consumer does with one record, after decoding it; `http` talks to the simulator. */
+type PerTicket = (decoded: unknown, http: AxiosInstance) => Promise<void>;
 
 /** (c) one ticket per request, commit after each; `perTicket` is the work per record. */
 async function naive(topic: string, count: number, sim: SimProcess, perTicket: PerTicket): Promise<number> {
   const codec = new AvroCodec({ url: services().registryUrl });
+  const http = axios.create({ baseURL: sim.url, headers: { 'x-api-key': API_KEY } });
   const consumer = kafkaClient().consumer({ groupId: unique('bench-naive'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -148,7 +149,7 @@ async function naive(topic: string, count: number, sim: SimProcess, perTicket: P
       eachMessage: async ({ partition, message }) => {
         if (seen >= count) return;
         started ??= Date.now();
-        await perTicket(await codec.decode(message.value, 'ticket-printed-eligible'), sim);
+        await perTicket(await codec.decode(message.value, 'ticket-printed-eligible'), http);
         await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
         if (++seen >= count) resolve();
       },
@@ -160,13 +161,9 @@ async function naive(topic: string, count: number, sim: SimProcess, perTicket: P
 }
 
 /** (c) as the issue words it: decode, push the one ticket, commit. No store, no write-back. */
-function pushOnly(): PerTicket {
-  let http: AxiosInstance | undefined;
-  return async (decoded, sim) => {
-    http ??= axios.create({ baseURL: sim.url, headers: { 'x-api-key': API_KEY } });
-    await http.post('/organizer/tickets', { tickets: [aPrintedTicketPayload((decoded as { ticketId: string }).ticketId)] });
-  };
-}
+const pushOnly: PerTicket = async (decoded, http) => {
+  await http.post('/organizer/tickets', { tickets: [aPrintedTicketPayload((decoded as { ticketId: string }).ticketId)] });
+};
 
 /**
  * (c') the inject role's work, one ticket at a time: validate, map, push, record in the ledger,
@@ -179,10 +176,8 @@ async function sameWork(db: Db, printedTopic: string): Promise<{ perTicket: PerT
   const producer = kafkaClient().producer({ idempotent: true });
   await producer.connect();
   const settings: PayloadSettings = { barcodePrefix: '', barcodePostfix: '', activationMethod: 'online', template: undefined, overlayLastOwner: false, resetInvalidationReasons: [] };
-  let http: AxiosInstance | undefined;
   return {
-    perTicket: async (decoded, sim) => {
-      http ??= axios.create({ baseURL: sim.url, headers: { 'x-api-key': API_KEY } });
+    perTicket: async (decoded, http) => {
       const t = parseEligible(decoded);
       await http.post('/organizer/tickets', { tickets: [toInjectPayload(t, undefined, settings).payload] });
       const at = new Date();
@@ -247,7 +242,7 @@ async function throughput(): Promise<void> {
   log(`(b) inject role, batched:           ${b} tickets/s (${N - bFirst} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms)`);
 
   const sim2 = await startSimulatorProcess();
-  const cMs = await naive(topics.printedEligible, NAIVE, sim2, pushOnly());
+  const cMs = await naive(topics.printedEligible, NAIVE, sim2, pushOnly);
   await sim2.close();
   const c = rate(NAIVE, cMs);
   log(`(c) naive, one ticket per request:  ${c} tickets/s (${NAIVE} events, ${cMs} ms; push only: no ledger, no write-back)`);
