@@ -42,6 +42,12 @@ export class AvroCodec {
   private readonly readers = new Map<SchemaName, avro.Type>();
   private readonly resolvers = new Map<string, avro.Resolver | 'same'>();
   private readonly writerIds = new Map<string, number>();
+  /**
+   * One lookup per writer schema id. The registry client shares the HTTP request of concurrent cache
+   * misses but then builds the Avro type once per caller: at start-up with a backlog that is a
+   * thousand type compilations (seconds of CPU) for one schema id.
+   */
+  private readonly writers = new Map<number, Promise<avro.Type>>();
 
   constructor(settings: RegistrySettings, private readonly schemasDir = SCHEMAS_DIR) {
     this.registry = new SchemaRegistry(
@@ -122,12 +128,19 @@ export class AvroCodec {
     return Buffer.concat([header, body]);
   }
 
-  private async writerType(schemaId: number): Promise<avro.Type> {
-    try {
-      return (await this.registry.getSchema(schemaId)) as unknown as avro.Type;
-    } catch (e) {
-      throw toRegistryError(e, `schema id ${schemaId} is unknown to the registry`);
+  private writerType(schemaId: number): Promise<avro.Type> {
+    let writer = this.writers.get(schemaId);
+    if (!writer) {
+      writer = this.registry.getSchema(schemaId).then(
+        (schema) => schema as unknown as avro.Type,
+        (e: unknown) => {
+          this.writers.delete(schemaId); // unknown now, or the registry away: ask again next time
+          throw toRegistryError(e, `schema id ${schemaId} is unknown to the registry`);
+        },
+      );
+      this.writers.set(schemaId, writer);
     }
+    return writer;
   }
 }
 
