@@ -32,11 +32,26 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** Recent results by zone and instant: the tickets of one performance share their times. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 10_000;
+
 /**
  * RFC 3339 in the event's local time with its offset (e.g. `2026-06-12T20:00:00+02:00`): TIXnGO's
  * app shows event times exactly as injected, so they must be venue-local, not UTC.
  */
 export function toLocalRfc3339(instant: Date, timeZone: string): string {
+  const key = `${timeZone} ${instant.getTime()}`;
+  let s = recent.get(key);
+  if (s === undefined) {
+    s = formatLocal(instant, timeZone);
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(key, s);
+  }
+  return s;
+}
+
+function formatLocal(instant: Date, timeZone: string): string {
   const parts = localFormat(timeZone).formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const zone = get('timeZoneName'); // "GMT+02:00", or "GMT" for UTC
