@@ -60,79 +60,82 @@ export function toInjectPayload(t: TicketPrintedEligible, holder: HolderState | 
   addDetail('Row', seat?.row);
   addDetail('Seat', seat?.number);
 
-  const payload: InjectTicket & Record<string, unknown> = {
-    ticketId: t.ticketId,
-    event: {
-      id: t.event.id,
-      name: t.event.name,
-      startTime: toLocalRfc3339(start, tz),
-      expirationDate: toLocalRfc3339(expiry, tz),
-      timeZone: tz,
-      address: {
-        site: t.event.site,
-        city: t.event.city,
-        zip: t.event.zip,
-        countryCode: t.event.countryCode,
-        ...Object.fromEntries(t.event.addressLines.map((l, i) => [`line${i + 1}`, l])),
-      },
-      ...(t.event.website ? { website: t.event.website } : {}),
-      ...(t.event.groupName ? { group: { name: t.event.groupName } } : {}),
-    },
-    activationParameters: {
-      method: s.activationMethod,
-      ...(activationTime ? { time: toLocalRfc3339(activationTime, tz) } : {}),
-      ...(cv?.tixRGrp ? { groupId: cv.tixRGrp } : {}),
-    },
-    purchaseDetails: {
-      purchaseDate: t.purchasedAt.toISOString(),
-      fileNumber: t.fileNumber,
-      taxNumber: t.taxNumber,
-      purchasePrice: Number(t.price),
-      purchaseCurrency: t.currency,
-      ...(t.seatCategoryCode ? { category: t.seatCategoryCode } : {}),
-    },
-    seatingDetails: {
-      ...(t.seatCategoryCode ? { seatCategoryId: t.seatCategoryCode } : {}),
-      tariffId: t.tariffCode,
-      seated: seat?.number ? 'Y' : 'N',
-      numbered: seat?.number ? 'Y' : 'N',
-      ...(seat?.entrance ? { externalEntrance: seat.entrance } : {}),
-      ...(seat?.gate ? { gate: seat.gate } : {}),
-      ...(seat?.level ? { level: seat.level } : {}),
-      ...(seat?.area ? { area: seat.area } : {}),
-      ...(seat?.block ? { block: seat.block } : {}),
-      ...(seat?.row ? { row: seat.row } : {}),
-      ...(seat?.number ? { seat: seat.number } : {}),
-    },
-    security: { barcode: `${s.barcodePrefix}${t.barcode}${s.barcodePostfix}` },
-    spectatorDetails: {
-      ...(spectator.title ? { gender: genderOf(spectator.title) } : {}),
-      ...(spectator.firstName ? { firstName: spectator.firstName } : {}),
-      ...(spectator.lastName ? { lastName: spectator.lastName } : {}),
-      ...(spectator.email ? { email: spectator.email } : {}),
-      ...(spectator.phone ? { phone: spectator.phone } : {}),
-      ...(spectator.languageCode ? { appLanguage: spectator.languageCode } : {}),
-      mainApplicant: isMainApplicant(b, t.buyer),
-    },
-    ...(b
-      ? {
-          holderDetails: Object.fromEntries(
-            Object.entries({
-              firstName: b.firstName,
-              lastName: b.lastName,
-              birthDate: b.birthDate,
-              idNumber: b.idNumber,
-              countryCode: b.countryCode,
-              birthRegion: b.birthRegion,
-              birthPlace: b.birthPlace,
-            }).filter(([, v]) => v !== null && v !== ''),
-          ),
-        }
-      : {}),
-    ticketDetails: { main, extra: [], hidden: [{ key: 'S360_GENERATION', value: String(t.reprintGeneration) }] },
+  // Optional fields are added only when they have a value (TIXnGO wants them absent, not empty);
+  // assigned one by one rather than spread, which costs an object per field on a hot path.
+  const address: Record<string, string> = { site: t.event.site, city: t.event.city, zip: t.event.zip, countryCode: t.event.countryCode };
+  t.event.addressLines.forEach((line, i) => (address[`line${i + 1}`] = line));
+  const event: Record<string, unknown> = {
+    id: t.event.id,
+    name: t.event.name,
+    startTime: toLocalRfc3339(start, tz),
+    expirationDate: toLocalRfc3339(expiry, tz),
+    timeZone: tz,
+    address,
   };
+  put(event, 'website', t.event.website);
+  if (t.event.groupName) event.group = { name: t.event.groupName };
+
+  const activationParameters: Record<string, string> = { method: s.activationMethod };
+  if (activationTime) activationParameters.time = toLocalRfc3339(activationTime, tz);
+  put(activationParameters, 'groupId', cv?.tixRGrp);
+
+  const purchaseDetails: Record<string, unknown> = {
+    purchaseDate: t.purchasedAt.toISOString(),
+    fileNumber: t.fileNumber,
+    taxNumber: t.taxNumber,
+    purchasePrice: Number(t.price),
+    purchaseCurrency: t.currency,
+  };
+  put(purchaseDetails, 'category', t.seatCategoryCode);
+
+  const seatingDetails: Record<string, string> = {};
+  put(seatingDetails, 'seatCategoryId', t.seatCategoryCode);
+  seatingDetails.tariffId = t.tariffCode;
+  seatingDetails.seated = seatingDetails.numbered = seat?.number ? 'Y' : 'N';
+  put(seatingDetails, 'externalEntrance', seat?.entrance);
+  put(seatingDetails, 'gate', seat?.gate);
+  put(seatingDetails, 'level', seat?.level);
+  put(seatingDetails, 'area', seat?.area);
+  put(seatingDetails, 'block', seat?.block);
+  put(seatingDetails, 'row', seat?.row);
+  put(seatingDetails, 'seat', seat?.number);
+
+  const spectatorDetails: Record<string, unknown> = {};
+  if (spectator.title) spectatorDetails.gender = genderOf(spectator.title);
+  put(spectatorDetails, 'firstName', spectator.firstName);
+  put(spectatorDetails, 'lastName', spectator.lastName);
+  put(spectatorDetails, 'email', spectator.email);
+  put(spectatorDetails, 'phone', spectator.phone);
+  put(spectatorDetails, 'appLanguage', spectator.languageCode);
+  spectatorDetails.mainApplicant = isMainApplicant(b, t.buyer);
+
+  const payload = {
+    ticketId: t.ticketId,
+    event,
+    activationParameters,
+    purchaseDetails,
+    seatingDetails,
+    security: { barcode: `${s.barcodePrefix}${t.barcode}${s.barcodePostfix}` },
+    spectatorDetails,
+  } as unknown as InjectTicket & Record<string, unknown>;
+  if (b) {
+    const holderDetails: Record<string, string> = {};
+    put(holderDetails, 'firstName', b.firstName);
+    put(holderDetails, 'lastName', b.lastName);
+    put(holderDetails, 'birthDate', b.birthDate);
+    put(holderDetails, 'idNumber', b.idNumber);
+    put(holderDetails, 'countryCode', b.countryCode);
+    put(holderDetails, 'birthRegion', b.birthRegion);
+    put(holderDetails, 'birthPlace', b.birthPlace);
+    payload.holderDetails = holderDetails;
+  }
+  payload.ticketDetails = { main, extra: [], hidden: [{ key: 'S360_GENERATION', value: String(t.reprintGeneration) }] };
   if (s.template) applyTemplate(payload, s.template, templateVariables(t, start));
   return { payload, spectatorSource: spectator.source };
+}
+
+function put(target: Record<string, unknown>, key: string, value: string | null | undefined): void {
+  if (value) target[key] = value;
 }
 
 function genderOf(title: string): string {
