@@ -57,6 +57,7 @@ function pipelineSettings<P extends string>(prefix: P, batchSize: number) {
     /** Defaults to the batch size: one request per batch. */
     MAX_TICKETS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).optional(),
     MAX_BATCH_BYTES: int(16 * 1024 * 1024, 1024),
+    BATCHES_IN_FLIGHT: int(2, 1, 16),
     SIMULATE: flag(false),
     FORCE: optionalList,
     SKIP: optionalList,
@@ -173,6 +174,8 @@ export interface PipelineConfig {
   readonly lingerMs: number;
   readonly maxTicketsPerRequest: number;
   readonly maxBatchBytes: number;
+  /** Closed batches delivered at the same time; a ticket is never in two of them. */
+  readonly batchesInFlight: number;
   readonly simulate: boolean;
   readonly force: readonly string[];
   readonly skip: readonly string[];
@@ -372,6 +375,7 @@ export function loadConfig(
     lingerMs: e[`${prefix}_LINGER_MS`],
     maxTicketsPerRequest: e[`${prefix}_MAX_TICKETS_PER_REQUEST`] ?? e[`${prefix}_BATCH_SIZE`],
     maxBatchBytes: e[`${prefix}_MAX_BATCH_BYTES`],
+    batchesInFlight: e[`${prefix}_BATCHES_IN_FLIGHT`],
     simulate: e[`${prefix}_SIMULATE`],
     force: e[`${prefix}_FORCE`],
     skip: e[`${prefix}_SKIP`],

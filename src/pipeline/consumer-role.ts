@@ -81,6 +81,7 @@ export async function startConsumerRole<E, S, W>(
     {
       batch: { maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, lingerMs: settings.lingerMs },
       maxTicketsPerRequest: settings.maxTicketsPerRequest,
+      batchesInFlight: settings.batchesInFlight,
       simulate: settings.simulate,
       retry: deps.config.retry,
       dlq: deps.config.dlq,

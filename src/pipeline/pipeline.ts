@@ -13,6 +13,7 @@ import { compareTicketIds } from './ticket-order';
 import { BatchBuilder, chunk, type BatchLimits, type CloseReason } from './batch-builder';
 import { CommitPlanner, type OffsetToCommit } from './commit-plan';
 import { DlqLimit, type DlqLimitSettings } from './dlq-limit';
+import { TicketClaims } from './ticket-claims';
 import type { Delivered, Handled, RoleSpec } from './role-spec';
 
 export interface Decoder {
@@ -78,6 +79,11 @@ export interface PipelineSettings {
   readonly instanceId: string;
   /** An outbox request untouched this long belongs to a dead process and is recovered. */
   readonly outboxStaleMs: number;
+  /**
+   * Closed batches delivered at the same time (1 = one after another). Each waits on TIXnGO and
+   * MongoDB most of its time, so a few overlap well; a ticket is still never in two at once.
+   */
+  readonly batchesInFlight: number;
 }
 
 export interface PipelineDeps {
@@ -110,6 +116,11 @@ interface Entry<E> {
   reject(e: unknown): void;
 }
 
+/** A batch being handled: what the batch report counts besides the records. */
+interface BatchRun {
+  retries: number;
+}
+
 class AbortedError extends Error {
   override readonly name = 'AbortedError';
 }
@@ -119,10 +130,13 @@ class AbortedError extends Error {
  * engine that the consumer roles share. A role supplies a `RoleSpec`; everything else is here.
  *
  * Invariants:
- * - At most one batch is open and one is being delivered: memory is bounded whatever the backlog,
- *   and Kafka fetching waits (the source holds its fetch until records are accepted).
- * - Batches are handled one after another, so per partition every record before a batch's last
- *   offset is handled when that batch completes; offsets are committed only then.
+ * - At most one batch is open and `batchesInFlight` are being delivered: memory is bounded whatever
+ *   the backlog, and Kafka fetching waits (the source holds its fetch until records are accepted).
+ * - A ticket is in at most one batch in flight: a batch whose ticket is still in an earlier one
+ *   waits for that batch before it reads the store (see `TicketClaims`), so every decision sees the
+ *   ledger as the earlier batch left it, and a ticket is never in two TIXnGO requests at once.
+ * - Batches may complete out of order; per partition, offsets are committed only up to the first
+ *   record not yet handled (`CommitPlanner`), and commits are sent one after another.
  * - Every record ends pushed-and-recorded, skipped with a reason, or dead-lettered, before commit.
  */
 export class Pipeline<E, S, W> {
@@ -131,14 +145,16 @@ export class Pipeline<E, S, W> {
   private readonly dlqLimit: DlqLimit;
   private readonly abort = new AbortController();
   private readonly now: () => number;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly claims = new TicketClaims();
+  /** Offset commits, one after another, so a later watermark never lands before an earlier one. */
+  private commits: Promise<void> = Promise.resolve();
   private capacityWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   /** accept() calls still adding records; at zero the source has handed over all it fetched. */
   private adding = 0;
   private stopping = false;
   private failed: Error | undefined;
-  private retriesInBatch = 0;
 
   constructor(
     private readonly spec: RoleSpec<E, S, W>,
@@ -214,16 +230,16 @@ export class Pipeline<E, S, W> {
 
   /**
    * Stops accepting records, delivers what is open, and waits for it up to `deadlineMs`; past the
-   * deadline the in-flight batch is abandoned (its offsets stay uncommitted and are re-read later).
+   * deadline the batches in flight are abandoned (their offsets stay uncommitted and are re-read later).
    */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     this.pump();
     this.wakeCapacityWaiters();
-    if (!this.inFlight) return;
+    if (this.inFlight.size === 0) return;
     const timer = setTimeout(() => this.abort.abort(new AbortedError('drain deadline reached')), deadlineMs);
     try {
-      while (this.inFlight) await this.inFlight.catch(() => undefined);
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     } finally {
       clearTimeout(timer);
     }
@@ -236,10 +252,10 @@ export class Pipeline<E, S, W> {
    * e.g. across a rebalance) is waited for, so the same ticket is never in flight twice.
    * Returns the original request id of each ticket to resend.
    */
-  private async settleOutbox(ticketIds: readonly string[]): Promise<Map<string, string>> {
+  private async settleOutbox(ticketIds: readonly string[], run: BatchRun): Promise<Map<string, string>> {
     const resend = new Map<string, string>();
     for (;;) {
-      const pending = await this.retry('store', () => this.deps.outbox.findContaining(this.spec.role, ticketIds));
+      const pending = await this.retry(run, 'store', () => this.deps.outbox.findContaining(this.spec.role, ticketIds));
       const staleBefore = new Date(this.now() - this.settings.outboxStaleMs);
       let waiting = false;
       for (const p of pending) {
@@ -248,7 +264,7 @@ export class Pipeline<E, S, W> {
           waiting = true;
           continue;
         }
-        const claimed = mine ? p : await this.retry('store', () => this.deps.outbox.claim(p, this.settings.instanceId, new Date(this.now())));
+        const claimed = mine ? p : await this.retry(run, 'store', () => this.deps.outbox.claim(p, this.settings.instanceId, new Date(this.now())));
         if (!claimed) continue;
         const inBatch = new Set(ticketIds);
         for (const id of claimed.ticketIds) if (inBatch.has(id)) resend.set(id, claimed._id);
@@ -263,7 +279,7 @@ export class Pipeline<E, S, W> {
   }
 
   private pump(): void {
-    if (this.inFlight || this.failed) return;
+    if (this.inFlight.size >= this.settings.batchesInFlight || this.failed) return;
     const reason: CloseReason | undefined =
       this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now(), this.adding === 0);
     if (!reason) {
@@ -277,13 +293,16 @@ export class Pipeline<E, S, W> {
       for (const e of entries) e.reject(new AbortedError('stopped'));
       return;
     }
-    this.inFlight = this.process(entries, reason)
+    const batch: Promise<void> = this.process(entries, reason)
       .catch((e) => this.fail(e, entries))
       .finally(() => {
-        this.inFlight = undefined;
+        this.inFlight.delete(batch);
         this.wakeCapacityWaiters();
         this.pump();
       });
+    this.inFlight.add(batch);
+    // Under a backlog the next batch may already be full.
+    if (this.inFlight.size < this.settings.batchesInFlight) setImmediate(() => this.pump());
   }
 
   private scheduleLinger(): void {
@@ -342,6 +361,7 @@ export class Pipeline<E, S, W> {
   private fail(e: unknown, entries: readonly Entry<E>[]): void {
     const error = e instanceof Error ? e : new Error(String(e));
     for (const entry of entries) entry.reject(error);
+    if (this.failed) return; // a batch in flight next to the one that failed: already reported
     if (error instanceof AbortedError) {
       this.deps.log.warn({ records: entries.length }, 'in-flight batch abandoned at shutdown; its records will be read again');
       return;
@@ -352,12 +372,12 @@ export class Pipeline<E, S, W> {
   }
 
   /** Runs `op`, retrying transient failures without limit (until shutdown aborts). */
-  private retry<T>(dependency: string, op: () => Promise<T>, onAttempt?: () => Promise<void>): Promise<T> {
+  private retry<T>(run: BatchRun, dependency: string, op: () => Promise<T>, onAttempt?: () => Promise<void>): Promise<T> {
     const component = `${this.spec.role}:${dependency}`;
     return withRetry(op, this.settings.retry, {
       signal: this.abort.signal,
       onRetry: async ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: TransientError }) => {
-        this.retriesInBatch++;
+        run.retries++;
         const since = this.deps.health.failingSince(component, error.code);
         this.deps.health.beat(this.spec.role);
         this.deps.metrics.retries.inc({ role: this.spec.role, code: error.code });
@@ -378,7 +398,18 @@ export class Pipeline<E, S, W> {
     );
   }
 
-  private async process(entries: Entry<E>[], closedBy: CloseReason): Promise<void> {
+  /** Handles one closed batch next to the others in flight (see `TicketClaims`). */
+  private process(entries: Entry<E>[], closedBy: CloseReason): Promise<void> {
+    const claim = this.claims.open();
+    const claimTickets = async (ticketIds: Iterable<string>) => {
+      await claim.claim(ticketIds);
+      if (this.failed) throw this.failed; // an earlier batch failed: the role is stopping
+      if (this.abort.signal.aborted) throw new AbortedError('stopped');
+    };
+    return this.handle(entries, closedBy, claimTickets).finally(() => claim.release());
+  }
+
+  private async handle(entries: Entry<E>[], closedBy: CloseReason, claimTickets: (ticketIds: Iterable<string>) => Promise<void>): Promise<void> {
     const startedAt = this.now();
     const stages: Record<string, number> = {};
     let mark = startedAt;
@@ -387,7 +418,7 @@ export class Pipeline<E, S, W> {
       stages[stage] = (stages[stage] ?? 0) + (t - mark);
       mark = t;
     };
-    this.retriesInBatch = 0;
+    const run: BatchRun = { retries: 0 };
     const letters: DeadLetter[] = [];
     const deadLetter = (entry: Entry<E>, error: BridgeError, outcome: 'rejected' | 'dead-lettered', requestId?: string) => {
       letters.push({ message: entry.msg, error, attempts: 1, ...(entry.ticketId ? { ticketId: entry.ticketId } : {}) });
@@ -402,7 +433,7 @@ export class Pipeline<E, S, W> {
     for (const entry of entries) {
       let prepared = await entry.prepared;
       if ('error' in prepared && !(prepared.error instanceof PoisonMessageError)) {
-        prepared = await this.retry('schema-registry', async () => {
+        prepared = await this.retry(run, 'schema-registry', async () => {
           const again = await this.prepare(entry.msg);
           if ('error' in again && !(again.error instanceof PoisonMessageError)) throw again.error;
           return again;
@@ -429,13 +460,15 @@ export class Pipeline<E, S, W> {
       if (earlier) skip(earlier, 'SUPERSEDED_IN_BATCH');
       candidates.set(entry.ticketId!, entry);
     }
+    await claimTickets(candidates.keys());
+    lap('wait');
 
     // enrich (one round trip per store) and decide (pure)
     const ticketIds = [...candidates.keys()];
-    const resend = ticketIds.length > 0 && !this.settings.simulate ? await this.settleOutbox(ticketIds) : new Map<string, string>();
+    const resend = ticketIds.length > 0 && !this.settings.simulate ? await this.settleOutbox(ticketIds, run) : new Map<string, string>();
     lap('outbox');
     const events = [...candidates.values()].map((c) => c.event!);
-    const state = events.length > 0 ? await this.retry('store', () => this.spec.enrich(events)) : (undefined as S);
+    const state = events.length > 0 ? await this.retry(run, 'store', () => this.spec.enrich(events)) : (undefined as S);
     lap('enrich');
     const toPush: { entry: Entry<E>; work: W }[] = [];
     for (const entry of candidates.values()) {
@@ -460,7 +493,7 @@ export class Pipeline<E, S, W> {
       for (const part of chunk(group, this.settings.maxTicketsPerRequest)) {
         const requestId = originalId ?? randomUUID();
         requests++;
-        const { rejected } = await this.sendAndRecord(requestId, part, originalId !== undefined, stages);
+        const { rejected } = await this.sendAndRecord(requestId, part, originalId !== undefined, stages, run);
         for (const p of part) {
           const rejection = rejected.get(p.entry.ticketId!);
           if (rejection) deadLetter(p.entry, rejection, 'rejected', requestId);
@@ -470,7 +503,7 @@ export class Pipeline<E, S, W> {
     }
     // Taken-over requests: every ticket of theirs in this batch is now decided one way or another.
     for (const requestId of new Set(resend.values())) {
-      await this.retry('store', () => this.deps.outbox.release(requestId, [...resend].filter(([, r]) => r === requestId).map(([t]) => t)));
+      await this.retry(run, 'store', () => this.deps.outbox.release(requestId, [...resend].filter(([, r]) => r === requestId).map(([t]) => t)));
     }
 
     mark = this.now(); // sendAndRecord accounted its own stages (outbox-write, push, record)
@@ -482,7 +515,7 @@ export class Pipeline<E, S, W> {
           handled.push({ event: entry.event!, outcome: t.outcome, ...(t.reason ? { reason: t.reason } : {}) });
         }
       }
-      if (handled.length > 0) await this.retry('store', () => this.spec.reconcile!(handled, state));
+      if (handled.length > 0) await this.retry(run, 'store', () => this.spec.reconcile!(handled, state));
       lap('reconcile');
     }
     // Past the dead-letter limit, stop before dead-lettering or committing anything of this batch:
@@ -491,20 +524,18 @@ export class Pipeline<E, S, W> {
     for (const entry of entries) limit = this.dlqLimit.record(entry.trace?.outcome === 'dead-lettered' || entry.trace?.outcome === 'rejected') ?? limit;
     if (limit) throw new DlqLimitExceeded(limit);
 
-    if (letters.length > 0) await this.retry('kafka', () => this.deps.deadLetters.write(letters));
+    if (letters.length > 0) await this.retry(run, 'kafka', () => this.deps.deadLetters.write(letters));
     lap('dead-letter');
 
     // commit the contiguous watermark of every partition in the batch
     for (const entry of entries) this.planner.handled(entry.msg, BigInt(entry.msg.offset));
-    const offsets = this.planner.plan();
-    await this.commit(offsets);
+    await this.commitHandled();
     lap('commit');
 
-    const report = { ...this.report(entries, closedBy, startedAt, requests), stagesMs: stages };
+    const report = { ...this.report(entries, closedBy, startedAt, requests, run.retries), stagesMs: stages };
     this.observe(report);
     for (const entry of entries) entry.resolve();
     await this.deps.events.onBatch?.(report);
-
   }
 
   /**
@@ -517,6 +548,7 @@ export class Pipeline<E, S, W> {
     part: readonly { entry: Entry<E>; work: W }[],
     resent: boolean,
     stages: Record<string, number>,
+    run: BatchRun,
   ): Promise<{ rejected: Map<string, RejectedError> }> {
     let mark = this.now();
     const lap = (stage: string) => {
@@ -528,13 +560,13 @@ export class Pipeline<E, S, W> {
     const items: Delivered<E, W>[] = part.map((p) => ({ event: p.entry.event!, work: p.work }));
     const at = new Date(this.now());
     if (this.settings.simulate) {
-      await this.retry('store', () => this.spec.record(items, { simulated: true, requestId, at }));
+      await this.retry(run, 'store', () => this.spec.record(items, { simulated: true, requestId, at }));
       this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'true' }, items.length);
       return { rejected };
     }
     const ticketIds = part.map((p) => p.entry.ticketId!);
     if (!resent) {
-      await this.retry('store', () =>
+      await this.retry(run, 'store', () =>
         this.deps.outbox.put({ _id: requestId, role: this.spec.role, ticketIds, createdAt: at, touchedAt: at, owner: this.settings.instanceId }),
       );
     }
@@ -543,6 +575,7 @@ export class Pipeline<E, S, W> {
     let result: PushResult;
     try {
       result = await this.retry(
+        run,
         'tixngo',
         () => this.spec.deliver(items.map((i) => i.work), { idempotencyKey: requestId, signal: this.abort.signal }),
         () => this.deps.outbox.touch(requestId, new Date(this.now())).catch(() => undefined),
@@ -566,15 +599,21 @@ export class Pipeline<E, S, W> {
         rejected.set(id, new RejectedError(code, o?.reason ?? 'TIXnGO returned no outcome for this ticket', [id]));
       }
     }
-    await this.retry('store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(pushedAt) }));
+    await this.retry(run, 'store', () => this.spec.record(delivered, { simulated: false, requestId, at: new Date(pushedAt) }));
     lap('record');
-    if (!resent) await this.retry('store', () => this.deps.outbox.remove(requestId));
+    if (!resent) await this.retry(run, 'store', () => this.deps.outbox.remove(requestId));
     lap('outbox-write');
     for (const p of part) {
       if (!rejected.has(p.entry.ticketId!)) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(p.entry.msg.timestamp)) / 1000);
     }
     this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: 'false' }, delivered.length);
     return { rejected };
+  }
+
+  /** Commits every partition's watermark, after the commits of batches that completed earlier. */
+  private commitHandled(): Promise<void> {
+    this.commits = this.commits.then(() => this.commit(this.planner.plan()));
+    return this.commits;
   }
 
   private async commit(offsets: readonly OffsetToCommit[]): Promise<void> {
@@ -603,7 +642,7 @@ export class Pipeline<E, S, W> {
     };
   }
 
-  private report(entries: readonly Entry<E>[], closedBy: CloseReason, startedAt: number, requests: number): BatchReport {
+  private report(entries: readonly Entry<E>[], closedBy: CloseReason, startedAt: number, requests: number, retries: number): BatchReport {
     const skipped: Record<string, number> = {};
     const errorCodes: Record<string, number> = {};
     let pushed = 0;
@@ -635,8 +674,8 @@ export class Pipeline<E, S, W> {
       deadLettered,
       errorCodes,
       requests,
-      retries: this.retriesInBatch,
-      status: rejected + deadLettered > 0 ? 'ERROR' : this.retriesInBatch > 0 ? 'WARNING' : 'OK',
+      retries,
+      status: rejected + deadLettered > 0 ? 'ERROR' : retries > 0 ? 'WARNING' : 'OK',
       tickets,
     };
   }

@@ -8,6 +8,7 @@ import {
   produceRaw,
   readAll,
   services,
+  setFaults,
   startTestBridge,
   topicSize,
   useStackFixture,
@@ -72,6 +73,37 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
 
     const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject' }));
     expect(ledgerCount).toBe(wanted.size);
+    expect(fatal).toEqual([]);
+  });
+
+  it('delivers batches side by side, yet never has a ticket in two at once nor pushes a generation twice', async () => {
+    const latencyMs = 200;
+    await setFaults(fx.simulator, { latency: { ms: latencyMs, endpoints: ['inject'] } });
+    // Each ticket three times, in this order on its partition: generation 0, the same record again, generation 1.
+    const first = Array.from({ length: 120 }, (_, i) => aPrintedTicket({}, i + 1));
+    const reprints = first.map((t) => ({ ...t, reprintGeneration: 1 }));
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [...first, ...first, ...reprints]);
+    const { config, fatal } = await start({ INJECT_BATCH_SIZE: '20', INJECT_BATCHES_IN_FLIGHT: '3', INJECT_LINGER_MS: '50' });
+    await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 360, { timeoutMs: 60_000 });
+
+    for (const t of fx.simulator.state.received().tickets) {
+      // Generation 0 at most once and generation 1 once, last: the repeated record was never pushed again.
+      expect(t.injectCount).toBeLessThanOrEqual(2);
+      expect((t.lastPayload as { ticketDetails: { hidden: { value: string }[] } }).ticketDetails.hidden).toEqual([
+        { key: 'S360_GENERATION', value: '1' },
+      ]);
+    }
+    expect(fx.simulator.state.received({ payloads: false }).tickets).toHaveLength(120);
+    const requests = fx.simulator.state.requests({ endpoint: 'inject' }).map((r) => ({ ids: new Set(r.ticketIds), at: Date.parse(r.at) }));
+    let overlapping = 0;
+    for (const [i, a] of requests.entries()) {
+      for (const b of requests.slice(i + 1)) {
+        if (Math.abs(a.at - b.at) >= latencyMs) continue;
+        overlapping++; // b arrived while a was still being answered: neither may hold a ticket of the other
+        expect([...a.ids].filter((id) => b.ids.has(id))).toEqual([]);
+      }
+    }
+    expect(overlapping).toBeGreaterThan(0);
     expect(fatal).toEqual([]);
   });
 
