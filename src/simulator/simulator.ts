@@ -6,7 +6,7 @@ import { personSchema } from '../tixngo/wire-schemas';
 import { type Endpoint, ENDPOINTS } from './faults';
 import { ACTIVATION_METHODS, HOLDER_ACTIONS } from './lifecycle';
 import { type RequestRecord, SimulatorState } from './state';
-import { checkTicketsBody, ticketIdsOf } from './validation';
+import { checkTicketsBody, parseJsonBody, ticketIdsOf } from './validation';
 
 /**
  * The TIXnGO simulator's HTTP layer (node:http): the organizer API under `basePath` and the
@@ -135,7 +135,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       res.setHeader('connection', 'close');
       return sendJson(res, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `body over ${maxBodyBytes} bytes` });
     }
-    const ticketIds = endpoint === 'changes' ? [] : ticketIdsOf(body);
+    const parsed = endpoint === 'changes' ? undefined : parseJsonBody(body);
+    const ticketIds = ticketIdsOf(parsed);
     if (!isAuthorized(req)) {
       record({ status: 401, fault: null }, ticketIds);
       return sendJson(res, 401, { errorCode: 'UNAUTHORIZED', message: 'missing or invalid API key' });
@@ -176,7 +177,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       return sendJson(res, 200, { result: page.records, pagination: { nextPageKey: page.nextPageKey } });
     }
 
-    const checked = checkTicketsBody(body, maxTickets);
+    const checked = checkTicketsBody(parsed, maxTickets);
     if (!checked.ok) {
       record({ status: 400, fault: null, latencyMs }, ticketIds);
       return sendJson(res, 400, { errorCode: checked.errorCode, message: checked.message });

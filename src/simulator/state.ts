@@ -179,7 +179,7 @@ export class SimulatorState {
         if (!transition.ok) return transition;
         const ticket = t ?? this.create(entry.ticketId as string, at);
         ticket.injectCount += 1;
-        ticket.lastPayload = structuredClone(entry);
+        ticket.lastPayload = entry; // parsed from this request's body: nothing else holds it
         ticket.eventId = eventIdOf(entry);
         if (transition.changed) {
           Object.assign(ticket, transition.next);
@@ -409,8 +409,8 @@ export class SimulatorState {
       previousOwner: t.previousOwner,
       transferRecipient: t.transferRecipient,
     };
-    this.appendRawRecord(record);
-    return structuredClone(record);
+    this.appendRawRecord(record); // stores its own copy
+    return record;
   }
 
   /** The simulator clock's current time, RFC 3339. */

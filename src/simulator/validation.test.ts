@@ -1,4 +1,4 @@
-import { checkControlEntry, checkDeleteEntry, checkInjectEntry, checkTicketsBody, ticketIdsOf } from './validation';
+import { checkControlEntry, checkDeleteEntry, checkInjectEntry, checkTicketsBody, parseJsonBody, ticketIdsOf } from './validation';
 
 function anInjectTicket(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -22,12 +22,12 @@ describe('validation', () => {
       ['an entry that is not an object', '{"tickets":[{"ticketId":"A"},"B"]}', 'INVALID_BODY'],
       ['too many tickets', JSON.stringify({ tickets: [{}, {}, {}] }), 'TOO_MANY_TICKETS'],
     ])('refuses %s as a whole with %s', (_name, raw, errorCode) => {
-      expect(checkTicketsBody(raw, 2)).toMatchObject({ ok: false, errorCode });
+      expect(checkTicketsBody(parseJsonBody(raw), 2)).toMatchObject({ ok: false, errorCode });
     });
 
     it('accepts objects up to the maximum, even an empty list', () => {
-      expect(checkTicketsBody('{"tickets":[{},{}]}', 2)).toEqual({ ok: true, tickets: [{}, {}] });
-      expect(checkTicketsBody('{"tickets":[]}', 2)).toEqual({ ok: true, tickets: [] });
+      expect(checkTicketsBody(parseJsonBody('{"tickets":[{},{}]}'), 2)).toEqual({ ok: true, tickets: [{}, {}] });
+      expect(checkTicketsBody(parseJsonBody('{"tickets":[]}'), 2)).toEqual({ ok: true, tickets: [] });
     });
   });
 
@@ -37,7 +37,7 @@ describe('validation', () => {
       ['not json', []],
       ['{"tickets":3}', []],
     ])('reads %s as %j', (raw, ids) => {
-      expect(ticketIdsOf(raw)).toEqual(ids);
+      expect(ticketIdsOf(parseJsonBody(raw))).toEqual(ids);
     });
   });
 
