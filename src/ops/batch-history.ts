@@ -100,7 +100,7 @@ export class BatchHistory {
     this.lastPruneAt = now;
     try {
       const deleted = await this.trace.deleteOlderThan(new Date(now - this.opts.traceRetentionMs));
-      if (deleted > 0) this.log.info({ deleted }, 'old ticket trace entries deleted');
+      if (deleted > 0) this.log.info({ documents: deleted }, 'old ticket trace deleted');
     } catch (e) {
       this.log.warn({ error: toSafeError(e) }, 'ticket trace not pruned');
     }

@@ -1,3 +1,4 @@
+import { TicketTraceStore } from '../../src/store/ticket-trace';
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
@@ -62,7 +63,7 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
         ],
       }),
     );
-    await waitFor(() => withMongo(config.mongo.database, async (db) => (await db.collection('ticket_trace').countDocuments({ ticketId: pushed.ticketId })) === 2));
+    await waitFor(() => withMongo(config.mongo.database, async (db) => (await new TicketTraceStore(db).of(pushed.ticketId)).length === 2));
   });
 
   afterAll(async () => {
