@@ -4,14 +4,18 @@
  * ratios against baselines measured in the same run, because the machines are noisy.
  *
  *  (a) ceiling: a plain kafkajs consumer that only decodes Avro and commits;
- *  (b) the inject role pushing to the simulator (no added latency), ledger and outbox included;
+ *  (b) the inject role pushing to the simulator (no added latency), ledger and outbox included, run
+ *      as the image runs it (its own process, the production build, the image's NODE_OPTIONS);
  *  (c) naive: one ticket per TIXnGO request, committing after each (push only, as the issue words it);
  *  (c') naive doing the role's work per ticket: validate, map, push, ledger, write-back, commit.
- * Then the p99 event-to-push latency at a steady 1,000 events/s, and the peak RSS of the role (a
- * separate process) working through a 1,000,000-event backlog.
+ * Then the p99 event-to-push latency at a steady 1,000 events/s, the peak RSS of the role working
+ * through a 1,000,000-event backlog, and (b) again with TIXnGO 100 ms away, one batch in flight
+ * against the default.
  *
  * Sizes: BENCH_EVENTS (default 200000), BENCH_NAIVE_EVENTS (5000), BENCH_STEADY_SECONDS (20),
- * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60). BENCH_PARTS picks parts: `throughput,steady,backlog`.
+ * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60), BENCH_LATENCY_EVENTS (20000). BENCH_PARTS picks parts:
+ * `throughput,steady,backlog,latency`.
+ * BENCH_ROLE_ENV, BENCH_NODE_OPTIONS and BENCH_NODE_ARGS change how the role runs (see `startRole`).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,8 +29,8 @@ import { AvroCodec } from '../../src/kafka/avro-codec';
 import type { ReceivedSummary } from '../../src/simulator/state';
 import { factId, TicketLedger } from '../../src/store/ticket-ledger';
 import { aPrintedTicket } from '../../src/tools/sample-events';
-import { spawnBridge } from '../support/bridge-process';
-import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, startTestBridge } from '../support/harness';
+import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
+import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, type TestTopics } from '../support/harness';
 import { unique } from '../support/unique';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -36,7 +40,14 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const BACKLOG_S = Number(process.env.BENCH_BACKLOG_SECONDS ?? 60);
 const PARTITIONS = 6;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn'; // `info` shows each batch's stagesMs
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog').split(','));
+/** The role as deployed by default, except for what BENCH_ROLE_ENV (`KEY=value,...`) sets, e.g. `INJECT_BATCHES_IN_FLIGHT=1`. */
+const ROLE_ENV: Record<string, string> = {
+  LOG_LEVEL,
+  INJECT_LINGER_MS: '1000',
+  ...Object.fromEntries((process.env.BENCH_ROLE_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])),
+};
+const LATENCY_N = Number(process.env.BENCH_LATENCY_EVENTS ?? 20_000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog,latency').split(','));
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -47,13 +58,14 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
  */
 interface SimProcess {
   readonly url: string;
+  setFaults(faults: unknown): Promise<void>;
   accepted(): Promise<number>;
   received(): Promise<ReceivedSummary>;
   close(): Promise<void>;
 }
 
 async function startSimulatorProcess(): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'simulator', 'main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs('BENCH_SIM_NODE_ARGS'), '--import', 'tsx', join(__dirname, '..', '..', 'src', 'simulator', 'main.ts')], {
     env: { PATH: process.env.PATH ?? '', SIMULATOR_PORT: '0', SIMULATOR_API_KEY: API_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -69,6 +81,7 @@ async function startSimulatorProcess(): Promise<SimProcess> {
   const origin = new URL(url).origin;
   return {
     url,
+    setFaults: async (faults) => void (await axios.post(`${origin}/_sim/faults`, faults)),
     accepted: async () => (await axios.get(`${origin}/_sim/totals`)).data.byEndpoint.inject.ticketsAccepted as number,
     received: async () => (await axios.get(`${origin}/_sim/received?payloads=false`, { maxContentLength: Infinity })).data as ReceivedSummary,
     close: async () => {
@@ -79,8 +92,56 @@ async function startSimulatorProcess(): Promise<SimProcess> {
   };
 }
 
-async function waitForAccepted(sim: SimProcess, n: number): Promise<void> {
-  while ((await sim.accepted()) < n) await sleep(100);
+/**
+ * The role in its own process, as the image runs it: the production build (`npm run bench` builds
+ * it first) with the image's NODE_OPTIONS (its heap cap), unless BENCH_NODE_OPTIONS says otherwise.
+ * BENCH_NODE_ARGS adds options for `node` itself, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * or `--trace-gc` (which NODE_OPTIONS does not accept), BENCH_SIM_NODE_ARGS the same for the simulator;
+ * BENCH_SHOW_ROLE_OUTPUT=1 prints what the role wrote.
+ */
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
+
+/**
+ * CPU time the hypervisor gave to other machines (`steal` in /proc/stat) while a part ran: a ratio
+ * is only as good as the machine was steady across both of its measures.
+ */
+function stealMeter(): () => string {
+  const read = () => {
+    const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const n = f.map(Number);
+    return { steal: n[7] ?? 0, total: n.reduce((x, y) => x + y, 0) };
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    const total = end.total - start.total;
+    return `CPU steal ${total > 0 ? Math.round(((end.steal - start.steal) / total) * 100) : 0}%`;
+  };
+}
+
+const nodeArgs = (variable: string) => (process.env[variable] ?? '').split(' ').filter(Boolean);
+
+function startRole(topics: TestTopics, sim: SimProcess, env: Record<string, string> = {}): BridgeProcess {
+  return spawnBridge(bridgeEnv(topics, sim, { ...ROLE_ENV, NODE_OPTIONS, ...env }), [], {
+    built: true,
+    nodeArgs: nodeArgs('BENCH_NODE_ARGS'),
+  });
+}
+
+async function stopRole(role: BridgeProcess): Promise<void> {
+  if (role.child.exitCode === null) role.child.kill('SIGTERM');
+  const { code } = await role.exited;
+  if (code !== 0) log(`the role exited with code ${code}; its last output:\n${role.output().slice(-3000)}`);
+  else if (process.env.BENCH_SHOW_ROLE_OUTPUT) log(`the role's output:\n${role.output()}`);
+}
+
+/** Waits for the simulator to have accepted `n` tickets; fails early if the role died. */
+async function waitForAccepted(sim: SimProcess, n: number, role?: BridgeProcess): Promise<void> {
+  while ((await sim.accepted()) < n) {
+    if (role && role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
+    await sleep(100);
+  }
 }
 
 async function preload(topic: string, count: number, firstTicket = 1): Promise<void> {
@@ -216,6 +277,7 @@ async function main(): Promise<void> {
   if (PARTS.has('throughput')) await throughput();
   if (PARTS.has('steady')) await steadyLatency();
   if (PARTS.has('backlog')) await backlogMemory();
+  if (PARTS.has('latency')) await batchesInFlightUnderLatency();
 }
 
 async function throughput(): Promise<void> {
@@ -229,23 +291,28 @@ async function throughput(): Promise<void> {
   const a = rate(N, aMs);
   log(`(a) decode + commit ceiling:        ${a} events/s (${aMs} ms)`);
 
-  const { bridge } = await startTestBridge(bridgeEnv(topics, sim, { LOG_LEVEL, INJECT_LINGER_MS: '1000' }));
+  const role = startRole(topics, sim);
   // Timed from the first accepted ticket: the start-up (connections, the group join) is not throughput.
   const bBoot = Date.now();
-  while ((await sim.accepted()) === 0) await sleep(20);
+  while ((await sim.accepted()) === 0) {
+    if (role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
+    await sleep(20);
+  }
   const bStart = Date.now();
+  const bSteal = stealMeter();
   const bFirst = await sim.accepted();
-  await waitForAccepted(sim, N);
+  await waitForAccepted(sim, N, role);
   const bMs = Date.now() - bStart;
-  await bridge.stop();
+  await stopRole(role);
   const b = rate(N - bFirst, bMs);
-  log(`(b) inject role, batched:           ${b} tickets/s (${N - bFirst} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms)`);
+  log(`(b) inject role, batched:           ${b} tickets/s (${N - bFirst} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms; ${bSteal()})`);
 
   const sim2 = await startSimulatorProcess();
+  const cSteal = stealMeter();
   const cMs = await naive(topics.printedEligible, NAIVE, sim2, pushOnly);
   await sim2.close();
   const c = rate(NAIVE, cMs);
-  log(`(c) naive, one ticket per request:  ${c} tickets/s (${NAIVE} events, ${cMs} ms; push only: no ledger, no write-back)`);
+  log(`(c) naive, one ticket per request:  ${c} tickets/s (${NAIVE} events, ${cMs} ms; push only: no ledger, no write-back; ${cSteal()})`);
 
   const sim3 = await startSimulatorProcess();
   const mongo = await MongoClient.connect(services().mongoUri);
@@ -265,10 +332,14 @@ async function steadyLatency(): Promise<void> {
   // p99 event-to-push at a steady 1,000 events/s
   const sim3 = await startSimulatorProcess();
   const steadyTopics = await createTestTopics(PARTITIONS);
-  const { bridge: steady } = await startTestBridge(bridgeEnv(steadyTopics, sim3, { LOG_LEVEL, INJECT_LINGER_MS: '1000' }));
+  const role = startRole(steadyTopics, sim3);
   const codec = new AvroCodec({ url: services().registryUrl });
   const producer = kafkaClient().producer();
   await producer.connect();
+  // One ticket first, so that the timed stream starts once the role has joined its group.
+  const warmUp = aPrintedTicket({}, 899_999);
+  await producer.send({ topic: steadyTopics.printedEligible, messages: [{ key: warmUp.ticketId, value: await codec.encode(steadyTopics.printedEligible, 'ticket-printed-eligible', warmUp) }] });
+  await waitForAccepted(sim3, 1, role);
   const producedAt = new Map<string, number>();
   const total = STEADY_S * 1000;
   const start = Date.now();
@@ -284,7 +355,7 @@ async function steadyLatency(): Promise<void> {
     await producer.send({ topic: steadyTopics.printedEligible, messages });
   }
   await producer.disconnect();
-  await waitForAccepted(sim3, total);
+  await waitForAccepted(sim3, total + 1, role);
   const latencies: number[] = [];
   for (const t of (await sim3.received()).tickets) {
     const injected = t.operations.find((o) => o.op === 'inject');
@@ -293,7 +364,7 @@ async function steadyLatency(): Promise<void> {
   }
   latencies.sort((x, y) => x - y);
   log(`steady 1000 events/s for ${STEADY_S} s: event-to-push p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (target <= linger 1000 + 500 ms)`);
-  await steady.stop();
+  await stopRole(role);
   await sim3.close();
 }
 
@@ -305,10 +376,7 @@ async function backlogMemory(): Promise<void> {
   const b0 = Date.now();
   await preload(backlogTopics.printedEligible, BACKLOG, 2_000_000);
   log(`preloaded a backlog of ${BACKLOG} events in ${Date.now() - b0} ms`);
-  // The role runs with the image's NODE_OPTIONS (its heap cap), unless BENCH_NODE_OPTIONS says otherwise.
-  const imageNodeOptions = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
-  const nodeOptions = { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions };
-  const proc = spawnBridge(bridgeEnv(backlogTopics, sim4, { LOG_LEVEL, ...nodeOptions }));
+  const proc = startRole(backlogTopics, sim4);
   let peakKb = 0;
   const until = Date.now() + BACKLOG_S * 1000;
   while (Date.now() < until && proc.child.exitCode === null) {
@@ -320,12 +388,35 @@ async function backlogMemory(): Promise<void> {
     }
     await sleep(500);
   }
-  if (proc.child.exitCode !== null) log(`the role exited early (code ${proc.child.exitCode}); its last output:\n${proc.output().slice(-3000)}`);
   const done = await sim4.accepted();
-  proc.child.kill('SIGTERM');
-  await proc.exited;
-  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB with NODE_OPTIONS='${nodeOptions.NODE_OPTIONS}' (target <= 300 MB)`);
+  await stopRole(proc);
+  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB with NODE_OPTIONS='${NODE_OPTIONS}' (target <= 300 MB)`);
   await sim4.close();
+}
+
+/**
+ * TIXnGO is remote in production: with 100 ms added to every inject request, the role with one batch
+ * in flight against the default (several; `<R>_BATCHES_IN_FLIGHT`).
+ */
+async function batchesInFlightUnderLatency(): Promise<void> {
+  const sim = await startSimulatorProcess();
+  await sim.setFaults({ latency: { ms: 100, endpoints: ['inject'] } });
+  const rates: string[] = [];
+  for (const [i, inFlight] of [[0, '1'], [1, ROLE_ENV.INJECT_BATCHES_IN_FLIGHT]] as const) {
+    const topics = await createTestTopics(PARTITIONS);
+    await preload(topics.printedEligible, LATENCY_N, 3_000_000 + i * LATENCY_N);
+    const before = await sim.accepted();
+    const role = startRole(topics, sim, inFlight ? { INJECT_BATCHES_IN_FLIGHT: inFlight } : {});
+    while ((await sim.accepted()) === before) await sleep(20);
+    const start = Date.now();
+    const first = (await sim.accepted()) - before;
+    await waitForAccepted(sim, before + LATENCY_N, role);
+    const ms = Date.now() - start;
+    await stopRole(role);
+    rates.push(`${inFlight ?? 'default'} in flight: ${rate(LATENCY_N - first, ms)} tickets/s`);
+  }
+  log(`TIXnGO 100 ms away, ${LATENCY_N} events: ${rates.join(', ')}`);
+  await sim.close();
 }
 
 main().then(
