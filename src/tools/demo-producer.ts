@@ -8,7 +8,8 @@ import { aPrintedTicket } from './sample-events';
 /**
  * Produces sample `ticket-printed-eligible` events (Avro, through the registry) so that a local stack
  * shows tickets flowing into the simulator. Env: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DEMO_TICKETS
- * (default 200), DEMO_RATE_PER_SECOND (default 20), DEMO_FIRST_TICKET (default 1).
+ * (default 200), DEMO_RATE_PER_SECOND (default 20), DEMO_FIRST_TICKET (default: new ids every run, so
+ * that a second run against the same store shows tickets injected rather than ALREADY_INJECTED).
  */
 async function main(): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   }
   const total = Number(process.env.DEMO_TICKETS ?? 200);
   const rate = Math.max(1, Number(process.env.DEMO_RATE_PER_SECOND ?? 20));
-  const first = Number(process.env.DEMO_FIRST_TICKET ?? 1);
+  const first = Number(process.env.DEMO_FIRST_TICKET ?? (Math.floor(Date.now() / 1000) % 100_000) * 1000);
   const topic = process.env.TOPIC_TICKET_PRINTED_ELIGIBLE || 'ticket-printed-eligible';
   const codec = new AvroCodec({ url: registry });
   const producer = new KafkaEventPublisher(createPlainKafka(brokers, 'tixngo-bridge-demo', createLogger({ level: 'warn' })));
