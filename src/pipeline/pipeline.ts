@@ -57,7 +57,7 @@ export interface BatchReport {
   /** OK: clean; WARNING: transient failures were retried; ERROR: tickets rejected or records dead-lettered. */
   readonly status: 'OK' | 'WARNING' | 'ERROR';
   readonly tickets: readonly TicketTrace[];
-  /** Milliseconds spent per stage (decode, outbox, enrich, outbox-write, push, record, dead-letter, commit). */
+  /** Milliseconds spent per stage (decode, wait, outbox, enrich, outbox-write, push, record, reconcile, dead-letter, commit). */
   readonly stagesMs?: Readonly<Record<string, number>>;
 }
 

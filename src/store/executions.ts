@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { BatchReport } from '../pipeline/pipeline';
-import { storeOp } from './mongo';
+import { duplicateKeyIndexes, storeOp } from './mongo';
 
 export const EXECUTIONS_COLLECTION = 'executions';
 
@@ -90,8 +90,7 @@ export class ExecutionStore {
       try {
         await this.collection.insertMany(executions.map((e) => ({ ...e })), { ordered: false });
       } catch (err) {
-        const dup = (err as { code?: number; writeErrors?: { code?: number }[] }).writeErrors?.every((w) => w.code === 11000);
-        if (!dup && (err as { code?: number }).code !== 11000) throw err; // else: already recorded (a retried write)
+        if (!duplicateKeyIndexes(err)) throw err; // else: already recorded (a retried write)
       }
     });
     for (const role of new Set(executions.map((e) => e.role))) {

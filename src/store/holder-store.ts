@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { storeOp } from './mongo';
+import { duplicateKeyIndexes, storeOp } from './mongo';
 
 /** A person as TIXnGO reports them (personal data: never logged). */
 export interface HolderPerson {
@@ -91,12 +91,4 @@ export class HolderStore {
     );
     return r.matchedCount === 1;
   }
-}
-
-/** Indexes of the documents an unordered insert skipped as duplicate keys, or undefined for any other error. */
-function duplicateKeyIndexes(e: unknown): number[] | undefined {
-  const err = e as { writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } };
-  const list = Array.isArray(err.writeErrors) ? err.writeErrors : err.writeErrors ? [err.writeErrors] : [];
-  if (list.length === 0 || !list.every((w) => w.code === 11000 && typeof w.index === 'number')) return undefined;
-  return list.map((w) => w.index!);
 }

@@ -66,3 +66,16 @@ export async function storeOp<T>(what: string, op: () => Promise<T>): Promise<T>
     throw toStoreError(e, what);
   }
 }
+
+/**
+ * Indexes of the documents an insert skipped as duplicate keys (empty for a single-document insert), or
+ * undefined for any other error. Writes with deterministic ids are made idempotent with it: a
+ * duplicate is a document an earlier attempt (or another writer) already stored.
+ */
+export function duplicateKeyIndexes(e: unknown): number[] | undefined {
+  const err = e as { code?: unknown; writeErrors?: { code?: unknown; index?: unknown }[] | { code?: unknown; index?: unknown } };
+  const list = Array.isArray(err.writeErrors) ? err.writeErrors : err.writeErrors ? [err.writeErrors] : [];
+  if (list.length === 0) return err.code === 11000 ? [] : undefined;
+  if (!list.every((w) => w.code === 11000 && typeof w.index === 'number')) return undefined;
+  return list.map((w) => w.index as number);
+}

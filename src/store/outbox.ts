@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { storeOp } from './mongo';
+import { duplicateKeyIndexes, storeOp } from './mongo';
 
 /**
  * Requests on their way to TIXnGO: the request id (sent as `Idempotency-Key`) and its ticket ids,
@@ -38,7 +38,7 @@ export class Outbox {
       try {
         await this.collection.insertOne(entry);
       } catch (e) {
-        if ((e as { code?: unknown }).code !== 11000) throw e;
+        if (!duplicateKeyIndexes(e)) throw e;
       }
     });
   }

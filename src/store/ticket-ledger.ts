@@ -1,5 +1,5 @@
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
-import { storeOp } from './mongo';
+import { duplicateKeyIndexes, storeOp } from './mongo';
 
 /**
  * What the bridge has seen and delivered, as immutable facts: one document per (ticket, kind,
@@ -151,19 +151,10 @@ async function insertNew<T extends { readonly _id: string }>(what: string, colle
     try {
       await collection.insertMany([...docs] as unknown as OptionalUnlessRequiredId<T>[], { ordered: false });
     } catch (e) {
-      const writeErrors = duplicateKeyErrors(e);
+      const writeErrors = duplicateKeyIndexes(e);
       if (!writeErrors) throw e;
       for (const index of writeErrors) created.delete(docs[index]!._id);
     }
   });
   return created;
-}
-
-/** Indexes of the documents an unordered insert skipped as duplicates, or undefined for other errors. */
-function duplicateKeyErrors(e: unknown): number[] | undefined {
-  const err = e as { code?: number; writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } };
-  const list = Array.isArray(err.writeErrors) ? err.writeErrors : err.writeErrors ? [err.writeErrors] : [];
-  if (list.length === 0) return undefined;
-  if (!list.every((w) => w.code === 11000)) return undefined;
-  return list.map((w) => w.index ?? -1);
 }

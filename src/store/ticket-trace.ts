@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { BatchReport, TicketTrace } from '../pipeline/pipeline';
 import type { ExecutionMode } from './executions';
-import { storeOp } from './mongo';
+import { duplicateKeyIndexes, storeOp } from './mongo';
 
 export const TICKET_TRACE_COLLECTION = 'ticket_trace';
 
@@ -90,9 +90,7 @@ export class TicketTraceStore {
       try {
         await this.collection.insertMany(docs, { ordered: false });
       } catch (e) {
-        const errors = (e as { writeErrors?: { code?: unknown }[] | { code?: unknown } }).writeErrors;
-        const codes = Array.isArray(errors) ? errors.map((w) => w.code) : [errors?.code ?? (e as { code?: unknown }).code];
-        if (!codes.every((c) => c === 11000)) throw e;
+        if (!duplicateKeyIndexes(e)) throw e;
       }
     });
   }

@@ -137,10 +137,10 @@ async function stopRole(role: BridgeProcess): Promise<void> {
 }
 
 /** Waits for the simulator to have accepted `n` tickets; fails early if the role died. */
-async function waitForAccepted(sim: SimProcess, n: number, role?: BridgeProcess): Promise<void> {
+async function waitForAccepted(sim: SimProcess, n: number, role?: BridgeProcess, pollMs = 100): Promise<void> {
   while ((await sim.accepted()) < n) {
     if (role && role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
-    await sleep(100);
+    await sleep(pollMs);
   }
 }
 
@@ -294,10 +294,7 @@ async function throughput(): Promise<void> {
   const role = startRole(topics, sim);
   // Timed from the first accepted ticket: the start-up (connections, the group join) is not throughput.
   const bBoot = Date.now();
-  while ((await sim.accepted()) === 0) {
-    if (role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
-    await sleep(20);
-  }
+  await waitForAccepted(sim, 1, role, 20);
   const bStart = Date.now();
   const bSteal = stealMeter();
   const bFirst = await sim.accepted();
@@ -407,7 +404,7 @@ async function batchesInFlightUnderLatency(): Promise<void> {
     await preload(topics.printedEligible, LATENCY_N, 3_000_000 + i * LATENCY_N);
     const before = await sim.accepted();
     const role = startRole(topics, sim, inFlight ? { INJECT_BATCHES_IN_FLIGHT: inFlight } : {});
-    while ((await sim.accepted()) === before) await sleep(20);
+    await waitForAccepted(sim, before + 1, role, 20);
     const start = Date.now();
     const first = (await sim.accepted()) - before;
     await waitForAccepted(sim, before + LATENCY_N, role);
