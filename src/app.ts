@@ -10,20 +10,22 @@ import { LazyKafkaAdmin } from './kafka/admin';
 import { createNotifier } from './notify/notifier';
 import { BatchHistory } from './ops/batch-history';
 import { LagPoller } from './ops/lag-poller';
+import { KafkaProbe } from './ops/kafka-probe';
 import { ExecutionStore } from './store/executions';
 import { TicketTraceStore } from './store/ticket-trace';
 import { Health } from './ops/health';
 import { startOpsServer } from './ops/http-server';
 import type { Logger } from './ops/logger';
 import { createMetrics, type Metrics } from './ops/metrics';
-import { startConsumerRole, type RunningRole } from './pipeline/consumer-role';
-import type { PipelineEvents } from './pipeline/pipeline';
+import { startConsumerRole, type RunningRole } from './consumer-role';
+import type { PipelineEvents } from './pipeline/report';
 import type { Role } from './roles';
 import { toSafeError } from './shared/errors';
 import { HolderStore } from './store/holder-store';
 import { MongoLeaseStore } from './store/lease-store';
 import { connectMongo } from './store/mongo';
-import { Outbox } from './store/outbox';
+import { MongoOutbox } from './store/outbox';
+import { LedgerRecorder } from './delivery/recorder';
 import { TicketLedger } from './store/ticket-ledger';
 import { AxiosTixngoApi } from './tixngo/axios-tixngo-api';
 
@@ -64,7 +66,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     closers.push(async () => tixngo.close?.());
     const ledger = new TicketLedger(mongo.db);
     const holders = new HolderStore(mongo.db);
-    const outbox = new Outbox(mongo.db);
+    const outbox = new MongoOutbox(mongo.db);
     await outbox.ensureIndexes();
     await ledger.ensureIndexes();
 
@@ -92,7 +94,8 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
         onFatal(e);
       },
     };
-    const deps = { config, kafka, codec, publisher, outbox, metrics, health, log, events };
+    const recorder = new LedgerRecorder(ledger, publisher, codec);
+    const deps = { config, kafka, codec, publisher, outbox, tixngo, recorder, metrics, health, log, events };
 
     const starters: Record<Role, (() => Promise<RunningRole>) | undefined> = {
       inject: async () => {
@@ -100,10 +103,10 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
         await codec.writerId(config.topics.printed, 'ticket-printed');
         await codec.writerId(config.topics.cancelled, 'ticket-cancelled');
         await codec.writerId(config.topics.controlled, 'ticket-controlled');
-        return startConsumerRole(injectionRole({ config, tixngo, ledger, holders, codec, publisher }), config.inject, deps);
+        return startConsumerRole(injectionRole({ config, ledger, holders, codec, publisher }), config.inject, deps);
       },
-      cancel: () => startConsumerRole(cancellationRole({ config, tixngo, ledger }), config.cancel, deps),
-      control: () => startConsumerRole(controlRole({ config, tixngo, ledger }), config.control, deps),
+      cancel: () => startConsumerRole(cancellationRole({ config, ledger }), config.cancel, deps),
+      control: () => startConsumerRole(controlRole({ config, ledger }), config.control, deps),
       'holder-sync': () => startHolderSync({ config, tixngo, holders, leases: new MongoLeaseStore(mongo.db), codec, publisher, metrics, health, log, events, notifier }),
     };
     for (const role of config.roles) {
@@ -115,13 +118,16 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       running.push(await start());
     }
     const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
+    const admin = new LazyKafkaAdmin(kafka);
+    closers.push(() => admin.close());
+    // Readiness follows the brokers themselves, not only the failures the roles happen to see.
+    if (config.health.kafkaProbeMs > 0) {
+      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, { intervalMs: config.health.kafkaProbeMs, timeoutMs: 3_000 }).start();
+      closers.push(() => probe.stop());
+    }
     if (lagTargets.length > 0 && config.status.lagIntervalMs > 0) {
-      const admin = new LazyKafkaAdmin(kafka);
       const lag = new LagPoller(lagTargets, async (g, t) => (await admin.get()).lag(g, t), metrics, config.status.lagIntervalMs, log).start();
-      closers.push(async () => {
-        await lag.stop();
-        await admin.close();
-      });
+      closers.push(() => lag.stop());
     }
   } catch (e) {
     await stop();

@@ -20,11 +20,25 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger({ level: config.log.level });
-  let stopping: Promise<void> | undefined;
+  let stopping: { code: number } | undefined;
   const shutdown = (code: number, why: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while stopping: leave now (Kubernetes sends SIGKILL after its grace period anyway).
+      if (why.startsWith('SIG')) {
+        log.warn({ why }, 'stopping again: leaving without waiting');
+        process.exit(stopping.code);
+      }
+      return;
+    }
+    stopping = { code };
     log.info({ why }, 'stopping');
-    stopping = bridge
+    // Whatever hangs (a client that does not disconnect, a batch that ignores its deadline), the process
+    // leaves: a role that stopped must not stay behind as a zombie that looks alive.
+    setTimeout(() => {
+      log.error({ code }, 'stop did not finish in time; leaving');
+      process.exit(code);
+    }, config.shutdown.drainDeadlineMs + 10_000).unref();
+    void bridge
       .then((b) => b.stop())
       .catch((e) => log.error({ error: toSafeError(e) }, 'stop failed'))
       .finally(() => {
@@ -33,8 +47,8 @@ async function main(): Promise<void> {
       });
   };
   const bridge = startBridge(config, log, (e) => shutdown(1, `fatal: ${e.name}`));
-  process.once('SIGTERM', () => shutdown(0, 'SIGTERM'));
-  process.once('SIGINT', () => shutdown(0, 'SIGINT'));
+  process.on('SIGTERM', () => shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => shutdown(0, 'SIGINT'));
   try {
     const b = await bridge;
     log.info({ roles: config.roles, opsPort: b.opsPort }, 'bridge started');

@@ -1,4 +1,4 @@
-import type { TicketFacts } from '../store/ticket-ledger';
+import type { Fact, TicketFacts } from '../store/ticket-ledger';
 import type { TicketCancelled } from './cancel-event';
 
 export interface VisibilitySettings {
@@ -20,18 +20,80 @@ export function showDeletedTicket(reason: string, s: VisibilitySettings): boolea
   return s.defaultValue;
 }
 
-export type CancelDecision = { readonly push: true; readonly reasonChanged: boolean } | { readonly push: false; readonly reason: string };
+export type CancelDecision = { readonly push: true } | { readonly push: false; readonly reason: string };
+
+/** When the core made a cancellation (its `occurredAt`; `at` for facts written before it was kept). */
+export function occurredAtOf(f: Fact): number {
+  return (f.occurredAt ?? f.at).getTime();
+}
+
+/** Where a cancellation was first read (its record's offset), when the fact knows it. */
+function offsetOf(f: Fact): bigint | undefined {
+  const o = (f.data as { offset?: unknown } | undefined)?.offset;
+  return typeof o === 'string' && /^\d+$/.test(o) ? BigInt(o) : undefined;
+}
 
 /**
- * Pure: push a deletion for this cancellation? Only for the generation TIXnGO has (a later reprint
- * supersedes it), never for a ticket TIXnGO does not have, and once per reason: a ticket already
- * deleted is deleted again only when its reason changed, or when it is forced.
+ * Orders two cancellations of one generation: by `occurredAt`; in the same millisecond, the later
+ * record (its offset in the ticket's partition); then by reason, so the order is total.
  */
-export function decideCancel(t: TicketCancelled, facts: TicketFacts, forced: boolean): CancelDecision {
+function compare(a: Fact, b: Fact): number {
+  const d = occurredAtOf(a) - occurredAtOf(b);
+  if (d !== 0) return d;
+  const oa = offsetOf(a);
+  const ob = offsetOf(b);
+  if (oa !== undefined && ob !== undefined && oa !== ob) return oa > ob ? 1 : -1;
+  return (a.detail ?? '') < (b.detail ?? '') ? -1 : (a.detail ?? '') > (b.detail ?? '') ? 1 : 0;
+}
+
+function newer(a: Fact, b: Fact): Fact {
+  return compare(a, b) >= 0 ? a : b;
+}
+
+/** The newest cancellation of generation `g` the core made, if any (a pushed one was made too). */
+export function newestCancellation(facts: TicketFacts, g: number): Fact | undefined {
+  let out: Fact | undefined;
+  for (const f of facts.facts) {
+    if ((f.kind === 'cancel-seen' || f.kind === 'cancel-pushed') && f.generation === g) out = out ? newer(out, f) : f;
+  }
+  return out;
+}
+
+/**
+ * Pure: the cancellation TIXnGO should be told for generation `g`, or undefined when it already shows
+ * it. Of several reasons only the newest counts; it is pushed unless the last deletion TIXnGO accepted
+ * for that generation carried the same reason (A → B → A pushes A again; A → A does not). Used by the
+ * cancel role to decide, and by the inject role to hand back exactly the cancellation that waits.
+ */
+export function cancellationToPush(facts: TicketFacts, g: number): Fact | undefined {
+  const newest = newestCancellation(facts, g);
+  if (!newest || newest.kind !== 'cancel-seen') return undefined;
+  let last: Fact | undefined;
+  for (const f of facts.of('cancel-pushed')) if (f.generation === g) last = last ? newer(last, f) : f;
+  if (last && (last.detail === newest.detail || occurredAtOf(last) > occurredAtOf(newest))) return undefined;
+  return newest;
+}
+
+/**
+ * Pure: push a deletion for this cancellation? Only when TIXnGO has exactly its generation and no
+ * injection of the ticket may be on its way (`injecting`: an inject intent names it; the inject role
+ * hands the cancellation back once its injection is recorded), only the newest reason of that
+ * generation, and once per reason change; forcing repeats a deletion, never makes one for a ticket
+ * TIXnGO does not have.
+ *
+ * The record's own `cancel-seen` fact is in `facts`: the role writes it before it reads.
+ */
+export function decideCancel(t: TicketCancelled, facts: TicketFacts, forced: boolean, injecting: boolean): CancelDecision {
+  if (injecting) return { push: false, reason: 'WAITING_FOR_INJECTION' };
   const injected = facts.injectedGeneration;
   if (injected === undefined || injected < t.reprintGeneration) return { push: false, reason: 'NOT_INJECTED' };
   if (injected > t.reprintGeneration) return { push: false, reason: 'SUPERSEDED_BY_REPRINT' };
-  const pushed = facts.of('cancel-pushed').filter((f) => f.generation === t.reprintGeneration);
-  if (!forced && pushed.some((f) => f.detail === t.reason)) return { push: false, reason: 'ALREADY_DELETED' };
-  return { push: true, reasonChanged: pushed.length > 0 && !pushed.some((f) => f.detail === t.reason) };
+  const newest = newestCancellation(facts, t.reprintGeneration);
+  if (newest && (newest.detail !== t.reason || occurredAtOf(newest) !== t.occurredAt.getTime())) {
+    return { push: false, reason: 'SUPERSEDED_BY_NEWER_REASON' };
+  }
+  if (forced) return { push: true };
+  const due = cancellationToPush(facts, t.reprintGeneration);
+  if (!due) return { push: false, reason: 'ALREADY_DELETED' };
+  return { push: true };
 }

@@ -70,7 +70,7 @@ const CATALOG: Partial<Record<ConsumerRole, ConsumerRoleEntry>> = {
     inputTopics: (c) => [c.topics.cancelled],
     build: (a) => cancellationRole(a) as unknown as RoleSpec<TicketEvent, unknown, unknown>,
     prepare: async () => undefined,
-    decide: (e, facts, forced) => decideCancel(e as Parameters<typeof decideCancel>[0], facts, forced),
+    decide: (e, facts, forced) => decideCancel(e as Parameters<typeof decideCancel>[0], facts, forced, false),
   },
   control: {
     role: 'control',
@@ -78,7 +78,7 @@ const CATALOG: Partial<Record<ConsumerRole, ConsumerRoleEntry>> = {
     inputTopics: (c) => [c.topics.controlled],
     build: (a) => controlRole(a) as unknown as RoleSpec<TicketEvent, unknown, unknown>,
     prepare: async () => undefined,
-    decide: (e, facts, forced) => decideControl(e as Parameters<typeof decideControl>[0], facts, forced),
+    decide: (e, facts, forced) => decideControl(e as Parameters<typeof decideControl>[0], facts, forced, false),
   },
 };
 

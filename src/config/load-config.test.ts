@@ -36,7 +36,7 @@ describe('load-config', () => {
       const c = load({ BRIDGE_INSTANCE_ID: 'pod-1' });
       expect(c.roles).toEqual(['holder-sync']);
       expect(c.instanceId).toBe('pod-1');
-      expect(c.kafka).toEqual({ brokers: ['localhost:9092'], clientId: 'tixngo-bridge', groupIdPrefix: 'tixngo-bridge', sessionTimeoutMs: 30_000, connectionTimeoutMs: 3_000 });
+      expect(c.kafka).toEqual({ brokers: ['localhost:9092'], clientId: 'tixngo-bridge', groupIdPrefix: 'tixngo-bridge', sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 });
       expect(c.tixngo).toMatchObject({ baseUrl: 'http://localhost:8090/api', apiKey: 'test-api-key-1234', apiKeyHeader: 'x-api-key' });
       expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'tixngo_bridge', operationTimeoutMs: 30_000 });
       expect(c.http).toEqual({ host: '0.0.0.0', port: 8080 });

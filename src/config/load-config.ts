@@ -86,6 +86,8 @@ const EnvSchema = z.object({
   KAFKA_SASL_PASSWORD: optionalString,
   KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   KAFKA_CONNECTION_TIMEOUT_MS: int(3_000, 100, 60_000),
+  /** Default: a tenth of the session timeout, at least one second. */
+  KAFKA_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
 
   SCHEMA_REGISTRY_URL: url,
   SCHEMA_REGISTRY_USERNAME: optionalString,
@@ -103,6 +105,8 @@ const EnvSchema = z.object({
   TIXNGO_CONTROL_PATH: z.string().startsWith('/').default('/organizer/tickets/control'),
   TIXNGO_CHANGES_PATH: z.string().startsWith('/').default('/organizer/tickets/diff'),
   TIXNGO_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
+  TIXNGO_MAX_REQUEST_BYTES: int(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  OUTBOX_STALE_MS: int(30_000, 500, 3_600_000),
 
   TOPIC_TICKET_PRINTED_ELIGIBLE: z.string().min(1).default('ticket-printed-eligible'),
   TOPIC_TICKET_CANCELLED: z.string().min(1).default('ticket-cancelled'),
@@ -164,6 +168,7 @@ const EnvSchema = z.object({
   STATUS_TRACE_RETENTION_DAYS: int(30, 1, 3650),
   /** How often consumer lag is read for `tixngo_bridge_consumer_lag`; 0 turns it off. */
   STATUS_LAG_INTERVAL_MS: int(30_000, 0, 3_600_000),
+  HEALTH_KAFKA_PROBE_MS: int(5_000, 0, 600_000),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -209,6 +214,8 @@ export interface Config {
       readonly password: string;
     };
     readonly sessionTimeoutMs: number;
+    /** How often a consumer tells its group it is alive (also while a batch waits). */
+    readonly heartbeatMs: number;
     readonly connectionTimeoutMs: number;
   };
   readonly schemaRegistry: {
@@ -227,7 +234,11 @@ export interface Config {
       readonly changes: string;
     };
     readonly requestTimeoutMs: number;
+    /** A request body above this is split in two (a single ticket goes as it is). */
+    readonly maxRequestBytes: number;
   };
+  /** The outbox: an intent untouched for `staleMs` belongs to a process that stopped, and is taken over. */
+  readonly outbox: { readonly staleMs: number };
   readonly topics: {
     readonly printedEligible: string;
     readonly cancelled: string;
@@ -274,6 +285,8 @@ export interface Config {
     readonly transientAfterMs: number;
   };
   readonly status: { readonly historyLimit: number; readonly traceRetentionDays: number; readonly lagIntervalMs: number };
+  /** How often readiness asks the brokers for metadata (0: never). */
+  readonly health: { readonly kafkaProbeMs: number };
 }
 
 /** A ticket template as loaded from `INJECT_TEMPLATE_FILE`; validated by the injection role at start-up. */
@@ -402,6 +415,7 @@ export function loadConfig(
           }
         : {}),
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatMs: e.KAFKA_HEARTBEAT_MS ?? Math.max(1000, Math.floor(e.KAFKA_SESSION_TIMEOUT_MS / 10)),
       connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
     },
     schemaRegistry: {
@@ -422,7 +436,9 @@ export function loadConfig(
         changes: e.TIXNGO_CHANGES_PATH,
       },
       requestTimeoutMs: e.TIXNGO_REQUEST_TIMEOUT_MS,
+      maxRequestBytes: e.TIXNGO_MAX_REQUEST_BYTES,
     },
+    outbox: { staleMs: e.OUTBOX_STALE_MS },
     topics: {
       printedEligible: e.TOPIC_TICKET_PRINTED_ELIGIBLE,
       cancelled: e.TOPIC_TICKET_CANCELLED,
@@ -483,6 +499,9 @@ export function loadConfig(
       historyLimit: e.STATUS_HISTORY_LIMIT,
       traceRetentionDays: e.STATUS_TRACE_RETENTION_DAYS,
       lagIntervalMs: e.STATUS_LAG_INTERVAL_MS,
+    },
+    health: {
+      kafkaProbeMs: e.HEALTH_KAFKA_PROBE_MS,
     },
   };
 }

@@ -11,7 +11,7 @@ describe('feed-dead-letter', () => {
     it('keeps the record as received and says where it came from and why, with the usual headers', () => {
       const raw = { ticketId: 'T-1', version: 'three', walletOwner: { email: 'ada@example.test' } };
       const out = toFeedDeadLetter({ feedPath: '/organizer/tickets/diff', requestKey: 'djE6Nw', index: 3, raw, error, ticketId: 'T-1', observedAt }, 'holder-sync', now);
-      expect(JSON.parse(out.value.toString('utf8'))).toEqual(raw);
+      expect(JSON.parse(out.value!.toString('utf8'))).toEqual(raw);
       expect(out.key?.toString()).toBe('T-1');
       expect(out.headers).toEqual({
         [DLQ_HEADERS.sourceTopic]: '/organizer/tickets/diff',
@@ -31,7 +31,7 @@ describe('feed-dead-letter', () => {
     it('has no key and no ticket header for a record without a ticket id, and marks the first page', () => {
       const out = toFeedDeadLetter({ feedPath: '/diff', requestKey: null, index: 0, raw: 'oops', error, observedAt }, 'holder-sync', now);
       expect(out.key).toBeNull();
-      expect(out.value.toString()).toBe('"oops"');
+      expect(out.value!.toString()).toBe('"oops"');
       expect(out.headers?.[DLQ_HEADERS.sourceOffset]).toBe('start+0');
       expect(out.headers).not.toHaveProperty(DLQ_HEADERS.ticketId);
     });

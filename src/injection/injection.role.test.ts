@@ -38,10 +38,10 @@ describe('injection.role', () => {
       ['a reprint issued after the cancellation of its previous generation', 1, facts({ cancelled: [0] }), false, PUSH],
       ['an injected then cancelled ticket (cancellation first)', 0, facts({ injected: [0], cancelled: [0] }), true, skip('CANCELLED_BEFORE_INJECTION')],
       ['the same generation already injected', 0, facts({ injected: [0] }), false, skip('ALREADY_INJECTED')],
-      ['an older generation than the injected one', 1, facts({ injected: [3] }), false, skip('ALREADY_INJECTED')],
-      ['a generation below the highest of several injected', 2, facts({ injected: [0, 3, 1] }), false, skip('ALREADY_INJECTED')],
+      ['an older generation than the injected one', 1, facts({ injected: [3] }), false, skip('SUPERSEDED_BY_REPRINT')],
+      ['a generation below the highest of several injected', 2, facts({ injected: [0, 3, 1] }), false, skip('SUPERSEDED_BY_REPRINT')],
       ['the same generation already injected, forced', 0, facts({ injected: [0] }), true, PUSH],
-      ['an older generation than the injected one, forced', 1, facts({ injected: [3] }), true, PUSH],
+      ['an older generation than the injected one, forced: TIXnGO keeps the newest', 1, facts({ injected: [3] }), true, skip('SUPERSEDED_BY_REPRINT')],
       ['a reprint of a higher generation than the injected one', 2, facts({ injected: [0, 1] }), false, PUSH],
       ['a reprint after an injected generation was cancelled', 2, facts({ injected: [1], cancelled: [1] }), false, PUSH],
     ])('decides for %s (generation %i)', (_, generation, known, forced, expected) => {
@@ -52,19 +52,22 @@ describe('injection.role', () => {
 
 describe('injection/injection.role waitingBehindInjection', () => {
   const f = aFact;
+  const seen = (reason: string, ms: number, g = 0) => ({ ...f('cancel-seen', g, reason, {}), _id: factId('T1', 'cancel-seen', g, reason, new Date(ms)), occurredAt: new Date(ms) });
+  const pushed = (reason: string, ms: number, g = 0) => ({ ...seen(reason, ms, g), _id: factId('T1', 'cancel-pushed', g, reason, new Date(ms)), kind: 'cancel-pushed' as const });
 
   const ids = (facts: Fact[]) => waitingBehindInjection(new TicketFacts(facts)).map((x) => x._id);
 
   it.each([
-    ['nothing when the ticket is not injected', [f('cancel-seen', 0, 'R', {})], []],
-    ['a cancellation seen for the injected generation and not pushed', [f('inject', 0), f('cancel-seen', 0, 'R', {})], ['T1|cancel-seen|0|R']],
-    ['not when that reason was already pushed', [f('inject', 0), f('cancel-seen', 0, 'R', {}), f('cancel-pushed', 0, 'R')], []],
-    ['a new reason after a pushed one', [f('inject', 0), f('cancel-seen', 0, 'R', {}), f('cancel-seen', 0, 'S', {}), f('cancel-pushed', 0, 'R')], ['T1|cancel-seen|0|S']],
-    ['not for another generation', [f('inject', 1), f('cancel-seen', 0, 'R', {})], []],
+    ['nothing when the ticket is not injected', [seen('R', 1)], []],
+    ['a cancellation seen for the injected generation and not pushed', [f('inject', 0), seen('R', 1)], ['T1|cancel-seen|0|1|R']],
+    ['only the newest of two waiting reasons', [f('inject', 0), seen('R', 1), seen('S', 2)], ['T1|cancel-seen|0|2|S']],
+    ['not when that reason was already pushed', [f('inject', 0), seen('R', 1), pushed('R', 1)], []],
+    ['a new reason after a pushed one', [f('inject', 0), seen('R', 1), seen('S', 2), pushed('R', 1)], ['T1|cancel-seen|0|2|S']],
+    ['not for another generation', [f('inject', 1), seen('R', 1)], []],
     ['a control seen and not pushed', [f('inject', 0), f('control-seen', 0, undefined, {})], ['T1|control-seen|0']],
     ['not a control already pushed', [f('inject', 0), f('control-seen', 0, undefined, {}), f('control-pushed', 0)], []],
-    ['not a control of a deleted ticket', [f('inject', 0), f('control-seen', 0, undefined, {}), f('cancel-pushed', 0, 'R')], []],
+    ['not a control of a deleted ticket', [f('inject', 0), f('control-seen', 0, undefined, {}), pushed('R', 1)], []],
   ])('%s', (_name, facts, expected) => {
-    expect(ids(facts)).toEqual(expected);
+    expect(ids(facts as Fact[])).toEqual(expected);
   });
 });

@@ -1,13 +1,15 @@
+import { cancellationToPush } from '../cancellation/decide';
 import type { Config } from '../config/load-config';
+import { controlToPush } from '../control/decide';
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
-import type { Decision, Delivered, RecordContext, RoleSpec } from '../pipeline/role-spec';
+import type { Decision, Located, RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
-import type { HolderState, HolderStore } from '../store/holder-store';
-import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
-import type { InjectTicket, TixngoApi } from '../tixngo/tixngo-api';
-import { toInjectPayload, type PayloadSettings } from './payload';
 import { listNames, parseTicketList } from '../shared/ticket-list';
+import type { HolderState, HolderStore } from '../store/holder-store';
+import { EMPTY_FACTS, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
+import type { InjectTicket } from '../tixngo/tixngo-api';
+import { toInjectPayload, type PayloadSettings } from './payload';
 import { selectForInjection, type InjectSelection } from './select';
 import { parseTemplate } from './template';
 import { parseEligible, type TicketPrintedEligible } from './ticket-event';
@@ -19,7 +21,8 @@ export interface InjectionState {
 
 /**
  * Pure: given what the ledger knows, should this ticket be pushed? A ticket cancelled before it was
- * injected is never injected; an already injected generation is not pushed again unless forced.
+ * injected is never injected; a generation TIXnGO has is not pushed again unless forced; an older
+ * generation than one TIXnGO has is never pushed, not even forced (TIXnGO must end with the newest).
  */
 export function decideInjection(
   t: TicketPrintedEligible,
@@ -29,7 +32,8 @@ export function decideInjection(
   const cancelled = facts.maxGeneration('cancel-seen');
   if (cancelled !== undefined && cancelled >= t.reprintGeneration) return { push: false, reason: 'CANCELLED_BEFORE_INJECTION' };
   const injected = facts.injectedGeneration;
-  if (!forced && injected !== undefined && injected >= t.reprintGeneration) return { push: false, reason: 'ALREADY_INJECTED' };
+  if (injected !== undefined && injected > t.reprintGeneration) return { push: false, reason: 'SUPERSEDED_BY_REPRINT' };
+  if (!forced && injected === t.reprintGeneration) return { push: false, reason: 'ALREADY_INJECTED' };
   return { push: true };
 }
 
@@ -37,24 +41,23 @@ export function decideInjection(
 export const HANDED_BACK_HEADER = 'x-bridge-handed-back-by';
 
 /**
- * Pure: cancellations and controls of the injected generation that were seen but not pushed yet (they
- * arrived while the ticket was not in TIXnGO). Their role pushes them once they are handed back.
+ * Pure: what waits for the injection TIXnGO has: the cancellation (its newest reason) and the control
+ * of the injected generation that their roles would push now. They arrived before the injection, or
+ * while one was on its way (their roles deferred); the inject role hands them back to their topics.
  */
 export function waitingBehindInjection(facts: TicketFacts): Fact[] {
   const g = facts.injectedGeneration;
   if (g === undefined) return [];
-  const pushedReasons = new Set(facts.of('cancel-pushed').filter((f) => f.generation === g).map((f) => f.detail));
-  const waiting = facts.of('cancel-seen').filter((f) => f.generation === g && !pushedReasons.has(f.detail) && f.data);
-  // A deleted ticket cannot be controlled any more (TIXnGO refuses it): no control is waiting then.
-  if (!facts.has('control-pushed', g) && pushedReasons.size === 0) {
-    waiting.push(...facts.of('control-seen').filter((f) => f.generation === g && f.data));
-  }
-  return waiting;
+  const out: Fact[] = [];
+  const cancellation = cancellationToPush(facts, g);
+  if (cancellation?.data) out.push(cancellation);
+  const control = controlToPush(facts, g);
+  if (control?.data) out.push(control);
+  return out;
 }
 
 export interface InjectionDeps {
   readonly config: Config;
-  readonly tixngo: TixngoApi;
   readonly ledger: TicketLedger;
   readonly holders: HolderStore;
   readonly codec: AvroCodec;
@@ -79,12 +82,16 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     // Refused at start-up, naming the setting, when it touches a protected field.
     template: c.template ? parseTemplate(c.template.text) : undefined,
   };
-  const printedTopic = deps.config.topics.printed;
 
   return {
     role: 'inject',
     topics: [deps.config.topics.printedEligible],
     schema: 'ticket-printed-eligible',
+    endpoint: 'inject',
+    // A deletion or control of an older generation is recorded before a newer generation goes out.
+    waitsFor: ['cancel', 'control'],
+    // Simulation writes nothing back: the core must not mark simulated tickets as printed.
+    ...(c.simulate ? {} : { writeBack: { topic: deps.config.topics.printed, salesChannelCode: c.salesChannelCode, posCode: c.posCode } }),
     parse: parseEligible,
     ticketId: (t) => t.ticketId,
     select: (t) => selectForInjection(t, selection),
@@ -99,79 +106,56 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       return { ledger, holders };
     },
 
-    decide(t, state): Decision<InjectTicket> {
-      const d = decideInjection(t, state.ledger.get(t.ticketId) ?? EMPTY_FACTS, listNames(selection.force, t));
-      if (!d.push) return { kind: 'skip', reason: d.reason };
-      try {
-        return { kind: 'push', work: toInjectPayload(t, state.holders.get(t.ticketId), payloadSettings).payload };
-      } catch (e) {
-        if (e instanceof PoisonMessageError) return { kind: 'dead-letter', error: e };
-        throw e;
-      }
+    decide(records: readonly Located<TicketPrintedEligible>[], state): Decision<InjectTicket>[] {
+      // The newest generation in the batch is the candidate (the later record among equals); the other
+      // records of the ticket are superseded by it, whatever the candidate's fate.
+      let candidate = 0;
+      records.forEach((r, i) => {
+        if (r.event.reprintGeneration >= records[candidate]!.event.reprintGeneration) candidate = i;
+      });
+      return records.map(({ event: t }, i): Decision<InjectTicket> => {
+        if (i !== candidate) return { kind: 'skip', reason: 'SUPERSEDED_IN_BATCH' };
+        const d = decideInjection(t, state.ledger.get(t.ticketId) ?? EMPTY_FACTS, listNames(selection.force, t));
+        if (!d.push) return { kind: 'skip', reason: d.reason };
+        try {
+          return { kind: 'push', work: toInjectPayload(t, state.holders.get(t.ticketId), payloadSettings).payload };
+        } catch (e) {
+          if (e instanceof PoisonMessageError) return { kind: 'dead-letter', error: e };
+          throw e;
+        }
+      });
     },
 
-    deliver: (work, ctx) => deps.tixngo.injectTickets(work, ctx),
+    item: (t) => ({ ticketId: t.ticketId, generation: t.reprintGeneration }),
 
     /**
-     * The inject side of the cross-role protocol (see the cancel role): after recording an injection,
-     * look for a cancellation or control of the same generation that arrived meanwhile and was left
-     * waiting, and hand it back to its topic so its own role pushes it, now that TIXnGO has the ticket.
-     * Skipped records are looked at too, so a crash between recording and handing back is made good.
+     * The inject side of the cross-role protocol (`src/pipeline/in-flight.ts`), run once the batch's
+     * intent is gone, for every ticket the batch named: a cancellation or control that waited for the
+     * injection (it came first, or its role deferred while the injection was on its way) is handed
+     * back to its topic, to the partition its original came from, so its own role pushes it now.
+     * Idempotent: a second hand-back pushes nothing (the role reads the ledger), and a crash before it
+     * ran is made good when the records are read again.
      */
-    async reconcile(handled, state) {
-      const pushedIds = handled.filter((h) => h.outcome === 'pushed').map((h) => h.event.ticketId);
-      // Only a seen cancellation or control can be waiting (waitingBehindInjection).
-      const fresh = pushedIds.length > 0 ? await deps.ledger.getMany(pushedIds, ['cancel-seen', 'control-seen']) : new Map<string, TicketFacts>();
+    async reconcile(ticketIds) {
+      const facts = await deps.ledger.getMany(ticketIds, ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
-      for (const h of handled) {
-        if (h.outcome === 'skipped' && h.reason !== 'ALREADY_INJECTED' && h.reason !== 'CANCELLED_BEFORE_INJECTION') continue;
-        const facts = (h.outcome === 'pushed' ? fresh : state.ledger).get(h.event.ticketId) ?? EMPTY_FACTS;
-        for (const w of waitingBehindInjection(facts)) {
-          const topic = w.kind === 'cancel-seen' ? deps.config.topics.cancelled : deps.config.topics.controlled;
-          const value = await deps.codec.encode(topic, w.kind === 'cancel-seen' ? 'ticket-cancelled' : 'ticket-controlled', w.data);
-          (w.kind === 'cancel-seen' ? cancels : controls).push({ key: w.ticketId, value, headers: { [HANDED_BACK_HEADER]: 'inject' } });
+      for (const f of facts.values()) {
+        for (const w of waitingBehindInjection(f)) {
+          const isCancel = w.kind === 'cancel-seen';
+          const topic = isCancel ? deps.config.topics.cancelled : deps.config.topics.controlled;
+          const { partition, offset: _offset, ...event } = w.data as Record<string, unknown>;
+          const value = await deps.codec.encode(topic, isCancel ? 'ticket-cancelled' : 'ticket-controlled', event);
+          (isCancel ? cancels : controls).push({
+            key: w.ticketId,
+            value,
+            headers: { [HANDED_BACK_HEADER]: 'inject' },
+            ...(typeof partition === 'number' ? { partition } : {}),
+          });
         }
       }
       await deps.publisher.publish(deps.config.topics.cancelled, cancels);
       await deps.publisher.publish(deps.config.topics.controlled, controls);
     },
-
-    async record(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext) {
-      const kind = ctx.simulated ? 'inject-simulated' : 'inject';
-      const facts = delivered.map((d): Fact => ({
-        _id: factId(d.event.ticketId, kind, d.event.reprintGeneration),
-        ticketId: d.event.ticketId,
-        kind,
-        generation: d.event.reprintGeneration,
-        at: ctx.at,
-        requestId: ctx.requestId,
-      }));
-      // Simulation writes nothing back: the core must not mark simulated tickets as printed.
-      if (ctx.simulated || delivered.length === 0) {
-        await deps.ledger.record(facts);
-        return;
-      }
-      // The ledger and the write-back are independent, and both must be done before the commit:
-      // they run side by side. Both are idempotent, so a retry of the pair repeats nothing harmful.
-      await Promise.all([deps.ledger.record(facts), writeBack(delivered, ctx)]);
-    },
   };
-
-  async function writeBack(delivered: readonly Delivered<TicketPrintedEligible, InjectTicket>[], ctx: RecordContext): Promise<void> {
-    const messages = await Promise.all(
-      delivered.map(async (d) => ({
-        key: d.event.ticketId,
-        value: await deps.codec.encode(printedTopic, 'ticket-printed', {
-          ticketId: d.event.ticketId,
-          reprintGeneration: d.event.reprintGeneration,
-          printedAt: ctx.at,
-          salesChannelCode: c.salesChannelCode,
-          posCode: c.posCode,
-          simulated: false,
-        }),
-      })),
-    );
-    await deps.publisher.publish(printedTopic, messages);
-  }
 }

@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { toSourceMessage, type SourceMessage } from './message-source';
+import type { SourceMessage } from '../pipeline/source';
+import { toSourceMessage } from './message-source';
 import { toKafkaError } from './kafka-client';
 
 /** One partition's offsets; offsets are bigints in our code and decimal strings at the kafkajs boundary. */

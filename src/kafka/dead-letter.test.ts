@@ -1,6 +1,6 @@
 import { PoisonMessageError, RejectedError } from '../shared/errors';
 import { DLQ_HEADERS, toDeadLetterRecord, type DeadLetter } from './dead-letter';
-import type { SourceMessage } from './message-source';
+import type { SourceMessage } from '../pipeline/source';
 
 const NOW = new Date('2027-06-12T18:00:00.000Z');
 
@@ -66,10 +66,10 @@ describe('dead-letter', () => {
       expect(r.headers).toHaveProperty([DLQ_HEADERS.role], 'cancel');
     });
 
-    it('keeps a null key and turns a null value (tombstone) into an empty buffer', () => {
+    it('keeps a null key and a null value (a tombstone stays a tombstone)', () => {
       const r = toDeadLetterRecord('inject', letter({ message: message({ key: null, value: null }) }), NOW);
       expect(r.key).toBeNull();
-      expect(r.value).toEqual(Buffer.alloc(0));
+      expect(r.value).toBeNull();
     });
 
     it('cuts the error message to 1000 characters', () => {

@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import type { BridgeError } from '../shared/errors';
-import type { SourceMessage } from './message-source';
+import type { SourceMessage } from '../pipeline/source';
 import type { EventPublisher, OutgoingMessage } from './producer';
 
 /** Header names of dead-letter records: part of the bridge's public contract (README). */
@@ -39,7 +39,8 @@ export function toDeadLetterRecord(role: string, d: DeadLetter, now: Date): Outg
   headers[DLQ_HEADERS.attempts] = String(d.attempts);
   headers[DLQ_HEADERS.failedAt] = now.toISOString();
   if (d.ticketId) headers[DLQ_HEADERS.ticketId] = d.ticketId;
-  return { key: d.message.key, value: d.message.value ?? Buffer.alloc(0), headers };
+  // A tombstone stays a tombstone: its copy keeps the null value.
+  return { key: d.message.key, value: d.message.value, headers };
 }
 
 /** Port: parks records that can never succeed, durably, before their offsets are committed. */

@@ -29,7 +29,7 @@ export function createKafka(config: Config['kafka'], log: Logger, opts: { retrie
 
 /** A plain client for the tools (topic creation, demo producer): brokers only, no TLS or SASL. */
 export function createPlainKafka(brokers: readonly string[], clientId: string, log: Logger): Kafka {
-  return createKafka({ brokers, clientId, groupIdPrefix: clientId, sessionTimeoutMs: 30_000, connectionTimeoutMs: 3_000 }, log);
+  return createKafka({ brokers, clientId, groupIdPrefix: clientId, sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 }, log);
 }
 
 function logKafka(log: Logger, { namespace, level, log: entry }: LogEntry): void {

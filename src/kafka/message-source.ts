@@ -1,23 +1,18 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../ops/logger';
-import type { OffsetToCommit, TopicPartition } from '../pipeline/commit-plan';
+import {
+  partitionKey,
+  type BatchHandler,
+  type MessageHeaders,
+  type MessageSource,
+  type OffsetToCommit,
+  type SourceListener,
+  type SourceMessage,
+  type TopicPartition,
+} from '../pipeline/source';
 import { toKafkaError } from './kafka-client';
 
-export type MessageHeaders = Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
-
-/** One Kafka record as the pipeline sees it: the original bytes, untouched, so a DLQ copy is exact. */
-export interface SourceMessage {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: MessageHeaders;
-  /** Broker timestamp, milliseconds since the epoch, as a decimal string. */
-  readonly timestamp: string;
-}
-
-/** A kafkajs record as the pipeline's `SourceMessage` (bytes untouched). */
+/** A kafkajs record as the pipeline's `SourceMessage` (bytes untouched; a tombstone's value stays null). */
 export function toSourceMessage(topic: string, partition: number, m: KafkaMessage): SourceMessage {
   return {
     topic,
@@ -29,19 +24,6 @@ export function toSourceMessage(topic: string, partition: number, m: KafkaMessag
     timestamp: m.timestamp,
   };
 }
-
-export interface BatchContext {
-  /** Keeps group membership alive during long pushes and retries; safe to call often. */
-  heartbeat(): Promise<void>;
-  /** False once the consumer stops or the partition was revoked by a rebalance. */
-  isActive(): boolean;
-}
-
-/**
- * Receives one partition's fetched records (several partitions' calls run concurrently) and resolves
- * with how many leading records are handled; the rest are fetched again later.
- */
-export type BatchHandler = (messages: readonly SourceMessage[], ctx: BatchContext) => Promise<number>;
 
 export interface MessageSourceOptions {
   readonly groupId: string;
@@ -59,15 +41,23 @@ export interface MessageSourceOptions {
   readonly stopAtOffsets?: readonly OffsetToCommit[];
   /** Told on every group join: the first one, then one per rebalance. */
   readonly onGroupJoin?: () => void;
+  /** How often kafkajs heartbeats the group on its own. */
+  readonly heartbeatMs: number;
 }
 
 /**
- * The kafkajs consumer behind the pipeline. Auto-commit and auto-resolve are off: an offset is
- * resolved only when the handler says its record is handled, and committed only by `commit`.
+ * The kafkajs consumer behind the pipeline (`MessageSource`). Auto-commit and auto-resolve are off: an
+ * offset is resolved only when the handler says its record is handled, and committed only by `commit`.
  * The handler holds `eachBatch` open until its records are handled, so kafkajs fetches no more for
  * that broker meanwhile: memory is bounded by the fetch size and the pipeline's own batch.
+ *
+ * Gaps: kafkajs never hands over records of aborted transactions, transaction markers or records a
+ * compaction removed, but they take offsets. Each hand-over says how far the fetch went
+ * (`endOffset`, from kafkajs's `lastOffset()`, which counts filtered records), and a fetch that held
+ * only such records (kafkajs resolves it without calling `eachBatch`) is handed over empty from its
+ * `END_BATCH_PROCESS` event, so the pipeline's watermark passes them.
  */
-export class KafkaMessageSource {
+export class KafkaMessageSource implements MessageSource {
   private consumer: Consumer | undefined;
   private readonly assigned = new Set<string>();
   private crashHandler: ((error: Error) => void) | undefined;
@@ -82,7 +72,7 @@ export class KafkaMessageSource {
     let resolve: () => void = () => undefined;
     const promise = new Promise<void>((r) => (resolve = r));
     this.finishedSignal = { promise, resolve };
-    this.stops = opts.stopAtOffsets ? new Map(opts.stopAtOffsets.map((o) => [`${o.topic}:${o.partition}`, BigInt(o.offset)])) : undefined;
+    this.stops = opts.stopAtOffsets ? new Map(opts.stopAtOffsets.map((o) => [partitionKey(o), BigInt(o.offset)])) : undefined;
     if (this.stops?.size === 0) resolve();
   }
 
@@ -96,26 +86,49 @@ export class KafkaMessageSource {
     this.crashHandler = handler;
   }
 
-  async start(handler: BatchHandler): Promise<void> {
+  async start(handler: BatchHandler, listener: SourceListener): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: this.opts.sessionTimeoutMs,
       rebalanceTimeout: Math.max(60_000, this.opts.sessionTimeoutMs * 2),
-      heartbeatInterval: Math.max(1000, Math.floor(this.opts.sessionTimeoutMs / 10)),
+      heartbeatInterval: this.opts.heartbeatMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
     });
     this.consumer = consumer;
+    const pauses = new Map<string, () => void>();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assigned.clear();
-      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
-        for (const p of partitions) this.assigned.add(`${topic}:${p}`);
+      const partitions: TopicPartition[] = [];
+      for (const [topic, ps] of Object.entries(e.payload.memberAssignment)) {
+        for (const partition of ps) {
+          this.assigned.add(partitionKey({ topic, partition }));
+          partitions.push({ topic, partition });
+        }
       }
       this.log.info({ groupId: this.opts.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+      listener.onAssigned(partitions);
       this.opts.onGroupJoin?.();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.crashHandler?.(e.payload.error);
+    });
+    // A fetch of only filtered records (transaction markers, aborted or compacted records): kafkajs
+    // resolves it itself without calling eachBatch; the pipeline must still pass those offsets.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const { topic, partition, batchSize, lastOffset } = e.payload;
+      if (batchSize !== 0 || lastOffset === undefined || lastOffset === null) return;
+      const key = partitionKey({ topic, partition });
+      if (!this.assigned.has(key)) return;
+      const stop = this.stops?.get(key);
+      if (this.stops && stop === undefined) return;
+      const end = BigInt(lastOffset) + 1n;
+      const endOffset = stop !== undefined && end > stop ? stop : end;
+      void handler({ topic, partition, messages: [], endOffset: endOffset.toString() }, { heartbeat: async () => undefined, isActive: () => this.assigned.has(key) })
+        .then(() => {
+          if (stop !== undefined && endOffset >= stop) this.reachedStop(key, pauses.get(key));
+        })
+        .catch(() => undefined);
     });
     try {
       await consumer.connect();
@@ -125,22 +138,26 @@ export class KafkaMessageSource {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
-          const stopKey = `${batch.topic}:${batch.partition}`;
-          const stop = this.stops ? this.stops.get(stopKey) : undefined;
+          const key = partitionKey(batch);
+          pauses.set(key, pause);
+          const stop = this.stops ? this.stops.get(key) : undefined;
           if (this.stops && stop === undefined) {
             pause(); // not part of this one-shot run, or already done
             return;
           }
           const inRange = stop === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) < stop);
           const messages = inRange.map((m) => toSourceMessage(batch.topic, batch.partition, m));
-          const handled = await handler(messages, {
-            heartbeat: () => heartbeat().catch(() => undefined),
-            isActive: () => isRunning() && !isStale(),
-          });
+          const last = BigInt(batch.lastOffset()) + 1n;
+          const endOffset = stop !== undefined && last > stop ? stop : last;
+          const handled = await handler(
+            { topic: batch.topic, partition: batch.partition, messages, endOffset: endOffset.toString() },
+            { heartbeat: () => heartbeat().catch(() => undefined), isActive: () => isRunning() && !isStale() },
+          );
           if (handled > 0) resolveOffset(messages[handled - 1]!.offset);
-          if (stop !== undefined && handled === messages.length) {
-            const last = batch.messages.length > 0 ? BigInt(batch.lastOffset()) : -1n;
-            if (last + 1n >= stop) this.reachedStop(stopKey, pause);
+          if (handled === messages.length) {
+            // The records kafkajs filtered after the last one handed over are passed too.
+            if (endOffset > 0n && handled > 0) resolveOffset((endOffset - 1n).toString());
+            if (stop !== undefined && endOffset >= stop) this.reachedStop(key, pause);
           }
         },
       });
@@ -149,15 +166,16 @@ export class KafkaMessageSource {
     }
   }
 
-  private reachedStop(key: string, pause: () => void): void {
-    pause();
-    this.stops!.delete(key);
-    if (this.stops!.size === 0) this.finishedSignal.resolve();
+  private reachedStop(key: string, pause: (() => void) | undefined): void {
+    if (!this.stops?.has(key)) return;
+    pause?.();
+    this.stops.delete(key);
+    if (this.stops.size === 0) this.finishedSignal.resolve();
   }
 
   /** Whether this member currently owns the partition (commits for revoked partitions are dropped). */
   owns(tp: TopicPartition): boolean {
-    return this.assigned.has(`${tp.topic}:${tp.partition}`);
+    return this.assigned.has(partitionKey(tp));
   }
 
   async commit(offsets: readonly OffsetToCommit[]): Promise<void> {

@@ -3,8 +3,11 @@ import { toKafkaError } from './kafka-client';
 
 export interface OutgoingMessage {
   readonly key: Buffer | string | null;
-  readonly value: Buffer;
+  /** `null` for a tombstone. */
+  readonly value: Buffer | null;
   readonly headers?: IHeaders;
+  /** An explicit partition (a hand-back goes where its original was); else the key's partition. */
+  readonly partition?: number;
 }
 
 /** Port: publishes records and resolves only once every in-sync replica has them (acks = all). */
@@ -44,7 +47,12 @@ export class KafkaEventPublisher implements EventPublisher {
       await this.producer.send({
         topic,
         acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers ? { headers: m.headers } : {}),
+          ...(m.partition !== undefined ? { partition: m.partition } : {}),
+        })),
       });
     } catch (e) {
       throw toKafkaError(e, `publishing ${messages.length} records to ${topic} failed`);

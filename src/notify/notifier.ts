@@ -1,6 +1,6 @@
 import type { Config } from '../config/load-config';
 import type { Logger } from '../ops/logger';
-import type { BatchReport } from '../pipeline/pipeline';
+import type { BatchReport } from '../pipeline/report';
 import { toSafeError } from '../shared/errors';
 import { DigestPlanner, renderDigest, type Digest, type Incident } from './digest';
 import { SmtpMailer, type Mailer } from './mailer';

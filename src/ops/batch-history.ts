@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchReport } from '../pipeline/pipeline';
+import type { BatchReport } from '../pipeline/report';
 import { isTransient, toSafeError } from '../shared/errors';
 import { toExecution, type ExecutionMode, type ExecutionStore } from '../store/executions';
 import { toTraceEntries, type TicketTraceStore } from '../store/ticket-trace';

@@ -1,12 +1,14 @@
 /**
- * Liveness and readiness, fed by the roles. Live: every role's loop has reported within
- * `maxSilenceMs`. Ready: started, and no dependency is failing (a transient failure being retried
+ * Liveness and readiness, fed by the roles. Live: no role's loop has stopped, and every one has
+ * reported within `maxSilenceMs`. Ready: started, and no dependency is failing (a transient failure being retried
  * counts as not ready until it recovers).
  */
 export class Health {
   private readonly beats = new Map<string, number>();
   private readonly failing = new Map<string, { code: string; since: number }>();
   private readonly started = new Set<string>();
+  /** Roles whose loop ended for good (DLQ limit, a bug), with why. */
+  private readonly stopped = new Map<string, string>();
   private stopping = false;
 
   constructor(
@@ -22,6 +24,11 @@ export class Health {
   markStarted(component: string): void {
     this.started.add(component);
     this.beat(component);
+  }
+
+  /** The role's loop is no longer running: the process is not live any more (Kubernetes restarts it). */
+  markStopped(component: string, why: string): void {
+    this.stopped.set(component, why);
   }
 
   markStopping(): void {
@@ -41,15 +48,15 @@ export class Health {
     this.failing.delete(component);
   }
 
-  live(): { ok: boolean; detail: Record<string, number> } {
+  live(): { ok: boolean; detail: Record<string, number>; stopped: Record<string, string> } {
     const now = this.now();
     const detail: Record<string, number> = {};
-    let ok = true;
+    let ok = this.stopped.size === 0;
     for (const [c, at] of this.beats) {
       detail[c] = now - at;
       if (now - at > this.maxSilenceMs) ok = false;
     }
-    return { ok, detail };
+    return { ok, detail, stopped: Object.fromEntries(this.stopped) };
   }
 
   ready(): { ok: boolean; failing: Record<string, { code: string; forMs: number }>; started: string[] } {
@@ -57,7 +64,7 @@ export class Health {
     const failing: Record<string, { code: string; forMs: number }> = {};
     for (const [c, f] of this.failing) failing[c] = { code: f.code, forMs: now - f.since };
     return {
-      ok: !this.stopping && this.started.size > 0 && this.failing.size === 0,
+      ok: !this.stopping && this.stopped.size === 0 && this.started.size > 0 && this.failing.size === 0,
       failing,
       started: [...this.started],
     };

@@ -1,63 +1,85 @@
 import type { SchemaName } from '../kafka/avro-codec';
 import type { Role } from '../roles';
 import type { PoisonMessageError } from '../shared/errors';
-import type { PushResult, RequestContext } from '../tixngo/tixngo-api';
+import type { PushEndpoint } from '../tixngo/tixngo-api';
+import type { RequestItem, WriteBack } from './outbox';
 
-/** What a role decided for one event after enrichment. */
+/** What a role decided for one record after enrichment. */
 export type Decision<W> =
   | { readonly kind: 'push'; readonly work: W }
   | { readonly kind: 'skip'; readonly reason: string }
-  /** The event can never be delivered as configured (e.g. an invalid comfort variable). */
+  /** The record can never be delivered as configured (e.g. an invalid comfort variable). */
   | { readonly kind: 'dead-letter'; readonly error: PoisonMessageError };
 
-/** A pushed (or simulated) item: the event that asked for it and the work TIXnGO accepted. */
-export interface Delivered<E, W> {
+/** A decoded record of the batch with where it came from. */
+export interface Located<E> {
   readonly event: E;
-  readonly work: W;
-}
-
-export interface RecordContext {
-  readonly simulated: boolean;
-  /** The request's id, also sent to TIXnGO as `Idempotency-Key`. */
-  readonly requestId: string;
-  readonly at: Date;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 /**
- * A consumer role is this: pure steps plus its TIXnGO call and its bookkeeping. The shared pipeline
- * owns consuming, decoding, batching, retrying, dead-lettering, recording order and committing.
+ * A consumer role is this: pure steps, one read of the store, and optionally one write before it
+ * reads. The shared engine owns consuming, decoding, batching, the outbox, sending, retrying,
+ * recording, dead-lettering and committing.
  *
- * Contract: `parse`, `select` and `decide` are pure and may throw only `PoisonMessageError` (parse).
- * `enrich`, `deliver` and `record` do I/O; they throw `TransientError` for outages (the pipeline
- * retries without limit) and `RejectedError` for tickets TIXnGO refused (`deliver` only). `record`
- * must be idempotent: after a crash it may run again for the same items.
+ * Contract: `parse`, `select` and `decide` are pure and may throw only `PoisonMessageError` (`parse`).
+ * `enrich` only reads. `seen` and `reconcile` write; they are idempotent (a crash repeats them) and
+ * throw `TransientError` for outages (the engine retries them without limit).
  */
 export interface RoleSpec<E, S, W> {
   readonly role: Role;
   readonly topics: readonly string[];
   readonly schema: SchemaName;
+  /** The TIXnGO push endpoint the role's work goes to. */
+  readonly endpoint: PushEndpoint;
+  /**
+   * Roles whose intents (see `Outbox`) naming a ticket this role waits for before it reads the ticket's
+   * state, taking them over when their process stopped. Its own role is always waited for. Intents of
+   * the other roles are passed to `decide` instead (`inFlight`).
+   */
+  readonly waitsFor: readonly Role[];
+  /** Told to the core once TIXnGO accepted a ticket of this role (injection only). */
+  readonly writeBack?: WriteBack;
   parse(decoded: unknown): E;
   ticketId(event: E): string;
   /** A skip reason when configuration excludes the event (filters, force/skip lists, mandatory fields). */
   select(event: E): string | undefined;
-  /** One bulk read per store for the whole batch. */
-  enrich(events: readonly E[]): Promise<S>;
-  decide(event: E, state: S): Decision<W>;
-  /** One TIXnGO request; `work` is ordered by ticket id. */
-  deliver(work: readonly W[], ctx: RequestContext): Promise<PushResult>;
-  record(delivered: readonly Delivered<E, W>[], ctx: RecordContext): Promise<void>;
   /**
-   * Optional, after every batch's deliveries are recorded and before its offsets are committed: the
-   * role's chance to settle cross-role races (e.g. an injection that overlapped a cancellation). It
-   * sees every candidate of the batch, pushed or skipped, so a crash before it ran is made good when
-   * the records are read again. Must be idempotent. Not called in simulation mode.
+   * Optional write, before the batch reads anything: records that the core did something (e.g. a
+   * cancellation), for every decoded record, selected or not. Other roles read it.
    */
-  reconcile?(handled: readonly Handled<E>[], state: S): Promise<void>;
+  seen?(records: readonly Located<E>[], at: Date): Promise<void>;
+  /** Read only: what the decisions need to know of these records' tickets. One bulk read per store. */
+  enrich(events: readonly E[]): Promise<S>;
+  /**
+   * Pure: the fate of each record of one ticket in the batch (`records` in offset order, one decision
+   * each, in the same order). At most one may be a push. `inFlight`: roles not in `waitsFor` with an
+   * intent naming the ticket (their push of it may be on its way).
+   */
+  decide(records: readonly Located<E>[], state: S, inFlight: ReadonlySet<string>): Decision<W>[];
+  /** What a pushed record stands for, kept with the request so its fact can be recorded after a crash. */
+  item(event: E): RequestItem;
+  /**
+   * Optional, after the batch's intent is gone (everything it sent is recorded) and before its offsets
+   * are committed, for every ticket the batch named, whatever its outcome: the role's chance to settle
+   * cross-role races. Not called in simulation mode.
+   */
+  reconcile?(ticketIds: readonly string[]): Promise<void>;
 }
 
-/** A candidate of a batch after delivery: pushed, or skipped for `reason`. */
-export interface Handled<E> {
-  readonly event: E;
-  readonly outcome: 'pushed' | 'skipped';
-  readonly reason?: string;
+/**
+ * Pure: the decisions of a ticket's records taken one by one, where the same ticket may be pushed at
+ * most once per batch: a record decided "push" after another one was is skipped (`SUPERSEDED_IN_BATCH`:
+ * the same cancellation or control twice in a batch, e.g. its original and a hand-back).
+ */
+export function oncePerBatch<E, W>(records: readonly Located<E>[], decide: (event: E) => Decision<W>): Decision<W>[] {
+  let pushed = false;
+  return records.map(({ event }) => {
+    const d = decide(event);
+    if (d.kind !== 'push') return d;
+    if (pushed) return { kind: 'skip', reason: 'SUPERSEDED_IN_BATCH' };
+    pushed = true;
+    return d;
+  });
 }

@@ -1,4 +1,4 @@
-import type { BatchReport } from '../pipeline/pipeline';
+import type { BatchReport } from '../pipeline/report';
 import { toExecution } from './executions';
 import { toTraceEntries } from './ticket-trace';
 

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport } from '../pipeline/pipeline';
+import type { BatchReport } from '../pipeline/report';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
 export const EXECUTIONS_COLLECTION = 'executions';

@@ -1,92 +1,116 @@
-import type { Collection, Db } from 'mongodb';
+import { Binary, type Collection, type Db } from 'mongodb';
+import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../pipeline/outbox';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
-/**
- * Requests on their way to TIXnGO: the request id (sent as `Idempotency-Key`) and its ticket ids,
- * written before the request is sent and removed once its outcome is recorded. A crash in between
- * leaves the entry behind; when the tickets are read again, the pipeline sends them under the same
- * key, so TIXnGO recognises a retry instead of applying the tickets twice. Only ids are kept (small
- * documents, cheap to write); the payload is rebuilt from the re-read records.
- */
-export interface OutboxEntry {
+type StoredRequest = Omit<OutboxRequest, 'body'> & { readonly body: Binary };
+interface StoredTakeover extends TakeoverClaim {
   readonly _id: string;
-  readonly role: string;
-  readonly ticketIds: readonly string[];
-  readonly createdAt: Date;
-  /** Renewed on every retry of a live request; an entry untouched for long belongs to a dead process. */
-  readonly touchedAt: Date;
-  readonly owner: string;
+  readonly intent: string;
+  readonly epoch: number;
 }
 
-export class Outbox {
-  readonly collection: Collection<OutboxEntry>;
+/**
+ * The outbox on MongoDB (see `src/pipeline/outbox.ts` for what the documents mean and
+ * `src/pipeline/in-flight.ts` for the argument that uses them). Three collections, small by design:
+ * only what is in flight, and what stopped processes left, lives here.
+ *
+ * Operations, and what each relies on (checked on FerretDB 1.24 with SQLite as well as MongoDB):
+ * - inserts of a fresh `_id` (intents, requests, takeover claims): a duplicate `_id` is refused with
+ *   E11000, for exactly one of concurrent inserters (SQLite's primary key). The takeover claim rests
+ *   on this alone: FerretDB's findAndModify and filtered updates are not compare-and-set operations
+ *   (they read, then write by `_id`), so nothing here uses them as such.
+ * - updates by `_id` of one document: last writer wins per document; each process writes only its
+ *   own intents (and adopts an intent only after winning its claim), and serialises those writes.
+ * - reads and deletes by `_id`; `intents()` reads the whole (small) collection.
+ */
+export class MongoOutbox implements Outbox {
+  readonly intentsCollection: Collection<Intent>;
+  readonly requests: Collection<StoredRequest>;
+  readonly takeovers: Collection<StoredTakeover>;
 
   constructor(db: Db) {
-    this.collection = db.collection<OutboxEntry>('outbox');
+    this.intentsCollection = db.collection<Intent>('outbox_intents');
+    this.requests = db.collection<StoredRequest>('outbox_requests');
+    this.takeovers = db.collection<StoredTakeover>('outbox_takeovers');
   }
 
   async ensureIndexes(): Promise<void> {
-    await storeOp('creating outbox indexes', () => this.collection.createIndex({ role: 1 }));
+    await storeOp('creating outbox indexes', () => this.requests.createIndex({ intent: 1 }));
   }
 
-  /**
-   * Idempotent: request ids are new for every request, so an entry with this id can only be this
-   * very put, whose earlier attempt reached the server before the connection broke (and is retried).
-   */
-  async put(entry: OutboxEntry): Promise<void> {
-    await storeOp('writing the outbox', async () => {
+  /** Idempotent: an id is new for every intent, so an existing one is this very write, retried. */
+  async putIntent(intent: Intent): Promise<void> {
+    await insertOnce('writing an intent', this.intentsCollection, intent);
+  }
+
+  intents(): Promise<Intent[]> {
+    return storeOp('reading the intents in flight', () => this.intentsCollection.find({}).toArray());
+  }
+
+  async touch(ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await storeOp('renewing intents', () => this.intentsCollection.updateMany({ _id: { $in: [...ids] } }, { $set: { touchedAt: at } }));
+  }
+
+  async yieldTo(id: string, older: readonly string[]): Promise<void> {
+    await storeOp('recording a yield', () => this.intentsCollection.updateOne({ _id: id }, { $set: { yieldsTo: [...older] } }));
+  }
+
+  async adopt(id: string, owner: string, epoch: number, at: Date): Promise<void> {
+    await storeOp('adopting an intent', () => this.intentsCollection.updateOne({ _id: id }, { $set: { owner, epoch, touchedAt: at } }));
+  }
+
+  async removeIntent(id: string): Promise<void> {
+    await storeOp('removing an intent', () => this.intentsCollection.deleteOne({ _id: id }));
+  }
+
+  async putRequest(request: OutboxRequest): Promise<void> {
+    await insertOnce('writing a request', this.requests, { ...request, body: new Binary(request.body) });
+  }
+
+  async requestsOf(intentId: string): Promise<OutboxRequest[]> {
+    const docs = await storeOp('reading unsettled requests', () => this.requests.find({ intent: intentId }).toArray());
+    return docs.map((d) => ({ ...d, body: Buffer.from(d.body.buffer) }));
+  }
+
+  async removeRequest(id: string): Promise<void> {
+    await storeOp('removing a request', () => this.requests.deleteOne({ _id: id }));
+  }
+
+  async claimTakeover(intentId: string, epoch: number, claim: TakeoverClaim): Promise<boolean> {
+    return storeOp('claiming a takeover', async () => {
       try {
-        await this.collection.insertOne(entry);
+        await this.takeovers.insertOne({ _id: takeoverId(intentId, epoch), intent: intentId, epoch, owner: claim.owner, at: claim.at });
+        return true;
       } catch (e) {
         if (!duplicateKeyIndexes(e)) throw e;
+        return false;
       }
     });
   }
 
-  /**
-   * Entries of `role` containing any of these tickets (usually none). The outbox holds only the
-   * requests in flight and what crashed processes left, a few entries, so they are all read and
-   * matched here: a server without a multikey index (FerretDB) answers `ticketIds: {$in}` by comparing
-   * every id of every entry with every id asked for, about a second of its CPU for two entries of
-   * 1,000 tickets each.
-   */
-  async findContaining(role: string, ticketIds: readonly string[]): Promise<OutboxEntry[]> {
-    const entries = await storeOp('reading the outbox', () => this.collection.find({ role }).toArray());
-    if (entries.length === 0) return entries;
-    const wanted = new Set(ticketIds);
-    return entries.filter((e) => e.ticketIds.some((id) => wanted.has(id)));
+  takeoverClaim(intentId: string, epoch: number): Promise<TakeoverClaim | null> {
+    return storeOp('reading a takeover claim', () => this.takeovers.findOne({ _id: takeoverId(intentId, epoch) }));
   }
 
-  async touch(id: string, at: Date): Promise<void> {
-    await storeOp('touching the outbox', () => this.collection.updateOne({ _id: id }, { $set: { touchedAt: at } }));
+  async removeTakeovers(intentId: string, upToEpoch: number): Promise<void> {
+    const ids = Array.from({ length: upToEpoch }, (_, i) => takeoverId(intentId, i + 1));
+    await storeOp('removing takeover claims', () => this.takeovers.deleteMany({ _id: { $in: ids } }));
   }
+}
 
-  async remove(id: string): Promise<void> {
-    await storeOp('clearing the outbox', () => this.collection.deleteOne({ _id: id }));
-  }
+const takeoverId = (intentId: string, epoch: number) => `${intentId}#${epoch}`;
 
-  /** Takes over `entry` if nobody touched it since it was read; null when another process won. */
-  async claim(entry: OutboxEntry, owner: string, now: Date): Promise<OutboxEntry | null> {
-    return storeOp('claiming an unfinished request', () =>
-      this.collection.findOneAndUpdate(
-        { _id: entry._id, touchedAt: entry.touchedAt },
-        { $set: { touchedAt: now, owner } },
-        { returnDocument: 'after' },
-      ),
-    );
-  }
-
-  /** The taken-over request's `ticketIds` are settled: forget them, and the entry once it is empty. */
-  async release(id: string, ticketIds: readonly string[]): Promise<void> {
-    await storeOp('releasing an unfinished request', async () => {
-      // The entry is ours (claimed), so read-modify-write is safe; it avoids $pull operators the
-      // local MongoDB-compatible server handles unevenly.
-      const entry = await this.collection.findOne({ _id: id });
-      if (!entry) return;
-      const settled = new Set(ticketIds);
-      const remaining = entry.ticketIds.filter((t) => !settled.has(t));
-      if (remaining.length === 0) await this.collection.deleteOne({ _id: id });
-      else await this.collection.updateOne({ _id: id }, { $set: { ticketIds: remaining } });
-    });
-  }
+/**
+ * Inserts a document whose `_id` is new for every write; a duplicate can only be this very write, whose
+ * earlier attempt reached the server before the connection broke (and is retried).
+ */
+async function insertOnce<T extends { readonly _id: string }>(what: string, collection: Collection<T>, doc: T): Promise<void> {
+  await storeOp(what, async () => {
+    try {
+      await collection.insertOne(doc as never);
+    } catch (e) {
+      if (!duplicateKeyIndexes(e)) throw e;
+    }
+  });
 }

@@ -13,14 +13,18 @@ export type FactKind =
   | 'inject'
   /** A simulated injection; never counts as delivered. */
   | 'inject-simulated'
-  /** A cancellation or invalidation was received (detail: the reason). */
+  /** The core cancelled or invalidated this generation (detail: the reason; `occurredAt`: when). */
   | 'cancel-seen'
-  /** TIXnGO accepted the deletion with this reason (detail: the reason). */
+  /** TIXnGO accepted the deletion of that cancellation (same detail and `occurredAt`). */
   | 'cancel-pushed'
-  /** A control was received. */
+  /** A simulated deletion; never counts as delivered. */
+  | 'cancel-simulated'
+  /** The core controlled this generation. */
   | 'control-seen'
   /** TIXnGO accepted the control. */
-  | 'control-pushed';
+  | 'control-pushed'
+  /** A simulated control; never counts as delivered. */
+  | 'control-simulated';
 
 export interface Fact {
   readonly _id: string;
@@ -29,12 +33,16 @@ export interface Fact {
   readonly generation: number;
   readonly at: Date;
   readonly detail?: string;
+  /** Cancellations: when the core made the change (orders several reasons of one generation). */
+  readonly occurredAt?: Date;
   readonly requestId?: string;
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
-export function factId(ticketId: string, kind: FactKind, generation: number, detail?: string): string {
-  return detail === undefined ? `${ticketId}|${kind}|${generation}` : `${ticketId}|${kind}|${generation}|${detail}`;
+export function factId(ticketId: string, kind: FactKind, generation: number, detail?: string, occurredAt?: Date): string {
+  const base = `${ticketId}|${kind}|${generation}`;
+  if (detail === undefined) return base;
+  return occurredAt === undefined ? `${base}|${detail}` : `${base}|${occurredAt.getTime()}|${detail}`;
 }
 
 /** Everything the ledger knows about one ticket. */
@@ -66,64 +74,75 @@ export class TicketFacts {
 export const EMPTY_FACTS = new TicketFacts([]);
 
 /** Every kind of fact. */
-export const FACT_KINDS: readonly FactKind[] = ['inject', 'inject-simulated', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed'];
+export const FACT_KINDS: readonly FactKind[] = [
+  'inject',
+  'inject-simulated',
+  'cancel-seen',
+  'cancel-pushed',
+  'cancel-simulated',
+  'control-seen',
+  'control-pushed',
+  'control-simulated',
+];
 
-/** A ticket has at least one fact of a kind: `_id` is `<ticketId>|<kind>`. */
-interface KindMarker {
-  readonly _id: string;
-}
+/** A fact as stored: in slot `n` of its ticket and kind (`_id` `<ticketId>|<kind>|#<n>`), its own id in `key`. */
+type StoredFact = Omit<Fact, '_id'> & { readonly _id: string; readonly key: string };
 
-const markerId = (ticketId: string, kind: FactKind) => `${ticketId}|${kind}`;
+const slotId = (ticketId: string, kind: FactKind, n: number) => `${ticketId}|${kind}|#${n}`;
+
+/** Slots read at once per ticket and kind: most have one fact or none; more are read when they are full. */
+const SLOTS_PER_READ = 2;
 
 /**
- * The facts, in `ticket_ledger`, and which kinds each ticket has facts of, in `ticket_ledger_kinds`
- * (one marker per ticket and kind, written before the first fact of that kind).
+ * The facts, in `ticket_ledger`, every one reached by `_id` only. The facts of one ticket and kind
+ * fill numbered slots, 0, 1, 2, … (`_id` `<ticketId>|<kind>|#<n>`), each holding one fact under its
+ * own id (`key`):
  *
- * Why markers: a batch asks "what do you know about these 1,000 tickets?", and the answer is almost
- * always "nothing of the kinds that matter here" (new tickets; no cancellation waiting). A marker read
- * is a `{_id: {$in}}` lookup, which every MongoDB-compatible server answers from the `_id` index; the
- * facts themselves are read by `ticketId` only for the tickets that have a marker. (The local FerretDB
- * serves secondary-index queries by scanning the collection, so an unconditional `ticketId` read
- * grows with every ticket ever injected.)
- *
- * Markers are written before facts and read before facts. So a fact is never there without its
- * marker, and the cross-role protocol still holds: when two roles each record then read, at least one
- * of them sees the other's fact (see the cancel role).
+ * - Reading "what do you know of these 1,000 tickets" is one `_id: {$in}` query for the first slots
+ *   of each ticket and kind (almost always empty: new tickets); only a full read goes on to the next
+ *   slots. Every MongoDB-compatible server answers that from the `_id` index (the local FerretDB scans
+ *   the collection for any other query, so a read by `ticketId` would grow with every ticket ever seen).
+ * - Recording is insert-only: a fact goes into the first free slot. A duplicate `_id` means the slot
+ *   is taken: by the same fact (an earlier attempt or another writer: recorded, done) or by another
+ *   fact (try the next slot). So concurrent writers never lose a fact, never store one twice, and
+ *   slots fill without gaps (a writer tries slot n+1 only after it saw slot n taken), which is why a
+ *   reader may stop at the first empty slot. Only unique-`_id` inserts are relied on: they are atomic
+ *   on FerretDB too, where read-modify-write updates are not.
+ * - One document per fact: the inject hot path writes one document per ticket.
  */
 export class TicketLedger {
-  readonly collection: Collection<Fact>;
-  readonly kinds: Collection<KindMarker>;
+  readonly collection: Collection<StoredFact>;
 
   constructor(db: Db) {
-    this.collection = db.collection<Fact>('ticket_ledger');
-    this.kinds = db.collection<KindMarker>('ticket_ledger_kinds');
+    this.collection = db.collection<StoredFact>('ticket_ledger');
   }
 
   async ensureIndexes(): Promise<void> {
+    // `trace` and the support tools look facts up by ticket; the roles never do (see above).
     await storeOp('creating ledger indexes', () => this.collection.createIndex({ ticketId: 1 }));
   }
 
   /**
-   * Every fact of those tickets that have a fact of one of `kinds` (by default: any). A ticket with
-   * none of those kinds is left out, even if it has facts of other kinds: ask for the kinds that
-   * decide. Two round trips for a whole batch, the second only when a ticket has such facts.
+   * The facts of `kinds` (by default: every kind) of these tickets; tickets with none are left out. One
+   * round trip for a whole batch, more only for tickets with more facts of a kind than one read holds.
    */
   async getMany(ticketIds: readonly string[], kinds: readonly FactKind[] = FACT_KINDS): Promise<Map<string, TicketFacts>> {
-    const out = new Map<string, TicketFacts>();
-    const unique = [...new Set(ticketIds)];
-    if (unique.length === 0) return out;
-    const markers = await storeOp('reading the ticket ledger', () =>
-      this.kinds.find({ _id: { $in: unique.flatMap((t) => kinds.map((k) => markerId(t, k))) } }, { projection: { _id: 1 } }).toArray(),
-    );
-    if (markers.length === 0) return out;
-    const known = [...new Set(markers.map((m) => m._id.slice(0, m._id.lastIndexOf('|'))))];
-    const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ ticketId: { $in: known } }).toArray());
     const grouped = new Map<string, Fact[]>();
-    for (const d of docs) {
-      const list = grouped.get(d.ticketId) ?? [];
-      list.push(d);
-      grouped.set(d.ticketId, list);
+    let wanted = [...new Set(ticketIds)].flatMap((ticketId) => kinds.map((kind) => ({ ticketId, kind, from: 0 })));
+    while (wanted.length > 0) {
+      const ids = wanted.flatMap((w) => Array.from({ length: SLOTS_PER_READ }, (_, i) => slotId(w.ticketId, w.kind, w.from + i)));
+      const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ _id: { $in: ids } }).toArray());
+      const found = new Set<string>();
+      for (const { _id: slot, key, ...fact } of docs) {
+        found.add(slot);
+        const list = grouped.get(fact.ticketId) ?? [];
+        list.push({ ...fact, _id: key });
+        grouped.set(fact.ticketId, list);
+      }
+      // A ticket and kind whose last slot read was full may have more.
+      wanted = wanted.filter((w) => found.has(slotId(w.ticketId, w.kind, w.from + SLOTS_PER_READ - 1))).map((w) => ({ ...w, from: w.from + SLOTS_PER_READ }));
     }
+    const out = new Map<string, TicketFacts>();
     for (const [id, facts] of grouped) out.set(id, new TicketFacts(facts));
     return out;
   }
@@ -133,28 +152,50 @@ export class TicketLedger {
   }
 
   /**
-   * Records facts (the kind markers, then the facts: two insertMany). Facts that already exist are
-   * left as they are: recording is idempotent. Returns the ids that this call created (the claims it won).
+   * Records facts: each goes into the first free slot of its ticket and kind (see the class comment).
+   * Idempotent: a fact already recorded is left as it is. Returns the ids of the facts this call stored.
    */
   async record(facts: readonly Fact[]): Promise<Set<string>> {
-    if (facts.length === 0) return new Set();
-    const markers = [...new Set(facts.map((f) => markerId(f.ticketId, f.kind)))].map((_id) => ({ _id }));
-    await insertNew('recording ledger kinds', this.kinds, markers);
-    return insertNew('recording ledger facts', this.collection, facts);
+    const created = new Set<string>();
+    // One fact per id; several facts of one ticket and kind go to consecutive slots.
+    const unique = [...new Map(facts.map((f) => [f._id, f])).values()];
+    let pending = unique.map((fact) => ({ fact, slot: 0 }));
+    const nextOf = new Map<string, number>();
+    while (pending.length > 0) {
+      // Within this call, facts of one ticket and kind take distinct slots.
+      for (const p of pending) {
+        const group = `${p.fact.ticketId}|${p.fact.kind}`;
+        p.slot = Math.max(p.slot, nextOf.get(group) ?? 0);
+        nextOf.set(group, p.slot + 1);
+      }
+      const docs: StoredFact[] = pending.map(({ fact, slot }) => ({ ...fact, _id: slotId(fact.ticketId, fact.kind, slot), key: fact._id }));
+      const taken = await insertNew('recording ledger facts', this.collection, docs);
+      for (let i = 0; i < pending.length; i++) if (!taken.has(i)) created.add(pending[i]!.fact._id);
+      if (taken.size === 0) break;
+      const clashed = pending.filter((_, i) => taken.has(i));
+      const holders = await storeOp('reading the ticket ledger', () =>
+        this.collection.find({ _id: { $in: clashed.map((p) => slotId(p.fact.ticketId, p.fact.kind, p.slot)) } }, { projection: { key: 1 } }).toArray(),
+      );
+      const keyAt = new Map(holders.map((h) => [h._id, h.key]));
+      // The slot holds this very fact (recorded before): done. Another fact: the next slot.
+      pending = clashed.filter((p) => keyAt.get(slotId(p.fact.ticketId, p.fact.kind, p.slot)) !== p.fact._id).map((p) => ({ ...p, slot: p.slot + 1 }));
+      nextOf.clear();
+    }
+    return created;
   }
 }
 
-/** Inserts documents (one unordered insertMany); returns the ids it created, leaving existing ones as they are. */
-async function insertNew<T extends { readonly _id: string }>(what: string, collection: Collection<T>, docs: readonly T[]): Promise<Set<string>> {
-  const created = new Set(docs.map((d) => d._id));
+/** Inserts documents (one unordered insertMany); returns the indexes whose `_id` was taken already. */
+async function insertNew<T extends { readonly _id: string }>(what: string, collection: Collection<T>, docs: readonly T[]): Promise<Set<number>> {
+  const taken = new Set<number>();
   await storeOp(what, async () => {
     try {
       await collection.insertMany([...docs] as unknown as OptionalUnlessRequiredId<T>[], { ordered: false });
     } catch (e) {
       const writeErrors = duplicateKeyIndexes(e);
       if (!writeErrors) throw e;
-      for (const index of writeErrors) created.delete(docs[index]!._id);
+      for (const index of writeErrors) taken.add(index);
     }
   });
-  return created;
+  return taken;
 }

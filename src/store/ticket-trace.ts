@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport, TicketTrace } from '../pipeline/pipeline';
+import type { BatchReport, TicketTrace } from '../pipeline/report';
 import type { ExecutionMode } from './executions';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 

@@ -11,9 +11,11 @@ import type {
   DeleteTicket,
   InjectTicket,
   PushResult,
+  PushEndpoint,
   RequestContext,
   TixngoApi,
 } from './tixngo-api';
+import { encodeRequestBody } from './tixngo-api';
 import { changesResponseSchema, errorResponseSchema, pushResponseSchema } from './wire-schemas';
 
 export type TixngoClientConfig = Config['tixngo'];
@@ -72,17 +74,30 @@ export class AxiosTixngoApi implements TixngoApi {
   }
 
   injectTickets(tickets: readonly InjectTicket[], ctx?: RequestContext): Promise<PushResult> {
-    return this.push('inject', this.config.paths.inject, tickets, tickets, ctx);
+    return this.push('inject', encodeRequestBody(tickets), tickets.map((t) => t.ticketId), ctx);
   }
 
   deleteTickets(tickets: readonly DeleteTicket[], ctx?: RequestContext): Promise<PushResult> {
     const body = tickets.map((t) => ({ ticketId: t.ticketId, reason: t.reason, showDeletedTicket: t.showDeletedTicket }));
-    return this.push('delete', this.config.paths.delete, tickets, body, ctx);
+    return this.push('delete', encodeRequestBody(body), tickets.map((t) => t.ticketId), ctx);
   }
 
   controlTickets(tickets: readonly ControlTicket[], ctx?: RequestContext): Promise<PushResult> {
     const body = tickets.map((t) => ({ ticketId: t.ticketId, controlledAt: t.controlledAt }));
-    return this.push('control', this.config.paths.control, tickets, body, ctx);
+    return this.push('control', encodeRequestBody(body), tickets.map((t) => t.ticketId), ctx);
+  }
+
+  /** One push request with a prepared body: exactly these bytes go out (a resend repeats them). */
+  async push(endpoint: PushEndpoint, body: Buffer, ticketIds: readonly string[], ctx?: RequestContext): Promise<PushResult> {
+    const res = await this.send(endpoint, ticketIds.length, ctx, (signal, headers) =>
+      this.http.post<string>(this.config.paths[endpoint], body, { signal, headers }),
+    );
+    const failure = this.failureOf(endpoint, res, ticketIds);
+    if (failure) throw failure;
+    const parsed = parseBody(endpoint, res, pushResponseSchema);
+    // Rejection messages are sanitised against the values sent: the body is parsed only when needed.
+    const needsValues = parsed.results.some((r) => r.status === 'REJECTED' && r.message !== undefined);
+    return { status: res.status, outcomes: toOutcomes(needsValues ? sentTickets(body, ticketIds) : ticketIds.map((ticketId) => ({ ticketId })), parsed.results) };
   }
 
   async fetchChanges(query: { paginationKey: string | null; limit: number }, ctx?: RequestContext): Promise<ChangePage> {
@@ -101,23 +116,6 @@ export class AxiosTixngoApi implements TixngoApi {
   /** Destroys the keep-alive agents this client created (not the ones passed in). */
   close(): void {
     for (const agent of this.ownedAgents) agent.destroy();
-  }
-
-  private async push(
-    operation: Exclude<TixngoOperation, 'changes'>,
-    path: string,
-    tickets: readonly { readonly ticketId: string }[],
-    body: readonly unknown[],
-    ctx: RequestContext | undefined,
-  ): Promise<PushResult> {
-    const ids = tickets.map((t) => t.ticketId);
-    const res = await this.send(operation, ids.length, ctx, (signal, headers) =>
-      this.http.post<string>(path, { tickets: body }, { signal, headers }),
-    );
-    const failure = this.failureOf(operation, res, ids);
-    if (failure) throw failure;
-    const parsed = parseBody(operation, res, pushResponseSchema);
-    return { status: res.status, outcomes: toOutcomes(tickets, parsed.results) };
   }
 
   /** Runs one request under our deadline and the caller's signal; converts transport errors. */
@@ -179,6 +177,19 @@ function parseBody<S extends z.ZodType>(operation: TixngoOperation, res: AxiosRe
     throw badResponse(operation, res.status, `${parsed.error.issues.length} schema issue(s), first at ${where}`);
   }
   return parsed.data;
+}
+
+/** The tickets of a body this client built, for sanitising rejection messages; ids only if it does not parse. */
+function sentTickets(body: Buffer, ticketIds: readonly string[]): readonly { readonly ticketId: string }[] {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { tickets?: unknown };
+    if (Array.isArray(parsed.tickets) && parsed.tickets.length === ticketIds.length) {
+      return parsed.tickets.map((t, i) => ({ ...(t as object), ticketId: ticketIds[i]! }));
+    }
+  } catch {
+    // fall through: ids only
+  }
+  return ticketIds.map((ticketId) => ({ ticketId }));
 }
 
 function serverErrorCode(data: unknown): string | undefined {

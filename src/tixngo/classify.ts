@@ -73,6 +73,15 @@ export function classifyStatus(status: number, ctx: StatusContext): TransientErr
   return new TransientError(`TIXNGO_HTTP_${status}`, `${what}${count}: unexpected status`, retryAfterMs);
 }
 
+/**
+ * Whether a request rejected as a whole may owe it to some of its tickets (a malformed entry, a body
+ * too large): then splitting it finds the good ones. A 400 or 422 answers content, a 413 size;
+ * 404, 405, 409 and the like answer the request itself and would refuse every part the same way.
+ */
+export function isSplittableRejection(e: RejectedError): boolean {
+  return e.code === 'TIXNGO_HTTP_400' || e.code === 'TIXNGO_HTTP_413' || e.code === 'TIXNGO_HTTP_422';
+}
+
 export interface TransportFailure {
   readonly operation: TixngoOperation;
   readonly ticketCount: number;

@@ -70,3 +70,22 @@ function collectStrings(value: unknown, key = '', out: string[] = [], depth = 0)
   }
   return out;
 }
+
+/** What one ticket's outcome means for the bridge. */
+export type OutcomeClass =
+  | { readonly kind: 'applied' }
+  /** Not applied, and rightly so: the wallet already shows what the push asked for. */
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly code: string; readonly reason: string };
+
+/**
+ * The one place that reads TIXnGO's per-ticket codes (pure). A control refused with `TICKET_DELETED`
+ * lost a race with the ticket's deletion: the wallet is right (a deleted ticket cannot be scanned), so
+ * it is a counted skip, not a rejection that dead-letters the control and mails people.
+ */
+export function classifyOutcome(endpoint: 'inject' | 'delete' | 'control', o: TicketOutcome): OutcomeClass {
+  if (o.ok) return { kind: 'applied' };
+  if (endpoint === 'control' && o.code === 'TICKET_DELETED') return { kind: 'skipped', reason: 'TICKET_DELETED' };
+  const code = o.code ? `TIXNGO_${o.code}`.replace(/^TIXNGO_TIXNGO_/, 'TIXNGO_') : 'TIXNGO_NO_OUTCOME';
+  return { kind: 'rejected', code, reason: o.reason ?? 'TIXnGO returned no outcome for this ticket' };
+}

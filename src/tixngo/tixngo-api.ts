@@ -58,7 +58,23 @@ export interface RequestContext {
   readonly signal?: AbortSignal;
 }
 
+/** The three push endpoints. */
+export type PushEndpoint = 'inject' | 'delete' | 'control';
+
+/**
+ * A push request's body exactly as it goes on the wire: `{"tickets":[…]}`, UTF-8 JSON. It is built once
+ * and kept (in the outbox) so that a resend under the same `Idempotency-Key` carries the same bytes.
+ */
+export function encodeRequestBody(tickets: readonly unknown[]): Buffer {
+  return Buffer.from(JSON.stringify({ tickets }), 'utf8');
+}
+
 export interface TixngoApi {
+  /**
+   * Sends a prepared body (see `encodeRequestBody`) to a push endpoint; `ticketIds` are the tickets it
+   * carries, in order. The typed methods below build the body and call this.
+   */
+  push(endpoint: PushEndpoint, body: Buffer, ticketIds: readonly string[], ctx?: RequestContext): Promise<PushResult>;
   injectTickets(tickets: readonly InjectTicket[], ctx?: RequestContext): Promise<PushResult>;
   deleteTickets(tickets: readonly DeleteTicket[], ctx?: RequestContext): Promise<PushResult>;
   controlTickets(tickets: readonly ControlTicket[], ctx?: RequestContext): Promise<PushResult>;

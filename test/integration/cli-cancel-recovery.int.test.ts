@@ -47,7 +47,7 @@ describe('cli: recovering missing cancellations with trace and replay (real stac
     expect(fx.simulator.state.received().duplicates.delete ?? []).toEqual([]);
     const after = await runCli(['trace', tickets[0]!.ticketId], cliEnv);
     expect(after.stdout).toMatch(/cancel \(replay\)\s+\S+\s+\d\s+\d+\s+pushed/);
-    expect(after.stdout).toMatch(/cancel-pushed\s+0\s+ORDER_CANCELLED\s+[0-9a-f-]{36}\s+TIXnGO accepted the deletion/);
+    expect(after.stdout).toMatch(/cancel-pushed\s+0\s+ORDER_CANCELLED\s+[0-9a-f-]{36}\.\d+\s+TIXnGO accepted the deletion/);
     expectNoSecretOrHolderData(trace.stdout + dry.stdout + r.stdout + after.stdout);
   });
 });

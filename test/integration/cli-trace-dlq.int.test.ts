@@ -79,7 +79,7 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
     expect(out).toContain('Records seen (2):');
     expect(out).toMatch(new RegExp(`inject\\s+${topics.printedEligible.replace(/\./g, '\\.')}\\s+\\d\\s+\\d+\\s+pushed\\s+-\\s+[0-9a-f-]{36}`));
     expect(out).toMatch(/skipped\s+ALREADY_INJECTED/);
-    expect(out).toMatch(/inject\s+0\s+-\s+[0-9a-f-]{36}\s+TIXnGO accepted the injection/);
+    expect(out).toMatch(/inject\s+0\s+-\s+[0-9a-f-]{36}\.\d+\s+TIXnGO accepted the injection/);
     expect(out).toContain('Holder state (holder-sync): DOWNLOADED version 3, changed 2026-01-02T10:00:00.000Z');
     expect(out).toContain('history: INJECTED v1 (2026-01-01T10:00:00.000Z) → DOWNLOADED v3');
     expect(out).toContain('Printed write-back');

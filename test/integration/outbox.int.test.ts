@@ -1,19 +1,68 @@
-import { Outbox } from '../../src/store/outbox';
-import { withMongo } from '../support/harness';
+import { MongoClient } from 'mongodb';
+import type { Intent } from '../../src/pipeline/outbox';
+import { MongoOutbox } from '../../src/store/outbox';
+import { services, withMongo } from '../support/harness';
 import { unique } from '../support/unique';
 
+const anIntent = (over: Partial<Intent> = {}): Intent => {
+  const at = new Date();
+  return { _id: unique('intent'), role: 'inject', owner: 'pod-1/inject/a', tickets: ['1', '2'], createdAt: at, touchedAt: at, epoch: 0, ...over };
+};
+
 describe('outbox (real MongoDB-compatible store)', () => {
-  it('a put retried after its first attempt reached the server succeeds, and keeps one entry', async () => {
-    // What happens when the connection breaks between the insert and its reply: the pipeline retries
-    // the put. The first version of this failed the role with E11000 (found by the MongoDB-cut test).
+  it('a write retried after its first attempt reached the server succeeds, and keeps one document', async () => {
+    // What happens when the connection breaks between the insert and its reply: the engine retries.
     const database = unique('db').replace(/-/g, '_');
     await withMongo(database, async (db) => {
-      const outbox = new Outbox(db);
-      const at = new Date();
-      const entry = { _id: unique('req'), role: 'inject', ticketIds: ['1', '2'], createdAt: at, touchedAt: at, owner: 'pod-1' };
-      await outbox.put(entry);
-      await expect(outbox.put(entry)).resolves.toBeUndefined();
-      expect(await outbox.findContaining('inject', ['2'])).toHaveLength(1);
+      const outbox = new MongoOutbox(db);
+      const intent = anIntent();
+      await outbox.putIntent(intent);
+      await expect(outbox.putIntent(intent)).resolves.toBeUndefined();
+      expect((await outbox.intents()).map((i) => i._id)).toEqual([intent._id]);
+      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, items: [{ ticketId: '1', generation: 0 }], body: Buffer.from('{"tickets":[]}'), createdAt: new Date() };
+      await outbox.putRequest(request);
+      await expect(outbox.putRequest(request)).resolves.toBeUndefined();
+      const [stored] = await outbox.requestsOf(intent._id);
+      expect(stored!.body.equals(request.body)).toBe(true); // the exact bytes come back
+      await db.dropDatabase();
+    });
+  });
+
+  it('a takeover claim is won by exactly one of many concurrent processes, epoch after epoch', async () => {
+    // FerretDB's findAndModify is no compare-and-set; the claim rests on a unique `_id` insert only.
+    const database = unique('db').replace(/-/g, '_');
+    const clients = await Promise.all(Array.from({ length: 8 }, () => new MongoClient(services().mongoUri).connect()));
+    try {
+      const outboxes = clients.map((c) => new MongoOutbox(c.db(database)));
+      for (let epoch = 1; epoch <= 20; epoch++) {
+        const wins = await Promise.all(outboxes.map((o, i) => o.claimTakeover('intent-x', epoch, { owner: `p${i}`, at: new Date() })));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        const claim = await outboxes[0]!.takeoverClaim('intent-x', epoch);
+        expect(claim!.owner).toBe(`p${wins.indexOf(true)}`);
+      }
+      await outboxes[0]!.removeTakeovers('intent-x', 20);
+      expect(await outboxes[0]!.takeoverClaim('intent-x', 7)).toBeNull();
+      await clients[0]!.db(database).dropDatabase();
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('renewals and yields of one intent keep each other (writes by _id, fields apart)', async () => {
+    const database = unique('db').replace(/-/g, '_');
+    await withMongo(database, async (db) => {
+      const outbox = new MongoOutbox(db);
+      const intent = anIntent();
+      await outbox.putIntent(intent);
+      const later = new Date(intent.touchedAt.getTime() + 5_000);
+      await outbox.yieldTo(intent._id, ['older-1']);
+      await outbox.touch([intent._id], later);
+      await outbox.adopt(intent._id, 'pod-2/inject/b', 1, later);
+      const [stored] = await outbox.intents();
+      expect(stored).toMatchObject({ owner: 'pod-2/inject/b', epoch: 1, yieldsTo: ['older-1'], tickets: ['1', '2'] });
+      expect(stored!.touchedAt.getTime()).toBe(later.getTime());
+      await outbox.removeIntent(intent._id);
+      expect(await outbox.intents()).toEqual([]);
       await db.dropDatabase();
     });
   });

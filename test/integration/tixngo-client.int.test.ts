@@ -31,6 +31,7 @@ function clientConfig(over: Partial<TixngoClientConfig> = {}): TixngoClientConfi
       changes: '/organizer/tickets/diff',
     },
     requestTimeoutMs: 5_000,
+    maxRequestBytes: 8 * 1024 * 1024,
     ...over,
   };
 }

@@ -1,4 +1,4 @@
-import type { SourceMessage } from '../../kafka/message-source';
+import type { SourceMessage } from '../../pipeline/source';
 import { describeValue, toOriginal, toView } from './dlq';
 
 const letter: SourceMessage = {

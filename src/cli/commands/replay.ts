@@ -5,14 +5,15 @@ import { KafkaEventPublisher } from '../../kafka/producer';
 import { BatchHistory } from '../../ops/batch-history';
 import { Health } from '../../ops/health';
 import { createMetrics } from '../../ops/metrics';
-import type { OffsetToCommit } from '../../pipeline/commit-plan';
-import { startConsumerRole, type RunningRole } from '../../pipeline/consumer-role';
-import type { BatchReport, PipelineEvents } from '../../pipeline/pipeline';
+import type { OffsetToCommit } from '../../pipeline/source';
+import { startConsumerRole, type RunningRole } from '../../consumer-role';
+import type { BatchReport, PipelineEvents } from '../../pipeline/report';
 import type { Role } from '../../roles';
 import { toSafeError } from '../../shared/errors';
 import { ExecutionStore } from '../../store/executions';
 import { HolderStore } from '../../store/holder-store';
-import { Outbox } from '../../store/outbox';
+import { MongoOutbox } from '../../store/outbox';
+import { LedgerRecorder } from '../../delivery/recorder';
 import { TicketLedger } from '../../store/ticket-ledger';
 import { TicketTraceStore } from '../../store/ticket-trace';
 import { AxiosTixngoApi } from '../../tixngo/axios-tixngo-api';
@@ -181,7 +182,7 @@ async function runReplay(
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  const outbox = new Outbox(mongo.db);
+  const outbox = new MongoOutbox(mongo.db);
   await outbox.ensureIndexes();
   let running: RunningRole | undefined;
   let outcome: { kind: 'done' } | { kind: 'failed'; error: Error } | { kind: 'interrupted'; signal: string };
@@ -195,6 +196,8 @@ async function runReplay(
         codec: adapters.codec,
         publisher: adapters.publisher,
         outbox,
+        tixngo: adapters.tixngo,
+        recorder: new LedgerRecorder(adapters.ledger, adapters.publisher, adapters.codec),
         metrics: createMetrics(),
         health: new Health(),
         log: rt.log,

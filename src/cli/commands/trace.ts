@@ -1,5 +1,5 @@
 import { HOLDERS_COLLECTION } from '../../store/holder-store';
-import { TicketLedger, type Fact } from '../../store/ticket-ledger';
+import { TicketLedger, type Fact, type FactKind } from '../../store/ticket-ledger';
 import { TicketTraceStore, type TraceEntry } from '../../store/ticket-trace';
 import { renderTable } from '../format';
 import { CliFailure, type CliRuntime } from '../runtime';
@@ -71,13 +71,15 @@ function printRecords(rt: CliRuntime, entries: readonly TraceEntry[]): void {
   );
 }
 
-const FACT_MEANING: Readonly<Record<string, string>> = {
+const FACT_MEANING: Readonly<Record<FactKind, string>> = {
   inject: 'TIXnGO accepted the injection',
   'inject-simulated': 'simulated injection (nothing sent)',
   'cancel-seen': 'cancellation received',
   'cancel-pushed': 'TIXnGO accepted the deletion',
+  'cancel-simulated': 'simulated deletion (nothing sent)',
   'control-seen': 'control received',
   'control-pushed': 'TIXnGO accepted the control',
+  'control-simulated': 'simulated control (nothing sent)',
 };
 
 function printFacts(rt: CliRuntime, facts: readonly Fact[]): void {

@@ -1,16 +1,19 @@
 import type { Kafka } from 'kafkajs';
-import type { Config, PipelineConfig } from '../config/load-config';
-import type { AvroCodec } from '../kafka/avro-codec';
-import { KafkaDeadLetterSink } from '../kafka/dead-letter';
-import { KafkaMessageSource } from '../kafka/message-source';
-import type { EventPublisher } from '../kafka/producer';
-import type { Health } from '../ops/health';
-import type { Logger } from '../ops/logger';
-import type { Metrics } from '../ops/metrics';
-import type { Outbox } from '../store/outbox';
-import type { OffsetToCommit } from './commit-plan';
-import { Pipeline, type PipelineEvents } from './pipeline';
-import type { RoleSpec } from './role-spec';
+import type { Config, PipelineConfig } from './config/load-config';
+import type { AvroCodec } from './kafka/avro-codec';
+import { KafkaDeadLetterSink } from './kafka/dead-letter';
+import { KafkaMessageSource } from './kafka/message-source';
+import type { EventPublisher } from './kafka/producer';
+import type { Health } from './ops/health';
+import type { Logger } from './ops/logger';
+import type { Metrics } from './ops/metrics';
+import { Pipeline } from './pipeline/engine';
+import type { Outbox } from './pipeline/outbox';
+import type { DeliveryRecorder } from './pipeline/recorder';
+import type { PipelineEvents } from './pipeline/report';
+import type { RoleSpec } from './pipeline/role-spec';
+import type { OffsetToCommit } from './pipeline/source';
+import type { TixngoApi } from './tixngo/tixngo-api';
 
 export interface ConsumerRoleDeps {
   readonly config: Config;
@@ -18,6 +21,8 @@ export interface ConsumerRoleDeps {
   readonly codec: AvroCodec;
   readonly publisher: EventPublisher;
   readonly outbox: Outbox;
+  readonly tixngo: TixngoApi;
+  readonly recorder: DeliveryRecorder;
   readonly metrics: Metrics;
   readonly health: Health;
   readonly log: Logger;
@@ -41,7 +46,7 @@ export interface ConsumerRoleOptions {
   readonly stopAtOffsets?: readonly OffsetToCommit[];
 }
 
-/** Wires a role's spec into the shared pipeline and a Kafka consumer group, and starts consuming. */
+/** Wires a role's spec into the shared engine and a Kafka consumer group, and starts consuming. */
 export async function startConsumerRole<E, S, W>(
   spec: RoleSpec<E, S, W>,
   settings: PipelineConfig,
@@ -49,29 +54,29 @@ export async function startConsumerRole<E, S, W>(
   options: ConsumerRoleOptions = {},
 ): Promise<RunningRole> {
   const log = deps.log.child({ role: spec.role });
+  const heartbeatMs = deps.config.kafka.heartbeatMs;
   const source = new KafkaMessageSource(
     deps.kafka,
     {
       groupId: settings.groupId,
       topics: spec.topics,
       sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
+      heartbeatMs,
       partitionsConcurrently: 64,
       fromBeginning: true,
       ...(options.stopAtOffsets ? { stopAtOffsets: options.stopAtOffsets } : {}),
-      onGroupJoin: () => {
-        deps.metrics.groupJoins.inc({ role: spec.role });
-        pipeline.onRebalance();
-      },
+      onGroupJoin: () => deps.metrics.groupJoins.inc({ role: spec.role }),
     },
     log,
   );
-  // Declared before use: the group is joined only once `source.start` runs, after this assignment.
-  const pipeline: Pipeline<E, S, W> = new Pipeline(
+  const pipeline = new Pipeline(
     spec,
     {
       decoder: deps.codec,
       deadLetters: new KafkaDeadLetterSink(deps.publisher, spec.role, (t) => `${t}${deps.config.topics.dlqSuffix}`),
       outbox: deps.outbox,
+      tixngo: deps.tixngo,
+      recorder: deps.recorder,
       commit: (offsets) => source.commit(offsets),
       metrics: deps.metrics,
       health: deps.health,
@@ -81,16 +86,18 @@ export async function startConsumerRole<E, S, W>(
     {
       batch: { maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, lingerMs: settings.lingerMs },
       maxTicketsPerRequest: settings.maxTicketsPerRequest,
+      maxRequestBytes: deps.config.tixngo.maxRequestBytes,
       batchesInFlight: settings.batchesInFlight,
       simulate: settings.simulate,
       retry: deps.config.retry,
       dlq: deps.config.dlq,
       instanceId: deps.config.instanceId,
-      outboxStaleMs: deps.config.tixngo.requestTimeoutMs + 10_000,
+      outboxStaleMs: deps.config.outbox.staleMs,
+      heartbeatMs,
     },
   );
   source.onCrash((e) => deps.events.onFatal(e));
-  await source.start(pipeline.accept);
+  await source.start(pipeline.accept, { onAssigned: (partitions) => pipeline.onAssigned(partitions) });
   deps.health.markStarted(spec.role);
   log.info({ groupId: settings.groupId, topics: spec.topics, simulate: settings.simulate }, 'role started');
   return {
