@@ -423,6 +423,26 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(await counter(bridge.metrics.pollerRecords, { outcome: 'dead-lettered' })).toBe(2);
   });
 
+  it('dead-letters a record whose updatedAt names an impossible day (30 February), naming the field; the ticket\'s later changes still apply', async () => {
+    injectInSimulator(['B-1']);
+    // What a broken TIXnGO record looks like: a real-looking change of B-1 stamped on a day that does not exist.
+    await appendRaw({ ticketId: 'B-1', status: 'DOWNLOADED', version: 2, updatedAt: '2090-02-30T10:00:00Z', action: 'DOWNLOAD', walletOwner: { email: 'wrong@example.test' } });
+    await act('B-1', 'download', { person: { firstName: 'Bea', lastName: 'Owner', email: 'bea@example.test' } });
+    await act('B-1', 'assign', { person: { firstName: 'Gil', lastName: 'Guest' } });
+
+    const env = holderEnv();
+    await startInProcess(env);
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+
+    const dlq = await readAll(`${topics.holderUpdated}.dlq`, 1);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers).toMatchObject({ [DLQ_HEADERS.errorCode]: 'FEED_RECORD_INVALID', [DLQ_HEADERS.ticketId]: 'B-1' });
+    expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).toContain('updatedAt');
+    expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).not.toMatch(/wrong@|2090/);
+    expect(storedState((await states(env.MONGODB_DATABASE!)).get('B-1'))).toEqual(expectedState('B-1'));
+    expect((await events()).map(change)).toEqual(['B-1@1', 'B-1@2', 'B-1@3']);
+  });
+
   it('end to end: a reprint of a ticket transferred in TIXnGO is injected to its new owner', async () => {
     const env = holderEnv({ BRIDGE_ROLE: 'inject,holder-sync' });
     const database = env.MONGODB_DATABASE!;
