@@ -3,13 +3,14 @@ import type { Bridge } from '../../src/app';
 import { AvroCodec } from '../../src/kafka/avro-codec';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { decodePaginationKey, encodePaginationKey } from '../../src/simulator/feed';
-import type { RunningSimulator } from '../../src/simulator/simulator';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
 import type { HolderState } from '../../src/store/holder-store';
 import { LEASES_COLLECTION, leaseId, type LeaseDocument } from '../../src/store/lease-store';
 import type { Person } from '../../src/tixngo/wire-schemas';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import {
+  API_KEY,
   bridgeEnv,
   createTestTopics,
   produceAvro,
@@ -441,6 +442,31 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).not.toMatch(/wrong@|2090/);
     expect(storedState((await states(env.MONGODB_DATABASE!)).get('B-1'))).toEqual(expectedState('B-1'));
     expect((await events()).map(change)).toEqual(['B-1@1', 'B-1@2', 'B-1@3']);
+  });
+
+  it('a change stamped years ahead by a wrong TIXnGO clock does not hold back the ticket\'s later changes', async () => {
+    // This test's TIXnGO has a clock that can be set wrong, as a real server's can.
+    await simulator.close();
+    let skewMs = 0;
+    simulator = await startSimulator({ apiKey: API_KEY, host: '127.0.0.1', port: 0, now: () => Date.now() + skewMs });
+    injectInSimulator(['W-1']);
+    skewMs = 5 * 365 * 86_400_000;
+    await act('W-1', 'download', { person: { firstName: 'Wim', lastName: 'Owner', email: 'wim@example.test' } });
+    skewMs = 0;
+
+    const env = holderEnv();
+    await startInProcess(env);
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+    expect((await states(env.MONGODB_DATABASE!)).get('W-1')).toMatchObject({ status: 'DOWNLOADED', version: 2 });
+
+    // The clock is right again: the next changes carry earlier timestamps than the stored one, and higher versions.
+    await act('W-1', 'assign', { person: { firstName: 'Gil', lastName: 'Guest' } });
+    await act('W-1', 'start-transfer', { person: { email: 'next@example.test' } });
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+
+    expect(storedState((await states(env.MONGODB_DATABASE!)).get('W-1'))).toEqual(expectedState('W-1'));
+    expect((await states(env.MONGODB_DATABASE!)).get('W-1')).toMatchObject({ status: 'PENDING_TRANSFER', version: 4 });
+    expect((await events()).map(change)).toEqual(['W-1@1', 'W-1@2', 'W-1@3', 'W-1@4']);
   });
 
   it('end to end: a reprint of a ticket transferred in TIXnGO is injected to its new owner', async () => {
