@@ -157,7 +157,29 @@ describe('feed-record', () => {
         observedAt,
         ticketHolder: expect.objectContaining({ firstName: 'Kim', birthDate: '2001-02-28' }),
         previousOwner: expect.objectContaining({ email: 'old@example.test' }),
+        transferRecipient: null,
+        action: 'DOWNLOAD',
+        eventId: 'EV-1',
       });
+    });
+
+    it('carries the transfer recipient of a pending transfer, the action and the event id', () => {
+      const parsed = parseFeedRecord(aRawFeedRecord({ status: 'PENDING_TRANSFER', action: 'START_TRANSFER', transferRecipient: { email: 'next@example.test' } }));
+      if (!parsed.ok) throw parsed.error;
+      const event = toHolderUpdated(parsed.record, new Date('2030-06-01T10:00:05.000Z'));
+      expect(holderUpdated.isValid(event)).toBe(true);
+      expect(holderUpdated.fromBuffer(holderUpdated.toBuffer(event))).toMatchObject({
+        tixngoStatus: 'PENDING_TRANSFER',
+        transferRecipient: expect.objectContaining({ email: 'next@example.test', firstName: null }),
+        action: 'START_TRANSFER',
+        eventId: 'EV-1',
+      });
+    });
+
+    it('writes null for what TIXnGO did not send', () => {
+      const parsed = parseFeedRecord({ ticketId: 'T-9', status: 'INJECTED', version: 1, updatedAt: '2030-06-01T10:00:00Z' });
+      if (!parsed.ok) throw parsed.error;
+      expect(toHolderUpdated(parsed.record, new Date())).toMatchObject({ transferRecipient: null, action: null, eventId: null });
     });
   });
 });

@@ -109,6 +109,9 @@ export interface HolderUpdatedEvent {
   readonly version: number;
   readonly changedAt: Date;
   readonly observedAt: Date;
+  readonly transferRecipient: HolderPerson | null;
+  readonly action: string | null;
+  readonly eventId: string | null;
 }
 
 export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdatedEvent {
@@ -121,5 +124,8 @@ export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdate
     version: r.version,
     changedAt: r.changedAt,
     observedAt,
+    transferRecipient: r.transferRecipient,
+    action: r.action,
+    eventId: r.eventId,
   };
 }

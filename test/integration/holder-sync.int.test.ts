@@ -34,6 +34,9 @@ interface DecodedEvent {
   readonly previousOwner: Person | null;
   readonly changedAt: Date;
   readonly observedAt: Date;
+  readonly transferRecipient: Person | null;
+  readonly action: string | null;
+  readonly eventId: string | null;
 }
 
 describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and simulator)', () => {
@@ -218,6 +221,11 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(hs1.map((e) => e.tixngoStatus)).toEqual(['INJECTED', 'DOWNLOADED', 'ASSIGNED', 'PENDING_TRANSFER', 'TRANSFERRED']);
     expect(hs1[2]).toMatchObject({ ticketHolder: expect.objectContaining({ firstName: 'Kim', lastName: 'Guest' }) });
     expect(hs1[4]).toMatchObject({ walletOwner: expect.objectContaining({ email: 'grace@example.test' }), previousOwner: expect.objectContaining({ email: 'sam.hs-1@example.test' }), ticketHolder: null });
+    // What S-360 needs downstream: the recipient of a pending transfer (to create the contact), the action, the event.
+    expect(hs1.map((e) => e.action)).toEqual(['INJECT', 'DOWNLOAD', 'ASSIGN', 'START_TRANSFER', 'TRANSFER']);
+    expect(hs1.map((e) => e.eventId)).toEqual(Array(5).fill('EV-HS'));
+    expect(hs1[3]!.transferRecipient).toMatchObject({ email: 'grace@example.test', firstName: null });
+    expect(hs1.filter((e) => e.tixngoStatus !== 'PENDING_TRANSFER').map((e) => e.transferRecipient)).toEqual(Array(4).fill(null));
     expect(hs1[4]!.changedAt.getTime()).toBe(Date.parse(simulator.state.ticket('HS-1')!.updatedAt));
 
     // The faults were retried (Retry-After honoured), nothing was skipped, and readiness is back.
