@@ -5,6 +5,8 @@
  * surprises. So a zone is required: `Z`, `±hh:mm`, `±hhmm` or `±hh`.
  */
 
+import { isRealDay } from '../shared/dates';
+
 export type ParsedDateTime = { readonly ok: true; readonly ms: number; readonly iso: string } | { readonly ok: false; readonly problem: string };
 
 const FULL = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
@@ -34,8 +36,7 @@ export function parseZonedDateTime(input: string): ParsedDateTime {
   const minute = Number(mi);
   const second = Number(s ?? 0);
   const millis = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+  if (!isRealDay(year, month, day) || hour > 23 || minute > 59 || second > 59) {
     return { ok: false, problem: `"${text}" is not a valid date-time (check the month, day and time)` };
   }
   let offsetMin = 0;

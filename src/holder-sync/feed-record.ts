@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseRfc3339 } from '../shared/dates';
 import { PoisonMessageError } from '../shared/errors';
 import type { HolderPerson } from '../store/holder-store';
 import { feedRecordSchema, PERSON_FIELDS, personSchema, TICKET_ID_PATTERN } from '../tixngo/wire-schemas';
@@ -44,12 +45,9 @@ export function parseFeedRecord(raw: unknown): ParsedFeedRecord {
   if (!parsed.success) return poison(describeIssues(parsed.error.issues), ticketId);
   const r = parsed.data;
   if (!TICKET_ID_PATTERN.test(r.ticketId)) return poison('ticketId: not a TIXnGO ticket id', undefined);
-  const changedAt = parseInstant(r.updatedAt);
+  // feedRecordSchema has checked that updatedAt names a real moment (and birth dates real days).
+  const changedAt = parseRfc3339(r.updatedAt);
   if (changedAt === undefined) return poison('updatedAt: not a valid instant', ticketId);
-  for (const field of ['walletOwner', 'ticketHolder', 'previousOwner', 'transferRecipient'] as const) {
-    const birthDate = r[field]?.birthDate;
-    if (birthDate && !isCalendarDate(birthDate)) return poison(`${field}.birthDate: not a calendar date`, ticketId);
-  }
   return {
     ok: true,
     record: {
@@ -89,19 +87,6 @@ export function toPerson(p: z.infer<typeof personSchema> | null | undefined): Ho
   return out as HolderPerson;
 }
 
-/** RFC 3339 with an offset as TIXnGO writes it (`Z`, `+01`, `+0100`, `+01:00`) → Date, or undefined. */
-export function parseInstant(s: string): Date | undefined {
-  const normalised = s.replace(/([+-]\d{2})(?::?(\d{2}))?$/, (_m, h: string, m: string | undefined) => `${h}:${m ?? '00'}`);
-  const ms = Date.parse(normalised);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
-/** `YYYY-MM-DD` that names a real day (2023-02-31 does not). */
-function isCalendarDate(s: string): boolean {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
 function poison(reason: string, ticketId: string | undefined): ParsedFeedRecord {
   const error = new PoisonMessageError(FEED_RECORD_INVALID, `change-feed record unusable: ${reason}`);
   return ticketId === undefined ? { ok: false, error } : { ok: false, error, ticketId };
@@ -124,6 +109,9 @@ export interface HolderUpdatedEvent {
   readonly version: number;
   readonly changedAt: Date;
   readonly observedAt: Date;
+  readonly transferRecipient: HolderPerson | null;
+  readonly action: string | null;
+  readonly eventId: string | null;
 }
 
 export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdatedEvent {
@@ -136,5 +124,8 @@ export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdate
     version: r.version,
     changedAt: r.changedAt,
     observedAt,
+    transferRecipient: r.transferRecipient,
+    action: r.action,
+    eventId: r.eventId,
   };
 }

@@ -7,21 +7,20 @@ const observedAt = at(59);
 
 describe('holder-state', () => {
   describe('comparePrecedence', () => {
+    const yearsAhead = new Date(Date.UTC(2099, 0, 1));
     it.each<[string, { version: number; changedAt: Date }, { version: number; changedAt: Date } | undefined, Precedence]>([
       ['no state yet', { version: 1, changedAt: at(1) }, undefined, 'newer'],
       ['a higher version, later', { version: 3, changedAt: at(3) }, { version: 2, changedAt: at(2) }, 'newer'],
       ['a higher version, same instant', { version: 3, changedAt: at(2) }, { version: 2, changedAt: at(2) }, 'newer'],
+      ['a higher version with an earlier instant', { version: 3, changedAt: at(1) }, { version: 2, changedAt: at(2) }, 'newer'],
+      ['a higher version after a state stamped years ahead', { version: 3, changedAt: at(3) }, { version: 2, changedAt: yearsAhead }, 'newer'],
       ['the same version (a page read again)', { version: 2, changedAt: at(2) }, { version: 2, changedAt: at(2) }, 'same'],
       ['the same version, another instant', { version: 2, changedAt: at(5) }, { version: 2, changedAt: at(2) }, 'same'],
       ['a lower version', { version: 1, changedAt: at(1) }, { version: 2, changedAt: at(2) }, 'older'],
       ['a lower version, even if later', { version: 1, changedAt: at(9) }, { version: 2, changedAt: at(2) }, 'older'],
-      ['a higher version but an earlier instant', { version: 3, changedAt: at(1) }, { version: 2, changedAt: at(2) }, 'older'],
+      ['a lower version stamped years ahead', { version: 1, changedAt: yearsAhead }, { version: 2, changedAt: at(2) }, 'older'],
     ])('%s → %s', (_name, record, state, expected) => {
       expect(comparePrecedence(record, state)).toBe(expected);
-    });
-
-    it('treats a stored state without a usable instant as older than any instant', () => {
-      expect(comparePrecedence({ version: 3, changedAt: at(0) }, { version: 2, changedAt: 'garbage' as unknown as Date })).toBe('newer');
     });
   });
 
@@ -76,6 +75,17 @@ describe('holder-state', () => {
       expect(outcomes).toEqual(['applied', 'stale', 'duplicate', 'applied']);
       expect(next?.status).toBe('PENDING_TRANSFER');
       expect(next?.history?.map((h) => h.version)).toEqual([1, 2, 4, 5]);
+    });
+
+    it('lets the changes after one stamped years ahead (a wrong TIXnGO clock) through, in version order', () => {
+      const records = [
+        aHolderRecord({ version: 3, status: 'ASSIGNED', changedAt: new Date(Date.UTC(2099, 0, 1)) }),
+        aHolderRecord({ version: 4, status: 'PENDING_TRANSFER' }),
+        aHolderRecord({ version: 5, status: 'TRANSFERRED' }),
+      ];
+      const { next, outcomes } = mergeTicket(aStoredState(2), records, observedAt, 50);
+      expect(outcomes).toEqual(['applied', 'applied', 'applied']);
+      expect(next).toMatchObject({ status: 'TRANSFERRED', version: 5, changedAt: at(5) });
     });
 
     it('replaces every holder field with the newer record, clearing what it no longer has', () => {

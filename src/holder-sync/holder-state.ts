@@ -9,22 +9,21 @@ import type { HolderRecord } from './feed-record';
 export type Precedence = 'newer' | 'same' | 'older';
 
 /**
- * Is `record` newer than `state`? TIXnGO's per-ticket `version` decides; the timestamp guards it:
+ * Is `record` newer than `state`? TIXnGO's per-ticket `version` alone decides (docs/tixngo-api.md:
+ * strictly increasing with every change of the ticket):
  * - no state yet → newer;
  * - the same version → same (a repeated record: a page read again after a crash);
  * - a lower version → older;
- * - a higher version with an earlier `changedAt` than the stored one → older: a record older than
- *   what is stored "by TIXnGO timestamp or version" never overwrites it (issue 5), so when the two
- *   disagree the stored state stays.
+ * - a higher version → newer, whatever its `updatedAt`.
+ *
+ * The timestamp is not consulted (issue 15): it comes from a clock, and a clock can be wrong. When it
+ * also guarded precedence, one change stamped years ahead made every later change of the ticket
+ * look older than the stored state, and they were all dropped as stale, for good.
  */
-export function comparePrecedence(
-  record: { readonly version: number; readonly changedAt: Date },
-  state: { readonly version: number; readonly changedAt: Date } | undefined,
-): Precedence {
+export function comparePrecedence(record: { readonly version: number }, state: { readonly version: number } | undefined): Precedence {
   if (!state) return 'newer';
   if (record.version === state.version) return 'same';
-  if (record.version < state.version) return 'older';
-  return record.changedAt.getTime() < timeOf(state.changedAt) ? 'older' : 'newer';
+  return record.version < state.version ? 'older' : 'newer';
 }
 
 /** What became of one record: it changed the state (and is published), or it did not. */
@@ -113,8 +112,4 @@ export function planPage(
     if (merged.next) writes.push({ next: merged.next, expectedVersion: before ? before.version : null });
   }
   return { events: records.filter((_, i) => outcomes[i] === 'applied'), writes, outcomes };
-}
-
-function timeOf(d: unknown): number {
-  return d instanceof Date && !Number.isNaN(d.getTime()) ? d.getTime() : Number.NEGATIVE_INFINITY;
 }

@@ -1,3 +1,4 @@
+import { isRealDay } from '../shared/dates';
 import { PoisonMessageError } from '../shared/errors';
 
 /** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
@@ -106,8 +107,8 @@ export function resolveComfortTime(name: string, value: string, ctx: ComfortCont
   const abs = /^(\d{2})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})$/.exec(v);
   if (abs) {
     const [d, mo, y, h, mi] = abs.slice(1).map(Number) as [number, number, number, number, number];
-    // Date.UTC(y, mo, 0) is the last day of month `mo`: 31/04 or 29/02/27 must not roll over into the next month.
-    if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(2000 + y, mo, 0)).getUTCDate() || h > 23 || mi > 59) {
+    // 31/04 or 29/02/27 must not roll over into the next month.
+    if (!isRealDay(2000 + y, mo, d) || h > 23 || mi > 59) {
       throw new PoisonMessageError('COMFORT_VARIABLE_INVALID', `${name} is not a valid dd/mm/yy hh:mm date`);
     }
     return fromLocal({ y: 2000 + y, mo, d, h, mi }, ctx.timeZone);

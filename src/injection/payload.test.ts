@@ -239,6 +239,34 @@ describe('payload', () => {
         expect(p).toHaveProperty('ticketDetails.main.1', { key: 'Gate', value: 'G4' });
       });
 
+      it('formats the start date in the venue\'s zone and language, and the amount, as S-360\'s editor writes them', () => {
+        const formatted = parseTemplate(
+          JSON.stringify({
+            'ticketDetails.main.0.key': 'Anpfiff',
+            'ticketDetails.main.0.value': '${Performance_startDate;format=EEEE d. MMMM yyyy, HH:mm;language=de}',
+            'ticketDetails.main.1.key': 'Preis',
+            'ticketDetails.main.1.value': '${Amount_unitAmount;format=#,##0.00;language=de} ${Amount_currency}',
+          }),
+        );
+        const main = (p: ReturnType<typeof payload>) => (p.ticketDetails as { main: unknown[] }).main.slice(0, 2);
+        expect(main(payload({}, { template: formatted }))).toEqual([
+          { key: 'Anpfiff', value: 'Samstag 12. Juni 2027, 20:00' },
+          { key: 'Preis', value: '95,00 CHF' },
+        ]);
+        // The same instant at a venue in New York: its local day and time.
+        expect(main(payload(event({ timeZone: 'America/New_York' }), { template: formatted }))).toEqual([
+          { key: 'Anpfiff', value: 'Samstag 12. Juni 2027, 14:00' },
+          { key: 'Preis', value: '95,00 CHF' },
+        ]);
+      });
+
+      it('dead-letters a ticket whose template variable cannot be formatted, naming the placeholder', () => {
+        const formatted = parseTemplate(JSON.stringify({ 'ticketDetails.main.0.value': '${Match_day;format=dd.MM.yyyy}' }));
+        const e = thrown(() => payload({ templateVariables: { Match_day: 'soon' } }, { template: formatted }));
+        expect(e).toBeInstanceOf(PoisonMessageError);
+        expect(e).toMatchObject({ code: 'TEMPLATE_VALUE_INVALID', message: expect.stringContaining('${Match_day;format=dd.MM.yyyy}') });
+      });
+
       it('cannot touch event.id: such a template is refused before any ticket is mapped', () => {
         expect(() => parseTemplate(JSON.stringify({ 'event.id': '${Performance_code}' }))).toThrow(ConfigError);
       });

@@ -130,7 +130,7 @@ export function toInjectPayload(t: TicketPrintedEligible, holder: HolderState | 
     payload.holderDetails = holderDetails;
   }
   payload.ticketDetails = { main, extra: [], hidden: [{ key: 'S360_GENERATION', value: String(t.reprintGeneration) }] };
-  if (s.template) applyTemplate(payload, s.template, templateVariables(t, start));
+  if (s.template) applyTemplate(payload, s.template, templateVariables(t, start), { timeZone: tz });
   return { payload, spectatorSource: spectator.source };
 }
 

@@ -65,6 +65,7 @@ describe('ticket-event', () => {
       ['a too long beneficiary last name', 'beneficiary.lastName', { beneficiary: beneficiary({ lastName: PLANTED.repeat(6) }) }, PLANTED],
       ['a too long beneficiary id number', 'beneficiary.idNumber', { beneficiary: beneficiary({ idNumber: `${PLANTED}${'-0123456789'.repeat(5)}` }) }, PLANTED],
       ['a beneficiary birth date in 1850', 'beneficiary.birthDate', { beneficiary: beneficiary({ birthDate: '1850-01-01' }) }, '1850'],
+      ['a beneficiary birth date on 30 February', 'beneficiary.birthDate', { beneficiary: beneficiary({ birthDate: '1990-02-30' }) }, '1990-02-30'],
       ['a too long buyer e-mail', 'buyer.email', { buyer: { ...aPrintedTicket().buyer, email: `${PLANTED.repeat(13)}@example.test` } }, PLANTED],
       ['a too long template variable', 'templateVariables.Contact_firstName', { templateVariables: { Contact_firstName: PLANTED.repeat(205) } }, PLANTED],
     ])('refuses %s with EVENT_INVALID_FIELD naming %s, never the value', (_, path, over, value) => {

@@ -76,7 +76,7 @@ const EligibleSchema = z.object({
       firstName: z.string().max(50).nullable(),
       lastName: z.string().max(100).nullable(),
       email: z.string().max(256).nullable(),
-      birthDate: z.string().regex(/^(19|20)\d{2}-\d{2}-\d{2}$/, 'must be a date between 1900 and 2099').nullable(),
+      birthDate: fields.birthDate.nullable(),
       idNumber: z.string().max(64).nullable(),
       countryCode: z.string().max(3).nullable(),
       birthRegion: z.string().max(128).nullable(),

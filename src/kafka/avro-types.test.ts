@@ -51,7 +51,7 @@ describe('avro-types', () => {
         expect(roundTrip(type, new Date('1990-05-17T23:30:00Z'))).toBe('1990-05-17');
       });
 
-      it.each(['17.05.1990', '1990-5-17', '', 'yesterday'])('refuses %j', (value) => {
+      it.each(['17.05.1990', '1990-5-17', '', 'yesterday', '1990-02-30', '1990-04-31', '1900-02-29', '1990-13-01'])('refuses %j', (value) => {
         expect(type.isValid(value)).toBe(false);
       });
     });

@@ -1,4 +1,5 @@
 import * as avro from 'avsc';
+import { parseCalendarDate } from '../shared/dates';
 
 /**
  * Avro logical types as the bridge sees them in JavaScript:
@@ -29,7 +30,8 @@ class DateOnly extends avro.types.LogicalType {
     return new Date(val * DAY_MS).toISOString().slice(0, 10);
   }
   override _toValue(val: unknown): number | undefined {
-    if (typeof val === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(val)) return Math.round(Date.parse(`${val}T00:00:00Z`) / DAY_MS);
+    // A day that does not exist (2023-02-30) is not a value of this type, rather than 2 March.
+    if (typeof val === 'string') return parseCalendarDate(val);
     if (val instanceof Date) return Math.floor(val.getTime() / DAY_MS);
     return undefined;
   }

@@ -26,6 +26,9 @@ describe('wire-schemas', () => {
       ['2020-01-01', false],
       ['2020-01-01T20:00Z', false],
       ['2020-13-01T20:00:00Z', false],
+      ['2030-02-30T20:00:00Z', false],
+      ['2030-04-31T20:00:00+02:00', false],
+      ['2030-01-01T24:00:00Z', false],
       ['tomorrow', false],
       [12345, false],
     ])('%j → %s', (value, valid) => {
@@ -54,6 +57,8 @@ describe('wire-schemas', () => {
       ['a string version', { ...record, version: '3' }],
       ['a date without offset', { ...record, updatedAt: '2030-01-01T10:00:00' }],
       ['a birth date with time', { ...record, walletOwner: { birthDate: '1906-12-09T00:00:00Z' } }],
+      ['a birth date on 31 June', { ...record, walletOwner: { birthDate: '1906-06-31' } }],
+      ['an updatedAt on 30 February', { ...record, updatedAt: '2030-02-30T10:00:00Z' }],
     ])('rejects a record with %s', (_name, bad) => {
       expect(feedRecordSchema.safeParse(bad).success).toBe(false);
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate, parseRfc3339 } from '../shared/dates';
 
 /**
  * The TIXnGO organizer API wire shapes we rely on, in one place. docs/tixngo-api.md explains each one
@@ -39,17 +40,12 @@ export function isLifecycleStatus(s: unknown): s is LifecycleStatus {
  */
 export const TICKET_ID_PATTERN = /^[A-Za-z0-9 *.\-_+/()]{1,256}$/;
 
-/** RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`, `±hhmm`, `±hh`), fractional seconds allowed. */
-export const RFC3339_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}(:?\d{2})?)$/;
-
+/**
+ * RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`, and the `±hhmm`, `±hh` of TIXnGO's
+ * docs), fractional seconds allowed, naming a real moment (`2030-02-30T10:00:00Z` is refused, not read as 2 March).
+ */
 export function isRfc3339WithOffset(s: unknown): s is string {
-  return typeof s === 'string' && RFC3339_WITH_OFFSET.test(s) && !Number.isNaN(Date.parse(normalizeOffset(s)));
-}
-
-/** TIXnGO's docs write offsets as `+01` (and some clients `+0100`); `Date.parse` wants `+01:00`. */
-function normalizeOffset(s: string): string {
-  return s.replace(/([+-]\d{2})(\d{2})?$/, (_m, h: string, m: string | undefined) => `${h}:${m ?? '00'}`);
+  return typeof s === 'string' && parseRfc3339(s) !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,10 +121,7 @@ export const personSchema = z.object({
   email: z.string().nullish(),
   phone: z.string().nullish(),
   /** `YYYY-MM-DD`. */
-  birthDate: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .nullish(),
+  birthDate: z.string().refine(isCalendarDate, 'expected a real day as YYYY-MM-DD').nullish(),
   nationality: z.string().nullish(),
   idNumber: z.string().nullish(),
   countryOfResidence: z.string().nullish(),
@@ -147,7 +140,7 @@ export const feedRecordSchema = z.object({
   /** Per-ticket, strictly increasing with each change of that ticket. */
   version: z.number().int().nonnegative(),
   /** RFC 3339 instant of the change. */
-  updatedAt: z.string().refine((s) => isRfc3339WithOffset(s), 'expected an RFC 3339 date-time with offset'),
+  updatedAt: z.string().refine((s) => isRfc3339WithOffset(s), 'expected an RFC 3339 date-time with offset, on a real day and time'),
   walletOwner: personSchema.nullish(),
   ticketHolder: personSchema.nullish(),
   previousOwner: personSchema.nullish(),

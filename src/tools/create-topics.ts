@@ -17,7 +17,7 @@ export async function createTopics(
     const replicationFactor = Number(env.TOPIC_REPLICATION_FACTOR ?? 1);
     const dlq = env.TOPIC_DLQ_SUFFIX || '.dlq';
     const names = subjects(env).map((s) => s.topic);
-    const inputs = names.filter((n) => !/ticket-printed$|holder-updated$/.test(n));
+    const inputs = subjects(env).filter((s) => s.input).map((s) => s.topic);
     const wanted = [...names, ...inputs.map((n) => `${n}${dlq}`), `${env.TOPIC_HOLDER_UPDATED || 'holder-updated'}${dlq}`];
     return await admin.createMissingTopics(wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })));
   } finally {

@@ -1,6 +1,8 @@
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import { API_KEY, bridgeEnv, createTestTopics, startTestSimulator, type TestTopics } from '../support/harness';
+import { readSchema } from '../../src/kafka/avro-codec';
+import { API_KEY, bridgeEnv, createTestTopics, services, startTestSimulator, type TestTopics } from '../support/harness';
+import { unique } from '../support/unique';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
 describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
@@ -25,6 +27,7 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
     const r = await runCli(['doctor'], env);
     expect(r.stdout).toContain('tixngo-bridge doctor (roles: inject)');
     for (const what of ['configuration', 'kafka', 'schema registry', 'mongodb', 'tixngo', 'notifications']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
+    expect(r.stdout).toMatch(/^OK\s+schema registry: the subject\(s\) the roles read refuse producer schemas the bridge cannot read \(1 checked\)$/m);
     expect(r.stdout).toContain('No problem found.');
     expect(r.code).toBe(0);
     const requests = simulator.state.requests();
@@ -52,6 +55,44 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
     expect(r.stderr).toContain('error: 5 problem(s) found');
     expect(r.stdout + r.stderr).not.toContain('a-wrong-key-that-is-long-enough');
     expect(r.stdout + r.stderr).not.toContain('wrong-password');
+  });
+
+  it('flags each subject the roles read whose compatibility lets a producer drop a field the bridge requires: BACKWARD, NONE, or none of its own', async () => {
+    const registry = services().registryUrl.replace(/\/+$/, '');
+    const setLevel = async (topic: string, level: string) => {
+      const res = await fetch(`${registry}/config/${encodeURIComponent(`${topic}-value`)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ compatibility: level }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const weak = await createTestTopics(1); // registered by register-schemas: every input subject at FULL_TRANSITIVE
+    await setLevel(weak.printedEligible, 'BACKWARD');
+    await setLevel(weak.cancelled, 'NONE');
+    await setLevel(weak.controlled, 'FORWARD_TRANSITIVE'); // protects the reader too
+    // A subject the core registered on its own: no level of its own, the registry's global one (BACKWARD) applies.
+    const bare = unique('t.ticket-cancelled');
+    const registered = await fetch(`${registry}/subjects/${encodeURIComponent(`${bare}-value`)}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(readSchema('ticket-cancelled')) }),
+    });
+    expect(registered.status).toBe(200);
+
+    const roles = { BRIDGE_ROLE: 'inject,cancel,control', CANCEL_SHIPMENT_MODES: 'MOBILE', CONTROL_SHIPMENT_MODES: 'MOBILE' };
+    const r = await runCli(['doctor'], { ...bridgeEnv(weak, simulator, roles), NOTIFY_RECIPIENTS: '' });
+    expect(r.code).toBe(1);
+    const line = r.stdout.split('\n').find((l) => l.includes('whose compatibility lets a producer drop a field'));
+    expect(line).toMatch(/^FAIL\s+schema registry: /);
+    expect(line).toContain(`${weak.printedEligible}-value (BACKWARD)`);
+    expect(line).toContain(`${weak.cancelled}-value (NONE)`);
+    expect(line).not.toContain(weak.controlled);
+    expect(line).toContain('set FULL_TRANSITIVE (node dist/tools/register-schemas.js does)');
+
+    // Confluent answers 40408 for a subject without a level of its own, Apicurio 200 with the global level: both are read.
+    const r2 = await runCli(['doctor', '--role', 'cancel'], { ...bridgeEnv(weak, simulator, roles), TOPIC_TICKET_CANCELLED: bare, NOTIFY_RECIPIENTS: '' });
+    expect(r2.stdout).toMatch(new RegExp(`^FAIL\\s+schema registry: subject\\(s\\) whose compatibility .*: ${bare.replace(/\./g, '\\.')}-value \\(BACKWARD(, the registry's global level)?\\); set FULL_TRANSITIVE`, 'm'));
   });
 
   it('reports every bad setting, never echoing a secret, and still checks what it can', async () => {

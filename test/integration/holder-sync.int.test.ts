@@ -3,13 +3,14 @@ import type { Bridge } from '../../src/app';
 import { AvroCodec } from '../../src/kafka/avro-codec';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { decodePaginationKey, encodePaginationKey } from '../../src/simulator/feed';
-import type { RunningSimulator } from '../../src/simulator/simulator';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
 import type { HolderState } from '../../src/store/holder-store';
 import { LEASES_COLLECTION, leaseId, type LeaseDocument } from '../../src/store/lease-store';
 import type { Person } from '../../src/tixngo/wire-schemas';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import {
+  API_KEY,
   bridgeEnv,
   createTestTopics,
   produceAvro,
@@ -33,6 +34,9 @@ interface DecodedEvent {
   readonly previousOwner: Person | null;
   readonly changedAt: Date;
   readonly observedAt: Date;
+  readonly transferRecipient: Person | null;
+  readonly action: string | null;
+  readonly eventId: string | null;
 }
 
 describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and simulator)', () => {
@@ -217,6 +221,11 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(hs1.map((e) => e.tixngoStatus)).toEqual(['INJECTED', 'DOWNLOADED', 'ASSIGNED', 'PENDING_TRANSFER', 'TRANSFERRED']);
     expect(hs1[2]).toMatchObject({ ticketHolder: expect.objectContaining({ firstName: 'Kim', lastName: 'Guest' }) });
     expect(hs1[4]).toMatchObject({ walletOwner: expect.objectContaining({ email: 'grace@example.test' }), previousOwner: expect.objectContaining({ email: 'sam.hs-1@example.test' }), ticketHolder: null });
+    // What S-360 needs downstream: the recipient of a pending transfer (to create the contact), the action, the event.
+    expect(hs1.map((e) => e.action)).toEqual(['INJECT', 'DOWNLOAD', 'ASSIGN', 'START_TRANSFER', 'TRANSFER']);
+    expect(hs1.map((e) => e.eventId)).toEqual(Array(5).fill('EV-HS'));
+    expect(hs1[3]!.transferRecipient).toMatchObject({ email: 'grace@example.test', firstName: null });
+    expect(hs1.filter((e) => e.tixngoStatus !== 'PENDING_TRANSFER').map((e) => e.transferRecipient)).toEqual(Array(4).fill(null));
     expect(hs1[4]!.changedAt.getTime()).toBe(Date.parse(simulator.state.ticket('HS-1')!.updatedAt));
 
     // The faults were retried (Retry-After honoured), nothing was skipped, and readiness is back.
@@ -421,6 +430,51 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(garbage!.headers).not.toHaveProperty(DLQ_HEADERS.ticketId);
     expect(await counter(bridge.metrics.deadLettered, { role: 'holder-sync', code: 'FEED_RECORD_INVALID' })).toBe(2);
     expect(await counter(bridge.metrics.pollerRecords, { outcome: 'dead-lettered' })).toBe(2);
+  });
+
+  it('dead-letters a record whose updatedAt names an impossible day (30 February), naming the field; the ticket\'s later changes still apply', async () => {
+    injectInSimulator(['B-1']);
+    // What a broken TIXnGO record looks like: a real-looking change of B-1 stamped on a day that does not exist.
+    await appendRaw({ ticketId: 'B-1', status: 'DOWNLOADED', version: 2, updatedAt: '2090-02-30T10:00:00Z', action: 'DOWNLOAD', walletOwner: { email: 'wrong@example.test' } });
+    await act('B-1', 'download', { person: { firstName: 'Bea', lastName: 'Owner', email: 'bea@example.test' } });
+    await act('B-1', 'assign', { person: { firstName: 'Gil', lastName: 'Guest' } });
+
+    const env = holderEnv();
+    await startInProcess(env);
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+
+    const dlq = await readAll(`${topics.holderUpdated}.dlq`, 1);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers).toMatchObject({ [DLQ_HEADERS.errorCode]: 'FEED_RECORD_INVALID', [DLQ_HEADERS.ticketId]: 'B-1' });
+    expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).toContain('updatedAt');
+    expect(dlq[0]!.headers[DLQ_HEADERS.errorMessage]).not.toMatch(/wrong@|2090/);
+    expect(storedState((await states(env.MONGODB_DATABASE!)).get('B-1'))).toEqual(expectedState('B-1'));
+    expect((await events()).map(change)).toEqual(['B-1@1', 'B-1@2', 'B-1@3']);
+  });
+
+  it('a change stamped years ahead by a wrong TIXnGO clock does not hold back the ticket\'s later changes', async () => {
+    // This test's TIXnGO has a clock that can be set wrong, as a real server's can.
+    await simulator.close();
+    let skewMs = 0;
+    simulator = await startSimulator({ apiKey: API_KEY, host: '127.0.0.1', port: 0, now: () => Date.now() + skewMs });
+    injectInSimulator(['W-1']);
+    skewMs = 5 * 365 * 86_400_000;
+    await act('W-1', 'download', { person: { firstName: 'Wim', lastName: 'Owner', email: 'wim@example.test' } });
+    skewMs = 0;
+
+    const env = holderEnv();
+    await startInProcess(env);
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+    expect((await states(env.MONGODB_DATABASE!)).get('W-1')).toMatchObject({ status: 'DOWNLOADED', version: 2 });
+
+    // The clock is right again: the next changes carry earlier timestamps than the stored one, and higher versions.
+    await act('W-1', 'assign', { person: { firstName: 'Gil', lastName: 'Guest' } });
+    await act('W-1', 'start-transfer', { person: { email: 'next@example.test' } });
+    await waitForKey(env.MONGODB_DATABASE!, endKey());
+
+    expect(storedState((await states(env.MONGODB_DATABASE!)).get('W-1'))).toEqual(expectedState('W-1'));
+    expect((await states(env.MONGODB_DATABASE!)).get('W-1')).toMatchObject({ status: 'PENDING_TRANSFER', version: 4 });
+    expect((await events()).map(change)).toEqual(['W-1@1', 'W-1@2', 'W-1@3', 'W-1@4']);
   });
 
   it('end to end: a reprint of a ticket transferred in TIXnGO is injected to its new owner', async () => {

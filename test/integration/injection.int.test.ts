@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compareTicketIds } from '../../src/pipeline/ticket-order';
 import { AvroCodec } from '../../src/kafka/avro-codec';
 import { aPrintedTicket } from '../../src/tools/sample-events';
+import { spawnBridge } from '../support/bridge-process';
 import {
   bridgeEnv,
   committedTotal,
@@ -74,6 +78,47 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     const ledgerCount = await withMongo(config.mongo.database, (db) => db.collection('ticket_ledger').countDocuments({ kind: 'inject' }));
     expect(ledgerCount).toBe(wanted.size);
     expect(fatal).toEqual([]);
+  });
+
+  function templateFile(template: Record<string, string>): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'tpl-')), 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    return file;
+  }
+
+  it('renders the ticket template\'s formatting options as S-360\'s editor writes them: dates in the venue\'s zone and language', async () => {
+    await start({
+      INJECT_TEMPLATE_FILE: templateFile({
+        'event.name': '${Performance_hostTeam} - ${Performance_opposingTeam}, ${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}',
+        'ticketDetails.main.0.key': 'Anpfiff',
+        'ticketDetails.main.0.value': '${Performance_startDate;format=dd.MM.yyyy HH:mm;language=de}',
+        'ticketDetails.main.1.key': 'Preis',
+        'ticketDetails.main.1.value': '${Amount_unitAmount;format=#,##0.00;language=de} ${Amount_currency}',
+      }),
+    });
+    const zurich = aPrintedTicket({ templateVariables: { Performance_hostTeam: 'Host FC', Performance_opposingTeam: 'Guest FC', Institution_language: 'fr' } }, 1);
+    const newYork = aPrintedTicket({ event: { ...aPrintedTicket().event, timeZone: 'America/New_York' } }, 2);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [zurich, newYork]);
+    await waitFor(() => [zurich, newYork].every((t) => fx.simulator.state.ticket(t.ticketId)?.injectCount === 1));
+
+    type Sent = { event: { name: string; startTime: string }; ticketDetails: { main: { key: string; value: string }[] } };
+    const sent = (id: string) => fx.simulator.state.ticket(id)!.lastPayload as Sent;
+    // 2027-06-12T18:00Z: 20:00 in Zurich, 14:00 in New York.
+    expect(sent(zurich.ticketId).event).toMatchObject({ name: 'Host FC - Guest FC, samedi 12 juin 2027', startTime: '2027-06-12T20:00:00+02:00' });
+    expect(sent(zurich.ticketId).ticketDetails.main.slice(0, 2)).toEqual([
+      { key: 'Anpfiff', value: '12.06.2027 20:00' },
+      { key: 'Preis', value: '95,00 CHF' },
+    ]);
+    expect(sent(newYork.ticketId).event.name).toBe('Host FC - Guest FC, Saturday 12 June 2027');
+    expect(sent(newYork.ticketId).ticketDetails.main[0]).toEqual({ key: 'Anpfiff', value: '12.06.2027 14:00' });
+  });
+
+  it('refuses to start, exit code 2, on a placeholder option it does not know, naming INJECT_TEMPLATE_FILE and the placeholder', async () => {
+    const file = templateFile({ 'event.name': '${Performance_startDate;format=dd.MM.yyyy;colour=red}' });
+    const proc = spawnBridge(bridgeEnv(fx.topics, fx.simulator, { INJECT_TEMPLATE_FILE: file }));
+    expect((await proc.exited).code).toBe(2);
+    expect(proc.output()).toContain('INJECT_TEMPLATE_FILE: "event.name": ${Performance_startDate;format=dd.MM.yyyy;colour=red}: unknown option "colour"');
+    expect(fx.simulator.state.requests()).toEqual([]);
   });
 
   it('delivers batches side by side, yet never has a ticket in two at once nor pushes a generation twice', async () => {

@@ -129,6 +129,42 @@ describe('schema registry (SCHEMA_REGISTRY_URL)', () => {
     });
   });
 
+  describe('holder-updated, second version', () => {
+    const current = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'holder-updated.avsc'), 'utf8')) as RecordSchema;
+    const added = ['transferRecipient', 'action', 'eventId'];
+    const previous: RecordSchema = { ...current, fields: current.fields.filter((f) => !added.includes(f.name)) };
+    const anEvent = (over: Record<string, unknown> = {}) => ({
+      ticketId: 'T-1',
+      tixngoStatus: 'PENDING_TRANSFER',
+      walletOwner: null,
+      ticketHolder: null,
+      previousOwner: null,
+      version: 4,
+      changedAt: Date.UTC(2026, 5, 1, 10, 0, 0),
+      observedAt: Date.UTC(2026, 5, 1, 10, 0, 5),
+      ...over,
+    });
+
+    it('is accepted over the first (BACKWARD), and each version reads what the other wrote', async () => {
+      expect(current.fields.slice(-3).map((f) => [f.name, f.default])).toEqual(added.map((name) => [name, null]));
+      const registry = newClient();
+      const subject = unique('holder-updated-value');
+      const v1 = await registry.register(avro(previous), { subject });
+      const oldEvent = await registry.encode(v1.id, anEvent());
+
+      const v2 = await registry.register(avro(current), { subject });
+
+      expect(v2.id).not.toBe(v1.id);
+      expect(await registry.getLatestSchemaId(subject)).toBe(v2.id);
+      const recipient = { id: null, title: null, firstName: null, lastName: null, email: 'next@example.test', phone: null, birthDate: null, nationality: null, idNumber: null, countryOfResidence: null, languageCode: null };
+      const newEvent = await registry.encode(v2.id, anEvent({ transferRecipient: recipient, action: 'START_TRANSFER', eventId: 'EV-1' }));
+      // A consumer still on the first version reads the new events (it skips the new fields)…
+      expect(await newClient().decode(newEvent, { [SchemaType.AVRO]: { readerSchema: previous } })).toEqual(anEvent());
+      // …and one on the second version reads the old events, with the new fields null.
+      expect(await newClient().decode(oldEvent, { [SchemaType.AVRO]: { readerSchema: current } })).toEqual(anEvent({ transferRecipient: null, action: null, eventId: null }));
+    });
+  });
+
   describe.each([COMPATIBILITY.FORWARD, COMPATIBILITY.FULL])('%s', (level) => {
     it('refuses removing a required field (old readers could not fill it), with HTTP 409', async () => {
       const registry = newClient();

@@ -1,11 +1,11 @@
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { startBridge, type Bridge } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/load-config';
-import { AvroCodec, readSchema, valueSubject, type SchemaName } from '../../src/kafka/avro-codec';
+import { AvroCodec, type SchemaName } from '../../src/kafka/avro-codec';
 import { createLogger, type Logger } from '../../src/ops/logger';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
+import { registerSchemas } from '../../src/tools/register-schemas';
 import { unique } from './unique';
 
 export const API_KEY = 'test-api-key-0123456789';
@@ -57,18 +57,20 @@ export async function createTestTopics(partitions = 3): Promise<TestTopics> {
   } finally {
     await admin.disconnect();
   }
-  const codec = new AvroCodec({ url: services().registryUrl });
-  const schemaOf: Record<keyof TestTopics, SchemaName> = {
-    printedEligible: 'ticket-printed-eligible',
-    cancelled: 'ticket-cancelled',
-    controlled: 'ticket-controlled',
-    printed: 'ticket-printed',
-    holderUpdated: 'holder-updated',
-  };
-  for (const [k, topic] of Object.entries(topics) as [keyof TestTopics, string][]) {
-    await codec.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(readSchema(schemaOf[k])) }, { subject: valueSubject(topic) });
-  }
+  // As a deployment registers them (register-schemas), input subjects' compatibility level included.
+  await registerSchemas(services().registryUrl, topicEnv(topics));
   return topics;
+}
+
+/** The TOPIC_* settings naming `topics`. */
+export function topicEnv(topics: TestTopics): Record<string, string> {
+  return {
+    TOPIC_TICKET_PRINTED_ELIGIBLE: topics.printedEligible,
+    TOPIC_TICKET_CANCELLED: topics.cancelled,
+    TOPIC_TICKET_CONTROLLED: topics.controlled,
+    TOPIC_TICKET_PRINTED: topics.printed,
+    TOPIC_HOLDER_UPDATED: topics.holderUpdated,
+  };
 }
 
 /** The environment a bridge under test gets: real services, unique names, the given simulator. */
@@ -87,11 +89,7 @@ export function bridgeEnv(topics: TestTopics, simulator: { url: string }, overri
     TIXNGO_BASE_URL: simulator.url,
     TIXNGO_API_KEY: API_KEY,
     TIXNGO_REQUEST_TIMEOUT_MS: '5000',
-    TOPIC_TICKET_PRINTED_ELIGIBLE: topics.printedEligible,
-    TOPIC_TICKET_CANCELLED: topics.cancelled,
-    TOPIC_TICKET_CONTROLLED: topics.controlled,
-    TOPIC_TICKET_PRINTED: topics.printed,
-    TOPIC_HOLDER_UPDATED: topics.holderUpdated,
+    ...topicEnv(topics),
     INJECT_SALES_CHANNEL_CODE: 'BRIDGE',
     INJECT_POS_CODE: 'POS-TIXNGO',
     INJECT_LINGER_MS: '200',

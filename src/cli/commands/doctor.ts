@@ -1,5 +1,6 @@
 import type { Config } from '../../config/load-config';
 import { AvroCodec, valueSubject, type SchemaName } from '../../kafka/avro-codec';
+import { INPUT_SUBJECT_COMPATIBILITY, protectsReader, SubjectCompatibilityClient } from '../../kafka/subject-compatibility';
 import { SmtpMailer } from '../../notify/mailer';
 import type { Logger } from '../../ops/logger';
 import { ROLES, type Role } from '../../roles';
@@ -16,6 +17,8 @@ interface NeededTopic {
   readonly topic: string;
   readonly schema?: SchemaName;
   readonly ours: boolean;
+  /** A role reads it: its subject's compatibility level must protect the bridge's reader. */
+  readonly read: boolean;
 }
 
 /**
@@ -95,8 +98,8 @@ function neededTopics(c: Config, roles: readonly Role[]): NeededTopic[] {
   const out: NeededTopic[] = [];
   for (const role of roles) {
     if (role === 'holder-sync') {
-      out.push({ topic: c.topics.holderUpdated, schema: 'holder-updated', ours: true });
-      out.push({ topic: `${c.topics.holderUpdated}${c.topics.dlqSuffix}`, ours: false });
+      out.push({ topic: c.topics.holderUpdated, schema: 'holder-updated', ours: true, read: false });
+      out.push({ topic: `${c.topics.holderUpdated}${c.topics.dlqSuffix}`, ours: false, read: false });
       continue;
     }
     let inputs: string[];
@@ -107,20 +110,20 @@ function neededTopics(c: Config, roles: readonly Role[]): NeededTopic[] {
     }
     const schema: SchemaName = role === 'inject' ? 'ticket-printed-eligible' : role === 'cancel' ? 'ticket-cancelled' : 'ticket-controlled';
     for (const t of inputs) {
-      out.push({ topic: t, schema, ours: false });
-      out.push({ topic: `${t}${c.topics.dlqSuffix}`, ours: false });
+      out.push({ topic: t, schema, ours: false, read: true });
+      out.push({ topic: `${t}${c.topics.dlqSuffix}`, ours: false, read: false });
     }
     if (role === 'inject') {
-      out.push({ topic: c.topics.printed, schema: 'ticket-printed', ours: true });
+      out.push({ topic: c.topics.printed, schema: 'ticket-printed', ours: true, read: false });
       // The inject role hands waiting cancellations and controls back to their topics.
-      out.push({ topic: c.topics.cancelled, schema: 'ticket-cancelled', ours: true });
-      out.push({ topic: c.topics.controlled, schema: 'ticket-controlled', ours: true });
+      out.push({ topic: c.topics.cancelled, schema: 'ticket-cancelled', ours: true, read: false });
+      out.push({ topic: c.topics.controlled, schema: 'ticket-controlled', ours: true, read: false });
     }
   }
   const seen = new Map<string, NeededTopic>();
   for (const t of out) {
     const prev = seen.get(t.topic);
-    seen.set(t.topic, prev ? { ...prev, ours: prev.ours || t.ours, ...(prev.schema ?? t.schema ? { schema: prev.schema ?? t.schema } : {}) } : t);
+    seen.set(t.topic, prev ? { ...prev, ours: prev.ours || t.ours, read: prev.read || t.read, ...(prev.schema ?? t.schema ? { schema: prev.schema ?? t.schema } : {}) } : t);
   }
   return [...seen.values()];
 }
@@ -174,7 +177,32 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
     }
   }
   if (notOurs.length > 0) results.push(['FAIL', `this version's output schema is not registered under ${notOurs.join(', ')} (register the schemas of this release)`]);
+  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && subjects.has(valueSubject(t.topic))))));
   return results;
+}
+
+/**
+ * Does each subject the roles read refuse a producer schema the bridge's version cannot read? Only
+ * FULL_TRANSITIVE and FORWARD_TRANSITIVE do (src/kafka/subject-compatibility.ts says why); under
+ * any other level a producer can drop a field the bridge requires and every record is dead-lettered.
+ */
+async function checkInputCompatibility(config: Config, inputs: readonly NeededTopic[]): Promise<[Verdict, string][]> {
+  if (inputs.length === 0) return [];
+  const levels = new SubjectCompatibilityClient(config.schemaRegistry);
+  const unprotected: string[] = [];
+  for (const t of inputs) {
+    const subject = valueSubject(t.topic);
+    const { level, own } = await levels.effective(subject);
+    if (!protectsReader(level)) unprotected.push(`${subject} (${level}${own === false ? ', the registry\'s global level' : ''})`);
+  }
+  if (unprotected.length === 0) return [['OK', `the subject(s) the roles read refuse producer schemas the bridge cannot read (${inputs.length} checked)`]];
+  return [
+    [
+      'FAIL',
+      `subject(s) whose compatibility lets a producer drop a field the bridge requires (every record would then be dead-lettered, AVRO_SCHEMA_MISMATCH): ${unprotected.join(', ')}; ` +
+        `set ${INPUT_SUBJECT_COMPATIBILITY} (node dist/tools/register-schemas.js does)`,
+    ],
+  ];
 }
 
 async function checkMongo(rt: CliRuntime): Promise<[Verdict, string][]> {

@@ -1,0 +1,125 @@
+/**
+ * `register-schemas` as an operator runs it, against the registry named by SCHEMA_REGISTRY_URL, and
+ * what the registry then refuses on the subjects the bridge reads. Producers are played by a plain
+ * registry client, as the ticketing core would register its schemas.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unique } from '../support/unique';
+
+type Field = { name: string; type: unknown; default?: unknown; doc?: string };
+type RecordSchema = { type: 'record'; name: string; namespace: string; fields: Field[] };
+
+const ROOT = join(__dirname, '..', '..');
+const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.avsc`), 'utf8')) as RecordSchema;
+const withoutField = (s: RecordSchema, name: string): RecordSchema => ({ ...s, fields: s.fields.filter((f) => f.name !== name) });
+const withField = (s: RecordSchema, f: Field): RecordSchema => ({ ...s, fields: [...s.fields, f] });
+const withDefault = (s: RecordSchema, name: string, value: unknown): RecordSchema => ({
+  ...s,
+  fields: s.fields.map((f) => (f.name === name ? { ...f, default: value } : f)),
+});
+
+const registryUrl = (): string => {
+  const url = process.env.SCHEMA_REGISTRY_URL;
+  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set (globalSetup sets it)');
+  return url.replace(/\/+$/, '');
+};
+
+/** Runs `register-schemas` in its own process with exactly `env` (plus PATH). */
+function registerSchemas(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'tools', 'register-schemas.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL: registryUrl(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function levelOf(subject: string): Promise<unknown> {
+  const res = await fetch(`${registryUrl()}/config/${encodeURIComponent(subject)}`);
+  return ((await res.json()) as { compatibilityLevel?: unknown }).compatibilityLevel;
+}
+
+/**
+ * A producer registers `s` under `subject` (a plain POST, as a serializer that auto-registers does):
+ * 'accepted', or the HTTP status of the refusal.
+ */
+async function producerRegisters(subject: string, s: RecordSchema): Promise<number | 'accepted'> {
+  const res = await fetch(`${registryUrl()}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: JSON.stringify(s) }),
+  });
+  return res.status === 200 ? 'accepted' : res.status;
+}
+
+describe('register-schemas (SCHEMA_REGISTRY_URL)', () => {
+  const prefix = unique('rs');
+  const topics = {
+    TOPIC_TICKET_PRINTED_ELIGIBLE: `${prefix}.ticket-printed-eligible`,
+    TOPIC_TICKET_CANCELLED: `${prefix}.ticket-cancelled`,
+    TOPIC_TICKET_CONTROLLED: `${prefix}.ticket-controlled`,
+    TOPIC_TICKET_PRINTED: `${prefix}.ticket-printed`,
+    TOPIC_HOLDER_UPDATED: `${prefix}.holder-updated`,
+  };
+  const inputs: [string, string, string][] = [
+    // subject, its contract, a field the bridge requires (no default in its reader schema)
+    [`${topics.TOPIC_TICKET_PRINTED_ELIGIBLE}-value`, 'ticket-printed-eligible', 'barcode'],
+    [`${topics.TOPIC_TICKET_CANCELLED}-value`, 'ticket-cancelled', 'reason'],
+    [`${topics.TOPIC_TICKET_CONTROLLED}-value`, 'ticket-controlled', 'controlledAt'],
+  ];
+
+  beforeAll(async () => {
+    const first = await registerSchemas(topics);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    for (const [subject] of inputs) expect(first.stdout).toMatch(new RegExp(`^registered ${subject.replace(/\./g, '\\.')} as schema id \\d+; compatibility FULL_TRANSITIVE \\(was [A-Z_]+\\)$`, 'm'));
+    expect(first.stdout).toMatch(new RegExp(`^registered ${topics.TOPIC_HOLDER_UPDATED.replace(/\./g, '\\.')}-value as schema id \\d+$`, 'm'));
+  });
+
+  it('gives the subjects the bridge reads their own FULL_TRANSITIVE level, and running it again changes nothing', async () => {
+    for (const [subject] of inputs) expect(await levelOf(subject)).toBe('FULL_TRANSITIVE');
+    const before = await registerSchemas(topics);
+    const again = await registerSchemas(topics);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(before.stdout);
+    expect(again.stdout).not.toContain('(was');
+  });
+
+  it.each(inputs)('then the registry refuses a producer schema of %s that drops a field the bridge requires', async (subject, contract, required) => {
+    expect(schema(contract).fields.find((f) => f.name === required)).not.toHaveProperty('default');
+    expect(await producerRegisters(subject, withoutField(schema(contract), required))).toBe(409);
+  });
+
+  it('refuses it in two steps too (give the field a default, then drop it), which FULL alone lets through', async () => {
+    const [subject] = inputs[2]!;
+    const controlled = schema('ticket-controlled');
+    const defaulted = withDefault(controlled, 'controlledAt', 0);
+    expect(await producerRegisters(subject, defaulted)).toBe('accepted');
+    expect(await producerRegisters(subject, withoutField(defaulted, 'controlledAt'))).toBe(409);
+
+    // The same steps on a subject at FULL: accepted, and the bridge's version could not read the result.
+    const full = unique('full-ticket-controlled-value');
+    expect(await producerRegisters(full, controlled)).toBe('accepted');
+    const put = await fetch(`${registryUrl()}/config/${encodeURIComponent(full)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'FULL' }),
+    });
+    expect(put.status).toBe(200);
+    expect(await producerRegisters(full, defaulted)).toBe('accepted');
+    expect(await producerRegisters(full, withoutField(defaulted, 'controlledAt'))).toBe('accepted');
+  });
+
+  it('still lets producers add an optional field', async () => {
+    const [subject, contract] = inputs[0]!;
+    expect(await producerRegisters(subject, withField(schema(contract), { name: 'gateHint', type: ['null', 'string'], default: null }))).toBe('accepted');
+  });
+});
