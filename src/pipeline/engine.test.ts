@@ -163,14 +163,14 @@ describe('pipeline/engine', () => {
     it('completes a stopped process\'s request under its own key with the same bytes, once, then decides', async () => {
       const w = newWorld();
       w.tixngo.hangAfterApplying = true;
-      const dead = new Engine(w, undefined, { batch: { maxItems: 6, maxBytes: 1_000_000, lingerMs: 1 } });
+      const dead = new Engine(w, undefined, { batch: { maxItems: 6, maxBytes: 1_000_000, lingerMs: 60_000 } });
       const msgs = records(0, 0, tickets(1, 6));
       void dead.accept(0, msgs).catch(() => undefined);
       await until(() => w.tixngo.applied.length === 6);
       await dead.pipeline.stop(0); // "kill -9": its intent and request stay behind, untouched from now on
       w.tixngo.hangAfterApplying = false;
       expect(w.outbox.intentDocs.size).toBe(1);
-      w.clock.advance(5_000);
+      w.clock.advance(20_000);
 
       // The restarted process reads the same records in two batches in flight.
       const next = new Engine(w, undefined, { batch: { maxItems: 3, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 2 });

@@ -161,7 +161,7 @@ export const SETTINGS: PipelineSettings = {
   retry: { baseMs: 1, maxMs: 5 },
   dlq: { maxConsecutive: 1000, maxRatio: 1, ratioMinMessages: 1000 },
   instanceId: 'test',
-  outboxStaleMs: 1000,
+  outboxStaleMs: 10_000,
   batchesInFlight: 2,
   heartbeatMs: 50,
 };
