@@ -160,26 +160,30 @@ describe('pipeline/engine', () => {
   });
 
   describe('the outbox', () => {
-    it('completes a stopped process\'s request under its own key with the same bytes, once, then decides', async () => {
+    it('completes a stopped process\'s requests under their own keys with the same bytes, once, then decides', async () => {
       const w = newWorld();
       w.tixngo.hangAfterApplying = true;
-      const dead = new Engine(w, undefined, { batch: { maxItems: 6, maxBytes: 1_000_000, lingerMs: 60_000 } });
+      // Two batches of three: two intents, two requests applied and never answered.
+      const dead = new Engine(w, undefined, { batch: { maxItems: 3, maxBytes: 1_000_000, lingerMs: 60_000 } });
       const msgs = records(0, 0, tickets(1, 6));
       void dead.accept(0, msgs).catch(() => undefined);
       await until(() => w.tixngo.applied.length === 6);
-      await dead.pipeline.stop(0); // "kill -9": its intent and request stay behind, untouched from now on
+      await dead.pipeline.stop(0); // "kill -9": its intents and requests stay behind, untouched from now on
       w.tixngo.hangAfterApplying = false;
-      expect(w.outbox.intentDocs.size).toBe(1);
+      expect(w.outbox.intentDocs.size).toBe(2);
       w.clock.advance(20_000);
 
-      // The restarted process reads the same records in two batches in flight.
-      const next = new Engine(w, undefined, { batch: { maxItems: 3, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 2 });
+      // The restarted process reads the same records in batches of two, two in flight; TIXnGO answers
+      // slowly, so a batch reads the intents while another batch of the process is completing one.
+      w.tixngo.latency = () => sleep(800);
+      const next = new Engine(w, undefined, { batch: { maxItems: 2, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 2 });
       expect(await next.accept(0, msgs)).toBe(6);
       expect([...w.tixngo.appliedCount().values()]).toEqual(Array(6).fill(1));
-      const keys = w.tixngo.requests.map((r) => r.key);
-      expect(new Set(keys).size).toBe(1); // the same request, sent again: no ticket under a fresh key
-      expect(w.tixngo.requests[1]!.body).toBe(w.tixngo.requests[0]!.body);
-      expect(next.reports.flatMap((r) => Object.entries(r.skipped))).toEqual(expect.arrayContaining([['ALREADY_INJECTED', 3]]));
+      // Each dead request went again once, under its own key with its own bytes; nothing else was sent.
+      const sent = w.tixngo.requests.map((r) => `${r.key} ${r.body}`);
+      expect(sent).toHaveLength(4);
+      expect(new Set(sent).size).toBe(2);
+      expect(next.reports.flatMap((r) => Object.entries(r.skipped))).toEqual(expect.arrayContaining([['ALREADY_INJECTED', 2]]));
       expect(w.outbox.intentDocs.size).toBe(0);
       expect(w.outbox.requestDocs.size).toBe(0);
       expect(w.outbox.claims.size).toBe(0);

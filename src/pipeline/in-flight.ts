@@ -81,8 +81,10 @@ export interface OwnIntent {
  * then the deletion handed back).
  */
 export class InFlight {
-  /** Intents this pipeline owns (its batches in flight, and intents it adopted). */
+  /** Intents of this pipeline's batches in flight (they never share a ticket: `TicketClaims`). */
   private readonly mine = new Set<string>();
+  /** Intents of stopped processes this pipeline adopted and is completing (they do share tickets). */
+  private readonly adopted = new Set<string>();
   /** Takeovers under way in this pipeline: one batch per intent does it, the others await it. */
   private readonly takeovers = new Map<string, Promise<void>>();
   /** Writes to our own intents, one after another (a touch never overwrites a yield, and the reverse). */
@@ -98,8 +100,8 @@ export class InFlight {
   start(): void {
     const every = Math.max(50, Math.floor(this.settings.staleMs / 4));
     this.keeper = setInterval(() => {
-      if (this.mine.size === 0) return;
-      const ids = [...this.mine];
+      if (this.mine.size + this.adopted.size === 0) return;
+      const ids = [...this.mine, ...this.adopted];
       void this.serial(() => this.deps.outbox.touch(ids, new Date(this.deps.now()))).catch((e: unknown) =>
         this.deps.log.warn({ err: (e as Error).name }, 'could not renew the intents in flight; retrying at the next turn'),
       );
@@ -145,7 +147,9 @@ export class InFlight {
       const others = new Map<string, Set<string>>();
       const blockers: Intent[] = [];
       for (const i of all) {
-        if (i._id === own.id || this.mine.has(i._id)) continue; // our own batches never share a ticket (TicketClaims)
+        // Our own batches never share a ticket (TicketClaims); an intent this pipeline adopted does, and
+        // is waited for like any other (its takeover is awaited below).
+        if (i._id === own.id || this.mine.has(i._id)) continue;
         const overlap = i.tickets.filter((t) => wanted.has(t));
         if (overlap.length === 0) continue;
         const sameRole = i.role === this.settings.role;
@@ -174,7 +178,7 @@ export class InFlight {
         const ids = [...yielded];
         await retry('store', () => this.serial(() => this.deps.outbox.yieldTo(own.id, ids)));
       }
-      for (const b of blockers) if (this.isStale(b, now)) await this.takeOver(b);
+      for (const b of blockers) if (this.isStale(b, now) || this.takeovers.has(b._id)) await this.takeOver(b);
       this.deps.beat();
       await this.deps.sleep(this.settings.pollMs);
     }
@@ -209,7 +213,7 @@ export class InFlight {
       if (!this.isOld(claim.at, this.deps.now())) return; // another process is on it: wait for it like for a live intent
       epoch++; // its taker stopped too
     }
-    this.mine.add(intent._id);
+    this.adopted.add(intent._id);
     try {
       await this.deps.retry('store', () => this.serial(() => outbox.adopt(intent._id, this.settings.owner, epoch, new Date(this.deps.now()))));
       const requests = await this.deps.retry('store', () => outbox.requestsOf(intent._id));
@@ -221,7 +225,7 @@ export class InFlight {
       await this.deps.retry('store', () => this.serial(() => outbox.removeIntent(intent._id)));
       await this.deps.retry('store', () => outbox.removeTakeovers(intent._id, epoch));
     } finally {
-      this.mine.delete(intent._id);
+      this.adopted.delete(intent._id);
     }
   }
 
