@@ -146,7 +146,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (decision.latencyMs > 0 && !(await delay(decision.latencyMs))) return; // closed meanwhile
     if (closing) return;
     const latencyMs = decision.latencyMs;
-    const action = decision.action;
+    const action = (decision.action.kind === 'pass' && endpoint !== 'changes' && state.faults.requestRejectionFor(endpoint, ticketIds)) || decision.action;
     switch (action.kind) {
       case 'hang':
         record({ status: null, fault: 'hang', latencyMs }, ticketIds);
@@ -199,6 +199,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
 
     if (route === 'GET /_sim/health') return sendJson(res, 200, { ok: true, url: `${origin}${basePath}` });
     if (route === 'GET /_sim/totals') return sendJson(res, 200, state.totals());
+    if (route === 'GET /_sim/history') {
+      const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
+      return sendJson(res, 200, { tickets: state.history({ ticketIds }) });
+    }
     if (route === 'GET /_sim/received') {
       const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
       const payloads = url.searchParams.get('payloads') !== 'false';

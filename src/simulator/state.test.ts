@@ -271,3 +271,62 @@ describe('SimulatorState idempotency', () => {
     expect(s.ticket('A')!.deleteCount).toBe(1);
   });
 });
+
+describe('SimulatorState generations and history', () => {
+  const gen = (ticketId: string, g: number | string, barcode = `B-${ticketId}-${g}`) =>
+    anInjectTicket(ticketId, { security: { barcode }, ticketDetails: { main: [], hidden: [{ key: 'S360_GENERATION', value: String(g) }] } });
+
+  it('records the generation of each injection from S360_GENERATION, and of deletes and controls from the payload they met', () => {
+    const s = aState();
+    s.inject([gen('A', 0)], 1);
+    s.control([aControl('A')], 2);
+    s.inject([gen('A', 1)], 3);
+    s.delete([aDelete('A', 'REPRINT')], 4);
+    const t = s.ticket('A')!;
+    expect(t.generation).toBe(1);
+    expect(t.operations.map((o) => [o.op, o.generation, o.reason])).toEqual([
+      ['inject', 0, undefined],
+      ['control', 0, undefined],
+      ['inject', 1, undefined],
+      ['delete', 1, 'REPRINT'],
+    ]);
+  });
+
+  it('has a null generation for a payload without S360_GENERATION (or a non-numeric one)', () => {
+    const s = aState();
+    s.inject([anInjectTicket('A'), gen('B', 'x')], 1);
+    expect(s.ticket('A')!.generation).toBeNull();
+    expect(s.ticket('B')!.operations[0]!.generation).toBeNull();
+  });
+
+  it('serves a compact per-ticket history, in operation order, optionally for some tickets only', () => {
+    const s = aState();
+    s.inject([gen('A', 0), gen('B', 0)], 1);
+    s.delete([aDelete('B', 'ORDER_CANCELLED')], 2);
+    s.inject([gen('B', 2)], 3);
+    const all = s.history();
+    expect(all.map((h) => h.ticketId)).toEqual(['A', 'B']);
+    const [b] = s.history({ ticketIds: ['B', 'Z'] });
+    expect(b).toEqual({
+      ticketId: 'B',
+      status: 'INJECTED',
+      generation: 2,
+      ops: [
+        { op: 'inject', generation: 0, seq: expect.any(Number) },
+        { op: 'delete', generation: 0, seq: expect.any(Number), reason: 'ORDER_CANCELLED' },
+        { op: 'inject', generation: 2, seq: expect.any(Number) },
+      ],
+    });
+    expect(b!.ops[0]!.seq).toBeLessThan(b!.ops[1]!.seq);
+    expect(b!.ops[1]!.seq).toBeLessThan(b!.ops[2]!.seq);
+  });
+
+  it('answers a replay under an Idempotency-Key from memory even when the content changed: nothing of it is applied', () => {
+    const s = aState();
+    s.applyIdempotent('inject', 'k', [gen('A', 0)], s.nextRequestId());
+    const again = s.applyIdempotent('inject', 'k', [gen('A', 1)], s.nextRequestId());
+    expect(again.map((r) => r.status)).toEqual(['OK']);
+    expect(s.history({ ticketIds: ['A'] })[0]!.ops.map((o) => o.generation)).toEqual([0]);
+    expect(s.ticket('A')!.generation).toBe(0);
+  });
+});

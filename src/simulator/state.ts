@@ -28,6 +28,32 @@ export interface OperationRecord {
   readonly at: string;
   /** `id` of the request (see `RequestRecord`) that carried it. */
   readonly requestId: number;
+  /**
+   * Which generation of the ticket it concerned: for an injection, its payload's
+   * `ticketDetails.hidden` entry `S360_GENERATION` (null when absent or not a number); for a delete or
+   * control, the generation of the payload the ticket had when it was applied.
+   */
+  readonly generation: number | null;
+  /** Deletes only: the reason sent. */
+  readonly reason?: string;
+}
+
+/** One accepted operation in a ticket's compact history (`SimulatorState.history`). */
+export interface HistoryEntry {
+  readonly op: Operation;
+  readonly generation: number | null;
+  readonly seq: number;
+  /** Deletes only. */
+  readonly reason?: string;
+}
+
+/** A ticket's state and accepted operations, oldest first, without payloads or people. */
+export interface TicketHistory {
+  readonly ticketId: string;
+  readonly status: LifecycleStatus;
+  /** Generation of the payload it holds now (see `OperationRecord.generation`). */
+  readonly generation: number | null;
+  readonly ops: readonly HistoryEntry[];
 }
 
 export interface SimTicket {
@@ -42,6 +68,8 @@ export interface SimTicket {
   readonly rejectedCount: number;
   /** The ticket object of the latest accepted injection, as received. */
   readonly lastPayload: unknown;
+  /** The generation of `lastPayload` (its `S360_GENERATION`), null when it carries none. */
+  readonly generation: number | null;
   /** Accepted operations, oldest first. */
   readonly operations: readonly OperationRecord[];
   readonly deleteReason: string | null;
@@ -180,6 +208,7 @@ export class SimulatorState {
         const ticket = t ?? this.create(entry.ticketId as string, at);
         ticket.injectCount += 1;
         ticket.lastPayload = entry; // parsed from this request's body: nothing else holds it
+        ticket.generation = generationOf(entry);
         ticket.eventId = eventIdOf(entry);
         if (transition.changed) {
           Object.assign(ticket, transition.next);
@@ -323,6 +352,22 @@ export class SimulatorState {
     };
   }
 
+  /**
+   * Per ticket, the accepted operations in the order they were applied, with the generation each
+   * concerned (and a delete's reason): what order and generation checks need, small enough to read for
+   * tens of thousands of tickets (`GET /_sim/history`).
+   */
+  history(filter: { ticketIds?: readonly string[] } = {}): TicketHistory[] {
+    const wanted = filter.ticketIds && filter.ticketIds.length > 0 ? filter.ticketIds : undefined;
+    const chosen = wanted ? wanted.flatMap((id) => this.tickets.get(id) ?? []) : [...this.tickets.values()];
+    return chosen.map((t) => ({
+      ticketId: t.ticketId,
+      status: t.status,
+      generation: t.generation,
+      ops: t.operations.map((o) => ({ op: o.op, generation: o.generation, seq: o.seq, ...(o.reason !== undefined ? { reason: o.reason } : {}) })),
+    }));
+  }
+
   /** Forgets tickets, feed records, requests and faults. Sequence counters keep counting. */
   reset(): void {
     this.tickets.clear();
@@ -361,7 +406,10 @@ export class SimulatorState {
     if ('ok' in outcome) return reject(outcome.errorCode, outcome.message);
     const { ticket, record, action } = outcome;
     this.opSeq += 1;
-    ticket.operations.push({ op, seq: this.opSeq, at, requestId });
+    // After `apply`: an injection has set the generation of its own payload.
+    const generation = ticket.generation;
+    const reason = op === 'delete' && typeof entry.reason === 'string' ? { reason: entry.reason } : {};
+    ticket.operations.push({ op, seq: this.opSeq, at, requestId, generation, ...reason });
     if (record) {
       ticket.updatedAt = at;
       this.appendSnapshot(ticket, action);
@@ -379,6 +427,7 @@ export class SimulatorState {
       controlCount: 0,
       rejectedCount: 0,
       lastPayload: null,
+      generation: null,
       operations: [],
       deleteReason: null,
       showDeletedTicket: null,
@@ -435,6 +484,18 @@ function holderOf(t: MutableTicket): HolderState {
 
 function spectatorOf(payload: unknown): unknown {
   return payload !== null && typeof payload === 'object' ? (payload as { spectatorDetails?: unknown }).spectatorDetails : undefined;
+}
+
+/** The `S360_GENERATION` hidden detail the bridge puts in every injection, as a number (null if absent). */
+export function generationOf(entry: Record<string, unknown>): number | null {
+  const details = entry.ticketDetails as { hidden?: unknown } | undefined;
+  const hidden = details && typeof details === 'object' ? details.hidden : undefined;
+  if (!Array.isArray(hidden)) return null;
+  const item = hidden.find((h: unknown) => h !== null && typeof h === 'object' && (h as { key?: unknown }).key === 'S360_GENERATION') as
+    | { value?: unknown }
+    | undefined;
+  const n = typeof item?.value === 'string' && /^\d+$/.test(item.value) ? Number(item.value) : typeof item?.value === 'number' ? item.value : NaN;
+  return Number.isInteger(n) ? n : null;
 }
 
 function eventIdOf(entry: Record<string, unknown>): string | null {
