@@ -124,9 +124,11 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     expect(tableOf(ids, (id) => ({ generation: sim().ticket(id)?.generation, barcode: barcodeInTixngo(sim(), id) }))).toEqual(
       tableOf(ids, (id) => ({ generation: 1, barcode: barcodeOf(Number(id) - 100_000_000, 1) })),
     );
-    // The ledger's facts are `<ticketId>|inject|<generation>` (README, delivery guarantees).
-    const facts = await withMongo(env.MONGODB_DATABASE!, (db) => db.collection<{ _id: string }>('ticket_ledger').find({ _id: { $in: ids.map((id) => `${id}|inject|1`) } }).toArray());
-    expect(facts.map((f) => f._id).sort()).toEqual(ids.map((id) => `${id}|inject|1`).sort());
+    // A fact's own id is `<ticketId>|inject|<generation>`, kept in `key` (README, delivery guarantees).
+    const facts = await withMongo(env.MONGODB_DATABASE!, (db) =>
+      db.collection<{ key: string }>('ticket_ledger').find({ key: { $in: ids.map((id) => `${id}|inject|1`) } }).toArray(),
+    );
+    expect(facts.map((f) => f.key).sort()).toEqual(ids.map((id) => `${id}|inject|1`).sort());
   });
 
   it('4. new content is never sent under an old request\'s Idempotency-Key: gen 1 arriving after a gen-0 request died unrecorded is applied', async () => {
