@@ -10,7 +10,8 @@
 # reaches the service itself, which drains within SHUTDOWN_DRAIN_MS. The service spawns no child
 # processes, so no init (tini, --init) is needed to reap zombies.
 
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# The Node the repository pins for development, tests and CI (package.json: the `node` dev dependency, engines).
+ARG NODE_IMAGE=node:24.21-bookworm-slim
 
 # ---- build: all dependencies, compile TypeScript to dist/ ------------------------------------------
 FROM ${NODE_IMAGE} AS build

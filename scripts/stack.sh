@@ -17,6 +17,9 @@ set +m # no job control: background children stay in our process group, so `sets
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="$ROOT/.stack"
+# Node comes from the `node` dev dependency (npm ci puts Node 24 in node_modules/.bin); the machine's own Node
+# only has to run npm.
+export PATH="$ROOT/node_modules/.bin:$PATH"
 CACHE="${TIXNGO_STACK_CACHE:-$HOME/.cache/tixngo-bridge-stack}"
 HOST=127.0.0.1
 SERVICES=(kafka registry ferretdb simulator)
@@ -187,12 +190,11 @@ check_tools() {
   local major
   major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
   [[ -n $major && $major -ge 11 ]] || die "java ${major:-?} is too old for Kafka 3.9: install OpenJDK 17 (apt-get install openjdk-17-jdk-headless)"
-  need_tool node "install Node.js 20 (apt-get install nodejs, or nvm install 20)"
   need_tool curl "install curl (apt-get install curl)"
   need_tool setsid "install util-linux (apt-get install util-linux)"
   need_tool flock "install util-linux (apt-get install util-linux)"
-  [[ -d $ROOT/node_modules/tsx && -d $ROOT/node_modules/mongodb ]] ||
-    die "node_modules is missing or incomplete in $ROOT: run npm ci"
+  [[ -d $ROOT/node_modules/tsx && -d $ROOT/node_modules/mongodb && -x $ROOT/node_modules/.bin/node ]] ||
+    die "node_modules is missing or incomplete in $ROOT: run npm ci (it also installs Node 24 from the npm registry)"
 }
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM" | head -n1; }

@@ -104,6 +104,15 @@ describe('Dockerfile', () => {
     expect(hc).not.toMatch(/curl|wget/);
   });
 
+  test('runs the Node that development, tests and CI run: package.json\'s `node` dev dependency, in `engines`', () => {
+    const pkg = JSON.parse(readRepoFile('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const image = /^NODE_IMAGE=node:(\d+)\.(\d+)-[a-z]+-slim$/.exec(instructions.find((i) => i.op === 'ARG')!.args);
+    const [major, minor] = pkg.devDependencies.node!.split('.');
+    expect({ major: image?.[1], minor: image?.[2] }).toEqual({ major, minor });
+    expect(pkg.engines.node).toBe(`>=${major}`);
+    for (const f of froms) expect(f.args).toMatch(/^\$\{NODE_IMAGE\} AS /);
+  });
+
   test('copies only what the image needs, and those files exist', () => {
     for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'schemas']) {
       expect({ p, exists: existsSync(join(REPO, p)) }).toEqual({ p, exists: true });
