@@ -1,15 +1,16 @@
 import { logLevel } from 'kafkajs';
-import { kafkaLogLevel, STARTING_BROKER_ERRORS } from './kafka-client';
+import { kafkaLogLevel, PASSING_BROKER_STATES } from './kafka-client';
 
 describe('kafka-client', () => {
   describe('kafkaLogLevel', () => {
     const response = 'Response GroupCoordinator(key: 10, version: 2)';
 
     it.each([
-      ['the group coordinator loading', logLevel.ERROR, response, STARTING_BROKER_ERRORS.GROUP_LOAD_IN_PROGRESS, 'debug'],
-      ['no group coordinator yet', logLevel.ERROR, response, STARTING_BROKER_ERRORS.GROUP_COORDINATOR_NOT_AVAILABLE, 'debug'],
-      ['asking the wrong coordinator', logLevel.ERROR, response, STARTING_BROKER_ERRORS.NOT_COORDINATOR_FOR_GROUP, 'debug'],
-      ['a leader election', logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', STARTING_BROKER_ERRORS.LEADER_NOT_AVAILABLE, 'debug'],
+      ['the group coordinator loading', logLevel.ERROR, response, PASSING_BROKER_STATES.GROUP_LOAD_IN_PROGRESS, 'debug'],
+      ['no group coordinator yet', logLevel.ERROR, response, PASSING_BROKER_STATES.GROUP_COORDINATOR_NOT_AVAILABLE, 'debug'],
+      ['asking the wrong coordinator', logLevel.ERROR, response, PASSING_BROKER_STATES.NOT_COORDINATOR_FOR_GROUP, 'debug'],
+      ['a leader election', logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', PASSING_BROKER_STATES.LEADER_NOT_AVAILABLE, 'debug'],
+      ['a rebalance', logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', PASSING_BROKER_STATES.REBALANCE_IN_PROGRESS, 'debug'],
       ['an authentication failure', logLevel.ERROR, 'Response SaslAuthenticate(key: 36, version: 1)', 'Authentication failed', 'error'],
       ['a crash', logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: connect ECONNREFUSED', undefined, 'error'],
       ['a warning', logLevel.WARN, 'Connection timeout', undefined, 'warn'],
@@ -23,7 +24,7 @@ describe('kafka-client', () => {
       // kafkajs exports no types for its error table; it is read here only to check the copy above.
       const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string }[] };
       const table = Object.fromEntries(errorCodes.map((e) => [e.type, e.message]));
-      for (const [type, message] of Object.entries(STARTING_BROKER_ERRORS)) expect({ type, message }).toEqual({ type, message: table[type] });
+      for (const [type, message] of Object.entries(PASSING_BROKER_STATES)) expect({ type, message }).toEqual({ type, message: table[type] });
     });
   });
 });
