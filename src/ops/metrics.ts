@@ -16,6 +16,7 @@ export function createMetrics() {
     batchSize: new Histogram({ name: 'tixngo_bridge_batch_size', help: 'Records per closed batch', labelNames: ['role'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000], registers }),
     pushLatency: new Histogram({ name: 'tixngo_bridge_push_latency_seconds', help: 'Duration of successful TIXnGO requests', labelNames: ['role'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
     eventToPush: new Histogram({ name: 'tixngo_bridge_event_to_push_seconds', help: 'From the Kafka record timestamp to TIXnGO acceptance', labelNames: ['role'], buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 5, 10, 30, 60, 300], registers }),
+    ready: new Gauge({ name: 'tixngo_bridge_ready', help: 'The role is started and none of its dependencies is failing (1), as /readyz, or not (0)', labelNames: ['role'], registers }),
     groupJoins: new Counter({ name: 'tixngo_bridge_group_joins_total', help: 'Consumer group joins (the first, then one per rebalance)', labelNames: ['role'], registers }),
     consumerLag: new Gauge({ name: 'tixngo_bridge_consumer_lag', help: 'Records between the committed offset and the end of the partition', labelNames: ['role', 'topic', 'partition'], registers }),
     pollerPages: new Counter({ name: 'tixngo_bridge_poller_pages_total', help: 'Change-feed pages read by holder-sync', labelNames: ['role'], registers }),

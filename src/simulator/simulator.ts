@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   readonly maxTicketsPerRequest?: number;
   /** Largest change-feed page; larger `limit`s are clamped. Default 1000. */
   readonly maxFeedLimit?: number;
+  /** The feed's sequences start after this. Default 0. */
+  readonly feedSeqStart?: number;
   /** Larger request bodies → 413. Default 64 MiB. */
   readonly maxBodyBytes?: number;
   /** Clock for timestamps. Default `Date.now`. */
@@ -86,6 +88,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const state = new SimulatorState({
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.maxFeedLimit !== undefined ? { maxFeedLimit: opts.maxFeedLimit } : {}),
+    ...(opts.feedSeqStart !== undefined ? { feedSeqStart: opts.feedSeqStart } : {}),
   });
 
   const sockets = new Set<Socket>();
@@ -243,7 +246,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       if (!parsed.success) throw new HttpProblem(400, 'INVALID_HOLDER_ACTION', 'invalid holder action', parsed.error.issues);
       const result = state.holderAction(ticketId, parsed.data);
       if (!result.ok) throw new HttpProblem(result.status, result.errorCode, result.message);
-      return sendJson(res, 200, { record: result.record });
+      return sendJson(res, 200, { record: result.record, seq: result.seq });
     }
     throw new HttpProblem(404, 'NOT_FOUND', route);
   }

@@ -159,6 +159,14 @@ describe('state', () => {
       expect(s.holderAction('A', { action: 'assign' })).toMatchObject({ ok: false, status: 400, errorCode: 'PERSON_REQUIRED' });
     });
 
+    it('names the feed sequence of the record it appended, and none when nothing changed', () => {
+      const s = aState();
+      s.inject([anInjectTicket('A')], 1);
+      expect(s.holderAction('A', { action: 'download' })).toMatchObject({ ok: true, seq: 2 });
+      expect(s.holderAction('A', { action: 'activate' })).toMatchObject({ ok: true, seq: 3 });
+      expect(s.holderAction('A', { action: 'activate' })).toEqual({ ok: true, record: null, seq: null });
+    });
+
     it('confirms a deletion requested by the bridge', () => {
       const s = aState();
       s.inject([anInjectTicket('A')], 1);
@@ -186,6 +194,30 @@ describe('state', () => {
       [null, '0', 'INVALID_LIMIT'],
     ])('refuses key %j with limit %j (%s)', (key, limit, errorCode) => {
       expect(aState().changes(key, limit)).toMatchObject({ ok: false, errorCode });
+    });
+
+    it('remembers the furthest position a reader asked to read past: what a key-after-handling poller has handled', () => {
+      const s = aState({ maxFeedLimit: 2 });
+      s.inject([anInjectTicket('A'), anInjectTicket('B'), anInjectTicket('C')], 1);
+      expect(s.totals().feedReadPast).toBe(0);
+      const first = s.changes(null, null);
+      if (!first.ok) throw new Error('first page failed');
+      expect(s.totals().feedReadPast).toBe(0); // read, not yet acknowledged by asking past it
+      s.changes(first.nextPageKey, null);
+      expect(s.totals().feedReadPast).toBe(2);
+      s.changes(null, null); // a reader starting over does not move it back
+      expect(s.totals().feedReadPast).toBe(2);
+    });
+
+    it('counts on from feedSeqStart, so a key handed out before a restart reads the new feed from its start', () => {
+      const before = new SimulatorState({ feedSeqStart: 1_000 });
+      before.inject([anInjectTicket('A')], 1);
+      const oldKey = before.changes(null, null);
+      if (!oldKey.ok) throw new Error('read failed');
+      const restarted = new SimulatorState({ feedSeqStart: 2_000 });
+      restarted.inject([anInjectTicket('B')], 1);
+      const page = restarted.changes(oldKey.nextPageKey, null);
+      expect(page.ok && page.records.map((r) => (r as { ticketId: string }).ticketId)).toEqual(['B']);
     });
 
     it('serves raw records as given, in feed order', () => {

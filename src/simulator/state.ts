@@ -119,6 +119,12 @@ export interface ReceivedSummary {
     readonly byEndpoint: Record<Endpoint, EndpointTotals>;
     readonly tickets: number;
     readonly feedRecords: number;
+    /**
+     * The highest feed sequence a reader asked to read past (the position its pagination key names). A
+     * poller that moves its key only once a page is handled, as holder-sync does, has handled every
+     * record up to it.
+     */
+    readonly feedReadPast: number;
   };
   /** Ticket ids with more than one accepted operation of a kind (a redelivery reached TIXnGO). */
   readonly duplicates: Record<Operation, readonly string[]>;
@@ -130,10 +136,13 @@ export interface StateOptions {
   readonly now?: () => number;
   /** Largest page of the change feed. Default 1000. */
   readonly maxFeedLimit?: number;
+  /** Sequence the feed counts on from (its first record is this + 1). Default 0. */
+  readonly feedSeqStart?: number;
 }
 
 export type HolderActionResult =
-  | { readonly ok: true; readonly record: unknown | null }
+  /** `record` and its feed sequence `seq`, or both null when the action changed nothing. */
+  | { readonly ok: true; readonly record: unknown | null; readonly seq: number | null }
   | { readonly ok: false; readonly status: 404 | 409 | 400; readonly errorCode: string; readonly message: string };
 
 export type ChangesResult =
@@ -156,6 +165,7 @@ export class SimulatorState {
   answersPending = 0;
   // Counters survive reset(): feed keys and sequence numbers handed out earlier stay meaningful.
   private feedSeq = 0;
+  private feedReadPast = 0;
   private opSeq = 0;
   private requestSeq = 0;
   private readonly now: () => number;
@@ -164,6 +174,7 @@ export class SimulatorState {
   constructor(opts: StateOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.maxFeedLimit = opts.maxFeedLimit ?? 1000;
+    this.feedSeq = opts.feedSeqStart ?? 0;
   }
 
   // ----- organizer operations -------------------------------------------------------------------
@@ -258,6 +269,7 @@ export class SimulatorState {
       if (decoded === undefined) return { ok: false, errorCode: 'INVALID_PAGINATION_KEY', message: 'unknown pagination key' };
       after = decoded;
     }
+    this.feedReadPast = Math.max(this.feedReadPast, after);
     return { ok: true, ...readPage(this.feedEntries, after, checked.limit) };
   }
 
@@ -271,10 +283,11 @@ export class SimulatorState {
       const status = transition.errorCode === 'TICKET_NOT_FOUND' ? 404 : transition.errorCode === 'PERSON_REQUIRED' ? 400 : 409;
       return { ok: false, status, errorCode: transition.errorCode, message: transition.message };
     }
-    if (!t || !transition.changed) return { ok: true, record: null };
+    if (!t || !transition.changed) return { ok: true, record: null, seq: null };
     Object.assign(t, transition.next);
     t.updatedAt = this.isoNow();
-    return { ok: true, record: this.appendSnapshot(t, input.action.toUpperCase().replace(/-/g, '_')) };
+    const record = this.appendSnapshot(t, input.action.toUpperCase().replace(/-/g, '_'));
+    return { ok: true, record, seq: this.feedSeq };
   }
 
   /** Appends a record exactly as given (e.g. malformed, to test the consumer); returns its sequence. */
@@ -330,7 +343,13 @@ export class SimulatorState {
         ticketsRejected: sum(handled.map((r) => r.rejected)),
       };
     }
-    return { requests: this.requestLog.length, byEndpoint, tickets: this.tickets.size, feedRecords: this.feedEntries.length };
+    return {
+      requests: this.requestLog.length,
+      byEndpoint,
+      tickets: this.tickets.size,
+      feedRecords: this.feedEntries.length,
+      feedReadPast: this.feedReadPast,
+    };
   }
 
   received(filter: { ticketIds?: readonly string[]; payloads?: boolean } = {}): ReceivedSummary {

@@ -99,7 +99,7 @@ async function startSimulatorProcess(): Promise<SimProcess> {
  * or `--trace-gc` (which NODE_OPTIONS does not accept), BENCH_SIM_NODE_ARGS the same for the simulator;
  * BENCH_SHOW_ROLE_OUTPUT=1 prints what the role wrote.
  */
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 
 /**

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/load-config';
 import { AvroCodec, valueSubject, type SchemaName } from '../../kafka/avro-codec';
-import { INPUT_SUBJECT_COMPATIBILITY, protectsReader, SubjectCompatibilityClient } from '../../kafka/subject-compatibility';
+import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY, protectsReader, registryHeaders, subjectExists } from '../../kafka/registry-rest';
 import { SmtpMailer } from '../../notify/mailer';
 import type { Logger } from '../../ops/logger';
 import { ROLES, type Role } from '../../roles';
@@ -148,20 +148,22 @@ async function checkKafka(rt: CliRuntime, needed: readonly NeededTopic[]): Promi
 
 async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Promise<[Verdict, string][]> {
   const url = config.schemaRegistry.url.replace(/\/+$/, '');
-  const auth = config.schemaRegistry.auth;
-  const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
   let res: Response;
   try {
-    res = await fetch(`${url}/subjects`, { headers, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(`${url}/subjects`, { headers: registryHeaders(config.schemaRegistry), signal: AbortSignal.timeout(10_000) });
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     return [['FAIL', `cannot reach ${url} (${cause ?? toSafeError(e).name}): check SCHEMA_REGISTRY_URL and the network`]];
   }
   if (res.status === 401 || res.status === 403) return [['FAIL', `${url} refused our credentials (HTTP ${res.status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD`]];
   if (res.status !== 200) return [['FAIL', `GET ${url}/subjects answered HTTP ${res.status}`]];
-  const subjects = new Set((await res.json()) as string[]);
-  const results: [Verdict, string][] = [['OK', `${url} answered (${subjects.size} subject(s))`]];
-  const missing = needed.filter((t) => t.schema && !subjects.has(valueSubject(t.topic))).map((t) => valueSubject(t.topic));
+  await res.body?.cancel();
+  const results: [Verdict, string][] = [['OK', `${url} answered`]];
+  // One lookup per subject, not the listing: Apicurio caps it (1,000 subjects by default).
+  const withSchema = needed.filter((t) => t.schema);
+  const present = new Set<string>();
+  for (const t of withSchema) if (await subjectExists(config.schemaRegistry, valueSubject(t.topic))) present.add(t.topic);
+  const missing = withSchema.filter((t) => !present.has(t.topic)).map((t) => valueSubject(t.topic));
   results.push(
     missing.length === 0
       ? ['OK', 'every subject the roles read or write is registered']
@@ -169,7 +171,7 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
   );
   const codec = new AvroCodec(config.schemaRegistry);
   const notOurs: string[] = [];
-  for (const t of needed.filter((x) => x.ours && x.schema && subjects.has(valueSubject(x.topic)))) {
+  for (const t of needed.filter((x) => x.ours && x.schema && present.has(x.topic))) {
     try {
       await codec.writerId(t.topic, t.schema!);
     } catch {
@@ -177,23 +179,22 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
     }
   }
   if (notOurs.length > 0) results.push(['FAIL', `this version's output schema is not registered under ${notOurs.join(', ')} (register the schemas of this release)`]);
-  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && subjects.has(valueSubject(t.topic))))));
+  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && present.has(t.topic)))));
   return results;
 }
 
 /**
  * Does each subject the roles read refuse a producer schema the bridge's version cannot read? Only
- * FULL_TRANSITIVE and FORWARD_TRANSITIVE do (src/kafka/subject-compatibility.ts says why); under
+ * FULL_TRANSITIVE and FORWARD_TRANSITIVE do (src/kafka/registry-rest.ts says why); under
  * any other level a producer can drop a field the bridge requires and every record is dead-lettered.
  */
 async function checkInputCompatibility(config: Config, inputs: readonly NeededTopic[]): Promise<[Verdict, string][]> {
   if (inputs.length === 0) return [];
-  const levels = new SubjectCompatibilityClient(config.schemaRegistry);
   const unprotected: string[] = [];
   for (const t of inputs) {
     const subject = valueSubject(t.topic);
-    const { level, own } = await levels.effective(subject);
-    if (!protectsReader(level)) unprotected.push(`${subject} (${level}${own === false ? ', the registry\'s global level' : ''})`);
+    const level = await effectiveCompatibility(config.schemaRegistry, subject);
+    if (!protectsReader(level)) unprotected.push(`${subject} (${level})`);
   }
   if (unprotected.length === 0) return [['OK', `the subject(s) the roles read refuse producer schemas the bridge cannot read (${inputs.length} checked)`]];
   return [
