@@ -538,6 +538,7 @@ export TIXNGO_BASE_URL=http://$HOST:$(port_of simulator)/v3
 export TIXNGO_API_KEY=$SIMULATOR_API_KEY
 export INJECT_SALES_CHANNEL_CODE=BRIDGE
 export INJECT_POS_CODE=POS-TIXNGO
+export BRIDGE_ORGANIZATIONS=ORG1
 export CANCEL_SHIPMENT_MODES=MOBILE
 export CONTROL_SHIPMENT_MODES=MOBILE
 case ":\$PATH:" in *":$ROOT/node_modules/.bin:"*) ;; *) export PATH="$ROOT/node_modules/.bin:\$PATH" ;; esac

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config/load-config';
+import type { Config, TixngoSettings } from '../config/load-config';
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
 import type { Health } from '../ops/health';
@@ -26,8 +26,16 @@ export const HOLDER_SYNC_ROLE = 'holder-sync';
 /** Outcomes counted in `tixngo_bridge_poller_records_total{outcome}`. */
 export type PollerRecordOutcome = RecordOutcome | 'skipped' | 'dead-lettered';
 
+/** The TIXnGO organizer whose change feed a poller reads (organizations sharing it share one poller). */
+export interface Organizer {
+  readonly organizerId: string;
+  readonly tixngo: TixngoSettings;
+  readonly skip: readonly string[];
+}
+
 export interface HolderSyncDeps {
   readonly config: Config;
+  readonly organizer: Organizer;
   readonly tixngo: TixngoApi;
   readonly holders: HolderStore;
   readonly leases: LeaseStore;
@@ -98,7 +106,7 @@ const ROLE = HOLDER_SYNC_ROLE;
 const MAX_SILENT_SLEEP_MS = 5_000;
 
 class HolderSyncPoller {
-  private readonly s: Config['holderSync'];
+  private readonly s: Config['holderSync'] & { readonly organizerId: string; readonly skip: readonly string[] };
   private readonly owner: string;
   private readonly skip: SkipList;
   private readonly dlqLimit: DlqLimit;
@@ -116,7 +124,7 @@ class HolderSyncPoller {
 
   constructor(private readonly deps: HolderSyncDeps) {
     const c = deps.config;
-    this.s = c.holderSync;
+    this.s = { ...c.holderSync, organizerId: deps.organizer.organizerId, skip: deps.organizer.skip };
     // The instance id alone is not unique: two bridges in one process (tests) or a restarted
     // container with the same hostname and pid must not both believe they hold the lease.
     this.owner = `${c.instanceId}:${randomBytes(4).toString('hex')}`;
@@ -296,7 +304,7 @@ class HolderSyncPoller {
       deadCodes.push(parsed.error.code);
       letters.push(
         toFeedDeadLetter(
-          { feedPath: this.deps.config.tixngo.paths.changes, requestKey: key, index, raw, error: parsed.error, ticketId: parsed.ticketId, observedAt },
+          { feedPath: this.deps.organizer.tixngo.paths.changes, requestKey: key, index, raw, error: parsed.error, ticketId: parsed.ticketId, observedAt },
           ROLE,
           observedAt,
         ),

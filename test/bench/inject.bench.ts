@@ -17,6 +17,7 @@
  * `throughput,steady,backlog,latency`.
  * BENCH_ROLE_ENV, BENCH_NODE_OPTIONS and BENCH_NODE_ARGS change how the role runs (see `startRole`).
  */
+import { ticketKey } from '../../src/shared/ticket-key';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -242,7 +243,7 @@ async function sameWork(db: Db, printedTopic: string): Promise<{ perTicket: PerT
       const t = parseEligible(decoded);
       await http.post('/organizer/tickets', { tickets: [toInjectPayload(t, undefined, settings).payload] });
       const at = new Date();
-      await ledger.record([{ _id: factId(t.ticketId, 'inject', t.reprintGeneration), ticketId: t.ticketId, kind: 'inject', generation: t.reprintGeneration, at }]);
+      await ledger.record([{ _id: factId(ticketKey(t.organizationCode, t.ticketId), 'inject', t.reprintGeneration), ticketId: t.ticketId, organization: t.organizationCode, kind: 'inject', generation: t.reprintGeneration, at }]);
       const value = await codec.encode(printedTopic, 'ticket-printed', {
         ticketId: t.ticketId,
         reprintGeneration: t.reprintGeneration,

@@ -144,7 +144,7 @@ describe('the rendered environment is a valid configuration for the service', ()
     expect(cfg.kafka.ssl).toEqual({ ca: expect.stringContaining('BEGIN CERTIFICATE'), rejectUnauthorized: true });
     expect(cfg.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'bridge', password: 'fake-password' });
     expect(cfg.schemaRegistry.auth).toEqual({ username: 'bridge', password: 'fake-password' });
-    expect(cfg.inject.template?.path).toBe('/etc/tixngo-bridge/template/ticket-template.json');
+    expect(cfg.organizations.entries[0]!.inject.template?.path).toBe('/etc/tixngo-bridge/template/ticket-template.json');
     expect(cfg.inject.groupId).toBe('tixngo-bridge-prod-injection');
     expect(cfg.cancel.groupId).toBe('tixngo-bridge-prod-cancel');
     expect(cfg.holderSync.maxRequestsPerSecond).toBe(2.5);

@@ -126,9 +126,9 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     );
     // A fact's own id is `<ticketId>|inject|<generation>`, kept in `key` (README, delivery guarantees).
     const facts = await withMongo(env.MONGODB_DATABASE!, (db) =>
-      db.collection<{ key: string }>('ticket_ledger').find({ key: { $in: ids.map((id) => `${id}|inject|1`) } }).toArray(),
+      db.collection<{ key: string }>('ticket_ledger').find({ key: { $in: ids.map((id) => `ORG1:${id}|inject|1`) } }).toArray(),
     );
-    expect(facts.map((f) => f.key).sort()).toEqual(ids.map((id) => `${id}|inject|1`).sort());
+    expect(facts.map((f) => f.key).sort()).toEqual(ids.map((id) => `ORG1:${id}|inject|1`).sort());
   });
 
   it('4. new content is never sent under an old request\'s Idempotency-Key: gen 1 arriving after a gen-0 request died unrecorded is applied', async () => {

@@ -216,18 +216,29 @@ async function checkMongo(rt: CliRuntime): Promise<[Verdict, string][]> {
   }
 }
 
+/**
+ * Each organization's TIXnGO account: an authenticated, read-only request (one change-feed record),
+ * and the pairing of S-360 organizations with TIXnGO organizers that holder-sync uses.
+ */
 async function checkTixngo(config: Config): Promise<[Verdict, string][]> {
-  const api = new AxiosTixngoApi({ ...config.tixngo, requestTimeoutMs: Math.min(config.tixngo.requestTimeoutMs, 15_000) });
-  try {
-    await api.fetchChanges({ paginationKey: null, limit: 1 });
-    return [['OK', `${config.tixngo.baseUrl} accepted the API key (read one change-feed record, nothing changed)`]];
-  } catch (e) {
-    const s = toSafeError(e);
-    if (s.code === 'TIXNGO_AUTH') return [['FAIL', `${config.tixngo.baseUrl} refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER`]];
-    return [['FAIL', `${config.tixngo.baseUrl}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings)`]];
-  } finally {
-    api.close();
+  const out: [Verdict, string][] = [];
+  const served = config.organizations.mode === 'any' ? 'every S-360 organization (BRIDGE_ORGANIZATIONS=*: a single-organization installation)' : undefined;
+  for (const o of config.organizations.entries) {
+    const who = served ?? `S-360 organization(s) ${o.name}`;
+    const api = new AxiosTixngoApi({ ...o.tixngo, requestTimeoutMs: Math.min(o.tixngo.requestTimeoutMs, 15_000) });
+    const where = config.organizations.mode === 'file' ? `${o.name}: ` : '';
+    try {
+      await api.fetchChanges({ paginationKey: null, limit: 1 });
+      out.push(['OK', `${who} → ${o.tixngo.baseUrl}, TIXnGO organizer ${o.organizerId} (holder-sync reads its change feed): the API key was accepted (one change-feed record read, nothing changed)`]);
+    } catch (e) {
+      const s = toSafeError(e);
+      if (s.code === 'TIXNGO_AUTH') out.push(['FAIL', `${where}${o.tixngo.baseUrl} refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER`]);
+      else out.push(['FAIL', `${where}${o.tixngo.baseUrl}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings)`]);
+    } finally {
+      api.close();
+    }
   }
+  return out;
 }
 
 async function checkSmtp(config: Config): Promise<[Verdict, string][]> {

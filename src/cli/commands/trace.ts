@@ -28,7 +28,8 @@ export async function trace(rt: CliRuntime, ticketId: string): Promise<void> {
   const { db } = await rt.mongo();
   const [entries, facts, holder] = await Promise.all([
     new TicketTraceStore(db).of(ticketId),
-    new TicketLedger(db).get(ticketId).then((f) => [...f.facts].sort((a, b) => a.at.getTime() - b.at.getTime())),
+    // Every organization's facts of this ticket id (the store scopes tickets by organization).
+    new TicketLedger(db).findByTicketId(ticketId).then((byOrganization) => [...byOrganization.values()].flat().sort((a, b) => a.at.getTime() - b.at.getTime())),
     db
       .collection<HolderSummary>(HOLDERS_COLLECTION)
       .findOne({ _id: ticketId }, { projection: { status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } }),
@@ -91,8 +92,8 @@ function printFacts(rt: CliRuntime, facts: readonly Fact[]): void {
   }
   rt.out.line(
     renderTable(
-      ['AT', 'FACT', 'GENERATION', 'DETAIL', 'REQUEST ID', 'MEANING'],
-      facts.map((f) => [iso(f.at), f.kind, f.generation, short(f.detail, 24), f.requestId ?? '-', FACT_MEANING[f.kind] ?? '-']),
+      ['AT', 'ORGANIZATION', 'FACT', 'GENERATION', 'DETAIL', 'REQUEST ID', 'MEANING'],
+      facts.map((f) => [iso(f.at), f.organization ?? '-', f.kind, f.generation, short(f.detail, 24), f.requestId ?? '-', FACT_MEANING[f.kind] ?? '-']),
     ),
   );
 }
