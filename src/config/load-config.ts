@@ -174,7 +174,7 @@ export const EnvSchema = z.object({
   STATUS_TRACE_RETENTION_DAYS: int(30, 1, 3650),
   /** How often consumer lag is read for `tixngo_bridge_consumer_lag`; 0 turns it off. */
   STATUS_LAG_INTERVAL_MS: int(30_000, 0, 3_600_000),
-  HEALTH_KAFKA_PROBE_MS: int(5_000, 0, 600_000),
+  HEALTH_KAFKA_PROBE_MS: int(2_000, 0, 600_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
