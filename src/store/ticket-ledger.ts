@@ -42,6 +42,13 @@ export interface Fact {
   readonly occurredAt?: Date;
   readonly requestId?: string;
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Where an `inject` fact comes from when the bridge did not push it itself: `imported` (the support
+   * CLI's `ledger import`: injected before go-live, by the S-360 batch jobs, a CSV upload or the back
+   * office), `core` (a cancellation or control said the core printed the ticket through the
+   * organization's TIXnGO point of sales). Absent: the bridge's own push.
+   */
+  readonly source?: 'imported' | 'core';
 }
 
 /** A fact's own id, from its ticket's key (`ticketKey`): `<key>|<kind>|<generation>[|<occurredAt ms>][|<detail>]`. */

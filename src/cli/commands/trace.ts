@@ -83,6 +83,13 @@ const FACT_MEANING: Readonly<Record<FactKind, string>> = {
   'control-simulated': 'simulated control (nothing sent)',
 };
 
+/** What a fact means, saying where an injection the bridge did not push comes from. */
+function meaningOf(f: Fact): string {
+  if (f.kind === 'inject' && f.source === 'imported') return 'in TIXnGO before go-live (ledger import)';
+  if (f.kind === 'inject' && f.source === 'core') return 'in TIXnGO: the core printed it through the TIXnGO point of sales';
+  return FACT_MEANING[f.kind] ?? '-';
+}
+
 function printFacts(rt: CliRuntime, facts: readonly Fact[]): void {
   rt.out.line('');
   rt.out.line(`Ledger (${facts.length} fact(s)):`);
@@ -93,7 +100,7 @@ function printFacts(rt: CliRuntime, facts: readonly Fact[]): void {
   rt.out.line(
     renderTable(
       ['AT', 'ORGANIZATION', 'FACT', 'GENERATION', 'DETAIL', 'REQUEST ID', 'MEANING'],
-      facts.map((f) => [iso(f.at), f.organization ?? '-', f.kind, f.generation, short(f.detail, 24), f.requestId ?? '-', FACT_MEANING[f.kind] ?? '-']),
+      facts.map((f) => [iso(f.at), f.organization ?? '-', f.kind, f.generation, short(f.detail, 24), f.requestId ?? '-', meaningOf(f)]),
     ),
   );
 }
