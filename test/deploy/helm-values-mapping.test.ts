@@ -118,6 +118,7 @@ function configOf(objs: K8sObject[], d: K8sObject, extra: Record<string, string>
 /** What values.yaml leaves empty on purpose (site-specific): supplied here to compare the rest. */
 const SITE = {
   KAFKA_BROKERS: 'kafka:9092',
+  BRIDGE_ORGANIZATIONS: 'ORG1',
   SCHEMA_REGISTRY_URL: 'http://schema-registry:8081',
   TIXNGO_BASE_URL: 'https://tixngo.test/v3',
   INJECT_SALES_CHANNEL_CODE: 'WEB',
