@@ -127,10 +127,13 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
     .command('trace')
     .argument('<ticketId>', 'the S-360 ticket id')
     .description(
-      "A ticket's story from what the bridge stored: records seen (topic, partition, offset, time), decisions and skip reasons, " +
+      "A ticket's story from what the bridge stored: records seen (organization, topic, partition, offset, time), decisions and skip reasons, " +
         "pushes with TIXnGO's answers and request ids, dead letters, holder states and the printed write-back. No personal data.",
     )
-    .action((ticketId: string) => withRuntime({ needs: ['mongo'] }, (rt) => trace(rt, ticketId)));
+    .addOption(organizationOption("only this S-360 organization's records and ledger facts (the store keeps each organization's tickets apart)"))
+    .action((ticketId: string, o: { organization?: string }) =>
+      withRuntime({ needs: ['mongo'] }, (rt) => trace(rt, ticketId, o.organization === undefined ? {} : { organization: o.organization })),
+    );
 
   const dlq = program.command('dlq').description('Inspect and re-drive dead-lettered records (<input topic>.dlq)').exitOverride();
   dlq

@@ -90,6 +90,14 @@ describe('store/executions', () => {
   });
 
   describe('toTraceEntries', () => {
+    it('keeps the organization of each record that has one', () => {
+      const entries = toTraceEntries({ ...report, tickets: [{ ...report.tickets[0]!, organization: 'ORG_A' }, report.tickets[3]!] }, 'live');
+      expect(entries.map((e) => [e.ticketId, e.organization])).toEqual([
+        ['1', 'ORG_A'],
+        ['4', undefined],
+      ]);
+      expect(entries[1]).not.toHaveProperty('organization');
+    });
 
     it('gives one entry per record with a ticket id (or a key), stamped with the batch', () => {
       const entries = toTraceEntries(report, 'replay');

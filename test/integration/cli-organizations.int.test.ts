@@ -12,10 +12,10 @@ import { waitFor } from '../support/wait-for';
 /**
  * One release serving two S-360 organizations (the organizations file, two TIXnGO accounts) reads a
  * topic where their records are mixed, with a third organization's and an undecodable record: `status`
- * says whose records were pushed, skipped, rejected or dead-lettered. The two organizations even share
- * a ticket id, which the store keeps apart.
+ * and `trace` say whose records were pushed, skipped, rejected or dead-lettered. The two organizations
+ * even share a ticket id, which the store keeps apart.
  */
-describe('status labelled by organization (real stack, two TIXnGO accounts, SMTP)', () => {
+describe('status and trace labelled by organization (real stack, two TIXnGO accounts, SMTP)', () => {
   const KEY_A = `key-of-org-a-${unique('k')}`;
   const KEY_B = `key-of-org-b-${unique('k')}`;
   let simA: RunningSimulator;
@@ -118,5 +118,44 @@ describe('status labelled by organization (real stack, two TIXnGO accounts, SMTP
     const none = await runCli(['status', '--role', 'inject', '--organization', 'ORG_Z'], env);
     expect(none.stdout).toContain('executions with records of organization ORG_Z: none recorded');
     for (const r of [all, orgB, orgC, none]) expectNoSecretOrHolderData(r.stdout + r.stderr);
+  });
+
+  it('trace shows the organization of each record and fact; --organization only that organization\'s', async () => {
+    const both = await runCli(['trace', shared], env);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('Records seen (2):');
+    expect(both.stdout).toMatch(/HANDLED AT\s+ORGANIZATION\s+ROLE\s+TOPIC/);
+    expect(both.stdout).toMatch(/\sORG_A\s+inject\s+\S+\s+0\s+\d+\s+pushed\s+-\s+[0-9a-f-]{36}/);
+    expect(both.stdout).toMatch(/\sORG_B\s+inject\s+\S+\s+0\s+\d+\s+rejected\s+TIXNGO_INVALID_SEAT/);
+    expect(both.stdout).toContain('Ledger (1 fact(s)):');
+    expect(both.stdout).toMatch(/\sORG_A\s+inject\s+0\s/);
+
+    const orgB = await runCli(['trace', shared, '--organization', 'ORG_B'], env);
+    expect(orgB.code).toBe(0);
+    expect(orgB.stdout).toContain(`Ticket ${shared} of organization ORG_B`);
+    expect(orgB.stdout).toContain('Records seen (1):');
+    expect(orgB.stdout).not.toMatch(/\sORG_A\s/);
+    expect(orgB.stdout).toContain('Ledger (0 fact(s)):');
+    expect(orgB.stdout).toContain('Dead letters (1):');
+
+    const orgA = await runCli(['trace', shared, '--organization', 'ORG_A'], env);
+    expect(orgA.stdout).toContain('Records seen (1):');
+    expect(orgA.stdout).not.toMatch(/\sORG_B\s/);
+    expect(orgA.stdout).toContain('Ledger (1 fact(s)):');
+    expect(orgA.stdout).toContain('Dead letters (0):');
+
+    const other = await runCli(['trace', shared, '--organization', 'ORG_C'], env);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`nothing stored about ticket ${shared} of organization ORG_C`);
+    expect(other.stderr).toContain('Stored for this ticket id: organization(s) ORG_A, ORG_B.');
+
+    // A record that could not be decoded has no organization: shown as such, and left out by --organization.
+    const poison = await runCli(['trace', poisonKey], env);
+    expect(poison.stdout).toMatch(/\s-\s+inject\s+\S+\s+0\s+\d+\s+dead-lettered\s+AVRO_BAD_FRAME/);
+
+    const bad = await runCli(['trace', shared, '--organization', 'ORG A'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--organization: an S-360 organization code');
+    for (const r of [both, orgB, orgA, other, poison]) expectNoSecretOrHolderData(r.stdout + r.stderr);
   });
 });
