@@ -11,11 +11,11 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * One release serving two S-360 organizations (the organizations file, two TIXnGO accounts) reads a
- * topic where their records are mixed, with a third organization's and an undecodable record: `status`
- * and `trace` say whose records were pushed, skipped, rejected or dead-lettered. The two organizations
- * even share a ticket id, which the store keeps apart.
+ * topic where their records are mixed, with a third organization's and an undecodable record: `status`,
+ * `trace` and the failure mail say whose records were pushed, skipped, rejected or dead-lettered. The
+ * two organizations even share a ticket id, which the store keeps apart.
  */
-describe('status and trace labelled by organization (real stack, two TIXnGO accounts, SMTP)', () => {
+describe('status, trace and failure mails labelled by organization (real stack, two TIXnGO accounts, SMTP)', () => {
   const KEY_A = `key-of-org-a-${unique('k')}`;
   const KEY_B = `key-of-org-b-${unique('k')}`;
   let simA: RunningSimulator;
@@ -157,5 +157,16 @@ describe('status and trace labelled by organization (real stack, two TIXnGO acco
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--organization: an S-360 organization code');
     for (const r of [both, orgB, orgA, other, poison]) expectNoSecretOrHolderData(r.stdout + r.stderr);
+  });
+
+  it('the failure mail says which organization(s) the rejected and dead-lettered records belong to, by code, and nothing personal', () => {
+    const [mail] = smtp.mails;
+    expect(mail!.subject).toBe('[tixngo-bridge] inject: 1 rejected by TIXnGO, 1 dead-lettered');
+    expect(mail!.text).toMatch(/1 ticket\(s\) rejected by TIXnGO, now in the dead-letter topic: TIXNGO_INVALID_SEAT x1\r?\n {4}organization ORG_B: 1 \(TIXNGO_INVALID_SEAT x1\)\r?\n/);
+    expect(mail!.text).toMatch(/were dead-lettered: AVRO_BAD_FRAME x1\r?\n {4}organization unknown \(not decoded\): 1 \(AVRO_BAD_FRAME x1\)\r?\n/);
+    expect(mail!.text).not.toMatch(/organization ORG_A|organization ORG_C/);
+    const raw = smtp.mails.map((m) => m.raw).join('\n');
+    expectNoSecretOrHolderData(raw);
+    for (const secret of [KEY_A, KEY_B, 'smtp-pa55word', b[2]!.buyer!.lastName]) expect(raw).not.toContain(secret);
   });
 });
