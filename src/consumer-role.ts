@@ -8,11 +8,11 @@ import type { Health } from './ops/health';
 import type { Logger } from './ops/logger';
 import type { Metrics } from './ops/metrics';
 import { Pipeline, type PipelineDeps } from './pipeline/engine';
-import type { Outbox } from './pipeline/outbox';
-import type { DeliveryRecorder } from './pipeline/recorder';
+import type { Outbox } from './contracts/outbox';
+import type { DeliveryRecorder } from './contracts/recorder';
 import type { PipelineEvents } from './pipeline/report';
 import type { RoleSpec } from './pipeline/role-spec';
-import type { OffsetToCommit } from './pipeline/source';
+import type { OffsetToCommit } from './contracts/source';
 
 export interface ConsumerRoleDeps {
   readonly config: Config;

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import type { AvroCodec } from '../kafka/avro-codec';
 import { readTopicRanges, type PartitionRange } from '../kafka/admin';
-import type { SourceMessage } from '../pipeline/source';
+import type { SourceMessage } from '../contracts/source';
 import type { RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import { ticketKey } from '../shared/ticket-key';

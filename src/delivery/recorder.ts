@@ -1,7 +1,7 @@
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher } from '../kafka/producer';
-import type { RequestItem, WriteBack } from '../pipeline/outbox';
-import type { DeliveryRecorder } from '../pipeline/recorder';
+import type { RequestItem, WriteBack } from '../contracts/outbox';
+import type { DeliveryRecorder } from '../contracts/recorder';
 import { factId, type Fact, type FactKind, type TicketLedger } from '../store/ticket-ledger';
 import type { PushEndpoint } from '../tixngo/tixngo-api';
 import { ticketKey } from '../shared/ticket-key';

@@ -1,5 +1,5 @@
 import { toDeadLetterRecord } from '../kafka/dead-letter';
-import type { SourceMessage } from '../pipeline/source';
+import type { SourceMessage } from '../contracts/source';
 import type { OutgoingMessage } from '../kafka/producer';
 import type { BridgeError } from '../shared/errors';
 

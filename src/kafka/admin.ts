@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { SourceMessage } from '../pipeline/source';
+import type { SourceMessage } from '../contracts/source';
 import { toSourceMessage } from './message-source';
 import { toKafkaError } from './kafka-client';
 

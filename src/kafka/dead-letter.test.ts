@@ -1,6 +1,6 @@
 import { PoisonMessageError, RejectedError } from '../shared/errors';
 import { DLQ_HEADERS, toDeadLetterRecord, type DeadLetter } from './dead-letter';
-import type { SourceMessage } from '../pipeline/source';
+import type { SourceMessage } from '../contracts/source';
 
 const NOW = new Date('2027-06-12T18:00:00.000Z');
 

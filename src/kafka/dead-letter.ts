@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import type { BridgeError } from '../shared/errors';
-import type { SourceMessage } from '../pipeline/source';
+import type { SourceMessage } from '../contracts/source';
 import type { EventPublisher, OutgoingMessage } from './producer';
 
 /** Header names of dead-letter records: part of the bridge's public contract (README). */

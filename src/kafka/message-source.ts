@@ -9,7 +9,7 @@ import {
   type SourceListener,
   type SourceMessage,
   type TopicPartition,
-} from '../pipeline/source';
+} from '../contracts/source';
 import { toKafkaError } from './kafka-client';
 
 /** A kafkajs record as the pipeline's `SourceMessage` (bytes untouched; a tombstone's value stays null). */

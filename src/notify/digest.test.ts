@@ -1,4 +1,4 @@
-import type { TicketTrace } from '../pipeline/report';
+import type { TicketTrace } from '../contracts/report';
 import { aTicketTrace } from '../store/ticket-trace.fixtures';
 import { DigestPlanner, failedRecords, formatDuration, renderDigest, safeCode, type Digest } from './digest';
 

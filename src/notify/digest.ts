@@ -1,4 +1,4 @@
-import type { TicketTrace } from '../pipeline/report';
+import type { TicketTrace } from '../contracts/report';
 
 /**
  * Failure digests (pure): what happened to a role, grouped and counted, and when a mail about it may

@@ -1,6 +1,6 @@
 import type { Config } from '../config/load-config';
 import type { Logger } from '../ops/logger';
-import type { BatchReport } from '../pipeline/report';
+import type { BatchReport } from '../contracts/report';
 import { toSafeError } from '../shared/errors';
 import { DigestPlanner, failedRecords, renderDigest, type Digest, type Incident } from './digest';
 import { SmtpMailer, type Mailer } from './mailer';

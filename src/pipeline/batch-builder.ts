@@ -1,3 +1,4 @@
+import type { CloseReason } from '../contracts/report';
 /**
  * Decides when a batch closes: on item count, on accumulated bytes, when the oldest item has lingered
  * long enough, or as soon as the source is idle, whichever comes first. Pure: time and idleness are
@@ -12,8 +13,6 @@ export interface BatchLimits {
   readonly maxBytes: number;
   readonly lingerMs: number;
 }
-
-export type CloseReason = 'size' | 'bytes' | 'linger' | 'idle' | 'drain';
 
 export class BatchBuilder<T> {
   private items: T[] = [];

@@ -1,5 +1,5 @@
 import { CommitPlanner } from './commit-plan';
-import type { TopicPartition } from './source';
+import type { TopicPartition } from '../contracts/source';
 
 const P0: TopicPartition = { topic: 'ticket-printed-eligible', partition: 0 };
 const P1: TopicPartition = { topic: 'ticket-printed-eligible', partition: 1 };

@@ -1,4 +1,4 @@
-import { partitionKey, type OffsetToCommit, type TopicPartition } from './source';
+import { partitionKey, type OffsetToCommit, type TopicPartition } from '../contracts/source';
 
 interface PartitionState {
   readonly tp: TopicPartition;

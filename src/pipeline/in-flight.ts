@@ -3,8 +3,8 @@ import type { Logger } from '../ops/logger';
 import { RejectedError } from '../shared/errors';
 import { classifyOutcome } from '../tixngo/outcomes';
 import type { TixngoApi } from '../tixngo/tixngo-api';
-import type { Intent, Outbox, OutboxRequest, RequestItem } from './outbox';
-import type { DeliveryRecorder } from './recorder';
+import type { Intent, Outbox, OutboxRequest, RequestItem } from '../contracts/outbox';
+import type { DeliveryRecorder } from '../contracts/recorder';
 
 export type Dependency = 'store' | 'tixngo' | 'kafka' | 'schema-registry';
 

@@ -2,7 +2,7 @@ import type { SchemaName } from '../kafka/avro-codec';
 import type { Role } from '../roles';
 import type { PoisonMessageError } from '../shared/errors';
 import type { PushEndpoint } from '../tixngo/tixngo-api';
-import type { RequestItem, WriteBack } from './outbox';
+import type { RequestItem, WriteBack } from '../contracts/outbox';
 
 /** What a role decided for one record after enrichment. */
 export type Decision<W> =

@@ -1,4 +1,4 @@
-import type { BatchReport, TicketTrace } from '../pipeline/report';
+import type { BatchReport, TicketTrace } from '../contracts/report';
 import { countByOrganization, toExecution } from './executions';
 import { aTicketTrace } from './ticket-trace.fixtures';
 import { toTraceEntries } from './ticket-trace';

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport, TicketTrace } from '../pipeline/report';
+import type { BatchReport, TicketTrace } from '../contracts/report';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
 export const EXECUTIONS_COLLECTION = 'executions';

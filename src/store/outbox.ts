@@ -1,5 +1,5 @@
 import { Binary, type Collection, type Db } from 'mongodb';
-import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../pipeline/outbox';
+import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../contracts/outbox';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
 type StoredRequest = Omit<OutboxRequest, 'body'> & { readonly body: Binary };
@@ -10,7 +10,7 @@ interface StoredTakeover extends TakeoverClaim {
 }
 
 /**
- * The outbox on MongoDB (see `src/pipeline/outbox.ts` for what the documents mean and
+ * The outbox on MongoDB (see `src/contracts/outbox.ts` for what the documents mean and
  * `src/pipeline/in-flight.ts` for the argument that uses them). Three collections, small by design:
  * only what is in flight, and what stopped processes left, lives here.
  *

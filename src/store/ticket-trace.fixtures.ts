@@ -1,4 +1,4 @@
-import type { TicketTrace, TicketOutcomeKind } from '../pipeline/report';
+import type { TicketTrace, TicketOutcomeKind } from '../contracts/report';
 
 /** One record's fate for unit tables (ticket `x`, offset 0 of partition 0 of topic `t`). */
 export function aTicketTrace(outcome: TicketOutcomeKind, over: { organization?: string; reason?: string } = {}): TicketTrace {

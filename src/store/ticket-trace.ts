@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport, TicketTrace } from '../pipeline/report';
+import type { BatchReport, TicketTrace } from '../contracts/report';
 import type { ExecutionMode } from './executions';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 

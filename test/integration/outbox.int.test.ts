@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import type { Intent } from '../../src/pipeline/outbox';
+import type { Intent } from '../../src/contracts/outbox';
 import { MongoOutbox } from '../../src/store/outbox';
 import { services, withMongo } from '../support/harness';
 import { unique } from '../support/unique';

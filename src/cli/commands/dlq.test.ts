@@ -1,4 +1,4 @@
-import type { SourceMessage } from '../../pipeline/source';
+import type { SourceMessage } from '../../contracts/source';
 import { describeValue, toOriginal, toView } from './dlq';
 
 const letter: SourceMessage = {

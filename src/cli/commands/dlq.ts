@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readTopicRanges, type PartitionRange } from '../../kafka/admin';
 import { DLQ_HEADERS } from '../../kafka/dead-letter';
-import type { MessageHeaders, SourceMessage } from '../../pipeline/source';
+import type { MessageHeaders, SourceMessage } from '../../contracts/source';
 import { KafkaEventPublisher, type OutgoingMessage } from '../../kafka/producer';
 import type { Role } from '../../roles';
 import { parseZonedDateTime } from '../datetime';

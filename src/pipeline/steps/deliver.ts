@@ -3,8 +3,8 @@ import { isSplittableRejection } from '../../tixngo/classify';
 import { classifyOutcome } from '../../tixngo/outcomes';
 import { encodeRequestBody, type PushEndpoint, type TixngoApi } from '../../tixngo/tixngo-api';
 import type { Retry } from '../in-flight';
-import type { Outbox, RequestItem, WriteBack } from '../outbox';
-import type { DeliveryRecorder } from '../recorder';
+import type { Outbox, RequestItem, WriteBack } from '../../contracts/outbox';
+import type { DeliveryRecorder } from '../../contracts/recorder';
 
 /** One ticket to push: the record it stands for (by index in the batch), its wire entry and its item. */
 export interface Push<W> {

@@ -1,14 +1,14 @@
 import pino from 'pino';
+import type { RequestItem } from '../../contracts/outbox';
+import type { DeliveryRecorder } from '../../contracts/recorder';
+import type { BatchReport } from '../../contracts/report';
+import type { OffsetToCommit, SourceBatch, SourceMessage, TopicPartition } from '../../contracts/source';
 import { Health } from '../../ops/health';
 import { createMetrics } from '../../ops/metrics';
 import { PoisonMessageError, RejectedError, TransientError } from '../../shared/errors';
 import type { PushEndpoint, PushResult, RequestContext, TixngoApi } from '../../tixngo/tixngo-api';
 import { Pipeline, type PipelineSettings } from '../engine';
-import type { RequestItem } from '../outbox';
-import type { DeliveryRecorder } from '../recorder';
-import type { BatchReport } from '../report';
 import type { Decision, Located, RoleSpec } from '../role-spec';
-import type { OffsetToCommit, SourceBatch, SourceMessage, TopicPartition } from '../source';
 import { MemoryOutbox } from './memory-outbox';
 
 /**

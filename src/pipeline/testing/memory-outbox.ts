@@ -1,4 +1,4 @@
-import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../outbox';
+import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../../contracts/outbox';
 
 /**
  * The outbox in memory, for the engine's unit tests: the same single-document semantics the Mongo

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchReport } from '../pipeline/report';
+import type { BatchReport } from '../contracts/report';
 import { isTransient, toSafeError } from '../shared/errors';
 import { toExecution, type ExecutionMode, type ExecutionStore } from '../store/executions';
 import { toTraceEntries, type TicketTraceStore } from '../store/ticket-trace';
-import type { Logger } from './logger';
+import type { Logger } from '../ops/logger';
 
 export interface BatchHistoryOptions {
   readonly mode: ExecutionMode;

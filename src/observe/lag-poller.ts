@@ -1,7 +1,7 @@
 import type { PartitionLag } from '../kafka/admin';
 import { toSafeError } from '../shared/errors';
-import type { Logger } from './logger';
-import type { Metrics } from './metrics';
+import type { Logger } from '../ops/logger';
+import type { Metrics } from '../ops/metrics';
 
 export interface LagTarget {
   readonly role: string;
