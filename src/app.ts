@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from './ops/metrics';
 import { startConsumerRole, type RunningRole } from './consumer-role';
 import type { PipelineEvents } from './pipeline/report';
 import type { Role } from './roles';
-import { toSafeError } from './shared/errors';
+import { errorCode, toSafeError } from './shared/errors';
 import { HolderStore } from './store/holder-store';
 import { MongoLeaseStore } from './store/lease-store';
 import { connectMongo } from './store/mongo';
@@ -91,8 +91,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       onRetry: (info) => notifier.onRetry(info),
       onFatal: (e) => {
         log.fatal({ error: toSafeError(e) }, 'role failed');
-        const code = (e as { code?: unknown }).code;
-        notifier.reportRoleStopped({ role: config.roles.join('+'), code: typeof code === 'string' ? code : e.name });
+        notifier.reportRoleStopped({ role: config.roles.join('+'), code: errorCode(e) });
         onFatal(e);
       },
     };

@@ -8,6 +8,7 @@ import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher } from '../kafka/producer';
 import type { RoleSpec } from '../pipeline/role-spec';
 import { ROLES, type Role } from '../roles';
+import { BridgeError } from '../shared/errors';
 import type { HolderStore } from '../store/holder-store';
 import type { TicketFacts, TicketLedger } from '../store/ticket-ledger';
 import type { TixngoAccounts } from '../tixngo/accounts';
@@ -83,8 +84,11 @@ const CATALOG: Partial<Record<ConsumerRole, ConsumerRoleEntry>> = {
   },
 };
 
-export class RoleNotAvailableError extends Error {
-  override readonly name = 'RoleNotAvailableError';
+export class RoleNotAvailableError extends BridgeError {
+  readonly kind = 'config';
+  constructor(message: string) {
+    super('ROLE_NOT_AVAILABLE', message);
+  }
 }
 
 export function parseRole(text: string): Role {

@@ -4,6 +4,7 @@ import { KafkaAdmin } from '../kafka/admin';
 import { createKafka } from '../kafka/kafka-client';
 import type { Logger } from '../ops/logger';
 import { connectMongo, type MongoConnection } from '../store/mongo';
+import { FatalError } from '../shared/errors';
 
 /** Where a command writes: results to stdout, notes and progress to stderr. */
 export interface Output {
@@ -84,12 +85,11 @@ export class CliRuntime {
 }
 
 /** A command's refusal or failure, said in plain words; exit code 1. */
-export class CliFailure extends Error {
-  override readonly name = 'CliFailure';
+export class CliFailure extends FatalError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
+    super('CLI_FAILURE', message);
   }
 }

@@ -10,7 +10,7 @@ import type { RunningRole } from '../consumer-role';
 import { DlqLimit } from '../pipeline/dlq-limit';
 import { DlqLimitExceeded } from '../pipeline/engine';
 import type { PipelineEvents } from '../pipeline/report';
-import { BridgeError, PoisonMessageError, toSafeError, type TransientError } from '../shared/errors';
+import { AbortedError, BridgeError, PoisonMessageError, toSafeError, type TransientError } from '../shared/errors';
 import { withRetry } from '../shared/retry';
 import type { HolderState, HolderStore } from '../store/holder-store';
 import type { LeaseDocument, LeaseStore } from '../store/lease-store';
@@ -75,13 +75,17 @@ export async function startHolderSync(deps: HolderSyncDeps): Promise<RunningRole
 }
 
 /** The lease was taken over or could not be renewed in time: stop polling, write nothing more. */
-class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
+class LeaseLostError extends AbortedError {
+  constructor(message: string) {
+    super('HOLDER_SYNC_LEASE_LOST', message);
+  }
 }
 
 /** The stop deadline passed while a page was in flight: it is abandoned and its key not written. */
-class PageAbandonedError extends Error {
-  override readonly name = 'PageAbandonedError';
+class PageAbandonedError extends AbortedError {
+  constructor(message: string) {
+    super('HOLDER_SYNC_PAGE_ABANDONED', message);
+  }
 }
 
 /** One period of holding the lease. Aborted when the lease is lost or the page must be abandoned. */
@@ -216,7 +220,7 @@ class HolderSyncPoller {
         try {
           page = await this.pollPage(key, tenure);
         } catch (e) {
-          if (tenure.signal.aborted || !(e instanceof BridgeError) || e.kind === 'transient') throw e;
+          if (tenure.signal.aborted || !(e instanceof BridgeError) || e.kind === 'transient' || e.kind === 'fatal' || e.kind === 'aborted') throw e;
           // A non-transient refusal of the whole page (e.g. TIXnGO answers 400 to our key, or 404 to
           // a misconfigured path): no record can be handled and none may be skipped. Keep the lease,
           // report, and try again after the longest backoff; readiness stays false meanwhile.

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type * as avro from 'avsc';
-import { PoisonMessageError, TransientError } from '../shared/errors';
+import { ConfluentSchemaRegistryError } from '@kafkajs/confluent-schema-registry/dist/errors';
+import { FatalError, PoisonMessageError, TransientError, type BridgeError } from '../shared/errors';
 import { avroType, LOGICAL_TYPES } from './avro-types';
 
 /** The Avro contracts kept in `schemas/`, by file stem. */
@@ -110,8 +111,7 @@ export class AvroCodec {
           schema: JSON.stringify(readSchema(as, this.schemasDir)),
         });
       } catch (e) {
-        const err = toRegistryError(e, `schema ${as} is not registered under ${subject}; register the schemas first`);
-        throw err instanceof PoisonMessageError ? new SchemaNotRegisteredError(err.message) : err;
+        throw toRegistryError(e, { ours: true, message: `schema ${as} is not registered under ${subject}; register the schemas first` });
       }
       this.writerIds.set(subject, id);
     }
@@ -135,7 +135,7 @@ export class AvroCodec {
         (schema) => schema as unknown as avro.Type,
         (e: unknown) => {
           this.writers.delete(schemaId); // unknown now, or the registry away: ask again next time
-          throw toRegistryError(e, `schema id ${schemaId} is unknown to the registry`);
+          throw toRegistryError(e, { ours: false, message: `schema id ${schemaId} is unknown to the registry` });
         },
       );
       this.writers.set(schemaId, writer);
@@ -145,15 +145,23 @@ export class AvroCodec {
 }
 
 /** An output schema is missing from the registry: a deployment step was skipped. */
-export class SchemaNotRegisteredError extends Error {
-  override readonly name = 'SchemaNotRegisteredError';
-  readonly code = 'SCHEMA_NOT_REGISTERED';
+export class SchemaNotRegisteredError extends FatalError {
+  constructor(message: string) {
+    super('SCHEMA_NOT_REGISTERED', message);
+  }
 }
 
-function toRegistryError(e: unknown, notFound: string): Error {
+/**
+ * The registry's one conversion point. Not found (HTTP 404, or the client library's own error for it,
+ * which is exactly its base class: its subclasses name bad arguments) is poison for a record's writer
+ * schema and fatal for our own output schema (`ours`: a deployment step was skipped); any other
+ * failure means the registry is away: transient.
+ */
+export function toRegistryError(e: unknown, notFound: { readonly ours: boolean; readonly message: string }): BridgeError {
   const status = (e as { status?: unknown }).status;
-  if (status === 404 || (e as Error).name === 'ConfluentSchemaRegistryError') {
-    return new PoisonMessageError('AVRO_UNKNOWN_SCHEMA', notFound);
+  const libraryNotFound = e instanceof ConfluentSchemaRegistryError && Object.getPrototypeOf(e) === ConfluentSchemaRegistryError.prototype;
+  if (status === 404 || libraryNotFound) {
+    return notFound.ours ? new SchemaNotRegisteredError(notFound.message) : new PoisonMessageError('AVRO_UNKNOWN_SCHEMA', notFound.message);
   }
   return new TransientError(
     'SCHEMA_REGISTRY_UNAVAILABLE',

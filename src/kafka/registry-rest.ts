@@ -1,4 +1,5 @@
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import { FatalError } from '../shared/errors';
 import type { RegistrySettings } from './avro-codec';
 
 /**
@@ -16,13 +17,13 @@ import type { RegistrySettings } from './avro-codec';
 export type Compatibility = (typeof COMPATIBILITY)[keyof typeof COMPATIBILITY];
 const LEVELS = new Set<string>(Object.values(COMPATIBILITY));
 
-export class RegistryRequestError extends Error {
-  override readonly name = 'RegistryRequestError';
+/** The registry answered a REST call in a way the command cannot go on from. */
+export class RegistryRequestError extends FatalError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(`SCHEMA_REGISTRY_HTTP_${status}`, message);
   }
 }
 

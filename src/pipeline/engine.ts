@@ -8,7 +8,7 @@ import type { DeadLetter, DeadLetterSink } from '../kafka/dead-letter';
 import type { Health } from '../ops/health';
 import type { Logger } from '../ops/logger';
 import type { Metrics } from '../ops/metrics';
-import { BridgeError, PoisonMessageError, type TransientError, toSafeError } from '../shared/errors';
+import { AbortedError, BridgeError, errorCode, FatalError, PoisonMessageError, type TransientError, toSafeError } from '../shared/errors';
 import { withRetry, type BackoffPolicy } from '../shared/retry';
 import type { TixngoApi } from '../tixngo/tixngo-api';
 import { BatchBuilder, type BatchLimits } from './batch-builder';
@@ -77,13 +77,11 @@ interface Accepted<E> {
   reject(e: unknown): void;
 }
 
-export class AbortedError extends Error {
-  override readonly name = 'AbortedError';
-}
-
-export class DlqLimitExceeded extends Error {
-  override readonly name = 'DlqLimitExceeded';
-  readonly code = 'DLQ_LIMIT_EXCEEDED';
+/** Too many records dead-lettered in a row or in the window: something upstream is wrong; the role stops. */
+export class DlqLimitExceeded extends FatalError {
+  constructor(message: string) {
+    super('DLQ_LIMIT_EXCEEDED', message);
+  }
 }
 
 /** Per batch: what the report counts besides the records, and the time each stage took. */
@@ -243,15 +241,15 @@ export class Pipeline<E, S, W> {
     this.pump();
     this.wakeCapacityWaiters();
     if (this.inFlight.size > 0) {
-      const timer = setTimeout(() => this.abort.abort(new AbortedError('drain deadline reached')), deadlineMs);
+      const timer = setTimeout(() => this.abort.abort(new AbortedError('PIPELINE_DRAIN_DEADLINE', 'drain deadline reached')), deadlineMs);
       try {
         while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
       } finally {
         clearTimeout(timer);
       }
     }
-    this.abort.abort(new AbortedError('stopped'));
-    this.releaseOpen(new AbortedError('stopped'));
+    this.abort.abort(new AbortedError('PIPELINE_STOPPED', 'stopped'));
+    this.releaseOpen(new AbortedError('PIPELINE_STOPPED', 'stopped'));
     this.outboxes.stop();
   }
 
@@ -302,7 +300,7 @@ export class Pipeline<E, S, W> {
     const entries = this.builder.drain();
     this.wakeCapacityWaiters();
     if (this.abort.signal.aborted) {
-      for (const e of entries) e.reject(new AbortedError('stopped'));
+      for (const e of entries) e.reject(new AbortedError('PIPELINE_STOPPED', 'stopped'));
       return;
     }
     const claim = this.claims.open(); // in the order batches close (see TicketClaims)
@@ -390,7 +388,7 @@ export class Pipeline<E, S, W> {
     // The role stops for good: nothing more is accepted, the open batch is released, every caller of
     // `accept` returns (so the consumer can leave), and the process is told to exit.
     this.failed = error;
-    this.deps.health.markStopped(this.spec.role, (error as { code?: string }).code ?? error.name);
+    this.deps.health.markStopped(this.spec.role, errorCode(error));
     this.releaseOpen(error);
     this.abort.abort(error);
     this.outboxes.stop();
@@ -399,7 +397,7 @@ export class Pipeline<E, S, W> {
 
   private sleep(ms: number): Promise<void> {
     return sleep(ms, undefined, { signal: this.abort.signal }).catch(() => {
-      throw new AbortedError('stopped while waiting');
+      throw new AbortedError('PIPELINE_STOPPED', 'stopped while waiting');
     });
   }
 
@@ -423,7 +421,7 @@ export class Pipeline<E, S, W> {
         return v;
       },
       (e: unknown) => {
-        if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient')) throw new AbortedError('stopped while retrying');
+        if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient')) throw new AbortedError('PIPELINE_STOPPED', 'stopped while retrying');
         throw e;
       },
     );
@@ -492,7 +490,7 @@ export class Pipeline<E, S, W> {
     // 3. claim: wait for this process's earlier batches holding one of these tickets
     await claim.claim(tickets);
     if (this.failed) throw this.failed;
-    if (this.abort.signal.aborted) throw new AbortedError('stopped');
+    if (this.abort.signal.aborted) throw new AbortedError('PIPELINE_STOPPED', 'stopped');
     run.lap('wait');
 
     // 4. write what the core did, and the intent; then 5. settle the other batches' intents (read)

@@ -4,7 +4,7 @@
  *
  * Messages carry ids and counts only: never holder data (names, birth dates, ID numbers), never secrets.
  */
-export type ErrorKind = 'transient' | 'rejected' | 'poison' | 'config';
+export type ErrorKind = 'transient' | 'rejected' | 'poison' | 'config' | 'fatal' | 'aborted';
 
 export abstract class BridgeError extends Error {
   abstract readonly kind: ErrorKind;
@@ -71,6 +71,23 @@ export class ConfigError extends BridgeError {
   }
 }
 
+/**
+ * The role cannot go on, and retrying will not help (the dead-letter limit, an output schema missing
+ * from the registry, Kafka refusing for good): stop the role; the process exits and is restarted. For
+ * the support CLI: the command stops with its message.
+ */
+export class FatalError extends BridgeError {
+  readonly kind = 'fatal';
+}
+
+/**
+ * Work stopped on purpose (a shutdown, a drain deadline, a lease lost): not a failure. What it was
+ * doing is left for later or for another replica, and nothing about it is reported as an error.
+ */
+export class AbortedError extends BridgeError {
+  readonly kind = 'aborted';
+}
+
 export function isTransient(e: unknown): e is TransientError {
   return e instanceof BridgeError && e.kind === 'transient';
 }
@@ -86,6 +103,11 @@ export interface SafeError {
   readonly kind?: ErrorKind;
   readonly message: string;
   readonly cause?: SafeError;
+}
+
+/** The stable code of a bridge error, else the error's name (a bug keeps its class name, e.g. `TypeError`). */
+export function errorCode(e: Error): string {
+  return e instanceof BridgeError ? e.code : e.name;
 }
 
 export function toSafeError(e: unknown, depth = 0): SafeError {
