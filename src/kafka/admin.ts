@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { SourceMessage } from '../contracts/source';
+import { TransientError } from '../shared/errors';
 import { toSourceMessage } from './message-source';
 import { toKafkaError } from './kafka-client';
 
@@ -188,7 +189,7 @@ export async function readTopicRanges(
     await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`reading ${opts.topic} did not finish within ${opts.timeoutMs ?? 120_000} ms`)),
+        () => reject(new TransientError('KAFKA_READ_TIMEOUT', `reading ${opts.topic} did not finish within ${opts.timeoutMs ?? 120_000} ms`)),
         opts.timeoutMs ?? 120_000,
       );
       consumer.on(consumer.events.CRASH, (e) => {

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/load-config';
 import type { Logger } from '../ops/logger';
-import { TransientError } from '../shared/errors';
+import { BridgeError, FatalError, TransientError } from '../shared/errors';
 
 /**
  * Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes.
@@ -73,10 +73,55 @@ function pickSafe(rest: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Converts a kafkajs failure into the bridge taxonomy: broker trouble is transient, bugs stay bugs. */
+/**
+ * Protocol errors kafkajs marks not retriable because the request cannot be repeated as it was, yet
+ * the bridge's own retry of the whole operation clears: the group moved on (the consumer rejoins by
+ * itself), a broker or the controller is changing, the idempotent producer's session must start over.
+ */
+export const RECOVERABLE_KAFKA_ERRORS: ReadonlySet<string> = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'MEMBER_ID_REQUIRED',
+  'BROKER_NOT_AVAILABLE',
+  'STALE_CONTROLLER_EPOCH',
+  'STALE_BROKER_EPOCH',
+  'REASSIGNMENT_IN_PROGRESS',
+  'OPERATION_NOT_ATTEMPTED',
+  'UNKNOWN',
+  'KAFKAJS_UNKNOWN_ERROR_CODE',
+  'INVALID_PRODUCER_EPOCH',
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+]);
+
+/**
+ * The Kafka adapter's one conversion point into the bridge taxonomy (admin, consumer, producer):
+ * - an error already in the taxonomy (thrown by our own handler) and a bug (not a kafkajs error) stay as they are;
+ * - a kafkajs error it calls retriable, one whose own retries ran out (`KafkaJSNumberOfRetriesExceeded`)
+ *   and one of `RECOVERABLE_KAFKA_ERRORS` (also when kafkajs wrapped it) are transient, coded by the
+ *   outer error's name (`KAFKA_CONNECTIONERROR`);
+ * - any other kafkajs error is fatal, coded by its protocol error type when it has one
+ *   (`KAFKA_TOPIC_AUTHORIZATION_FAILED`): retrying cannot help, the role stops.
+ */
 export function toKafkaError(e: unknown, what: string): Error {
-  if (e instanceof Error && /^KafkaJS/.test(e.name)) {
-    return new TransientError(`KAFKA_${e.name.replace(/^KafkaJS/, '').toUpperCase()}`, `${what}: ${e.message}`, undefined, { cause: e });
-  }
-  return e instanceof Error ? e : new Error(String(e));
+  if (e instanceof BridgeError) return e;
+  if (!(e instanceof Error)) return new Error(String(e));
+  if (!/^KafkaJS/.test(e.name)) return e;
+  const chain = causes(e);
+  const type = chain.map((c) => (c as { type?: unknown }).type).find((t): t is string => typeof t === 'string');
+  const retriable =
+    (e as { retriable?: unknown }).retriable !== false ||
+    chain.some((c) => c.name === 'KafkaJSNumberOfRetriesExceeded') ||
+    (type !== undefined && RECOVERABLE_KAFKA_ERRORS.has(type));
+  const message = `${what}: ${e.message}`;
+  if (retriable) return new TransientError(`KAFKA_${e.name.replace(/^KafkaJS/, '').toUpperCase()}`, message, undefined, { cause: e });
+  return new FatalError(`KAFKA_${type ?? e.name.replace(/^KafkaJS/, '').toUpperCase()}`, message, { cause: e });
+}
+
+/** The error and its causes, outermost first (kafkajs wraps errors it gives up on). */
+function causes(e: Error): Error[] {
+  const chain: Error[] = [];
+  for (let c: unknown = e; c instanceof Error && chain.length < 5 && !chain.includes(c); c = c.cause) chain.push(c);
+  return chain;
 }

@@ -10,6 +10,7 @@ import {
   type SourceMessage,
   type TopicPartition,
 } from '../contracts/source';
+import { FatalError, isTransient } from '../shared/errors';
 import { toKafkaError } from './kafka-client';
 
 /** A kafkajs record as the pipeline's `SourceMessage` (bytes untouched; a tombstone's value stays null). */
@@ -111,7 +112,10 @@ export class KafkaMessageSource implements MessageSource {
       this.opts.onGroupJoin?.();
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.crashHandler?.(e.payload.error);
+      if (e.payload.restart) return;
+      // kafkajs will not restart the consumer: whatever the cause, the role cannot go on.
+      const error = toKafkaError(e.payload.error, `consumer group ${this.opts.groupId} stopped`);
+      this.crashHandler?.(isTransient(error) ? new FatalError(error.code, error.message, { cause: error }) : error);
     });
     // A fetch of only filtered records (transaction markers, aborted or compacted records): kafkajs
     // resolves it itself without calling eachBatch; the pipeline must still pass those offsets.
