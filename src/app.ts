@@ -1,7 +1,7 @@
 import type { Config } from './config/load-config';
 import { cancellationRole } from './cancellation/cancellation.role';
 import { controlRole } from './control/control.role';
-import { startHolderSync } from './holder-sync/holder-sync.poller';
+import { holderSyncOrganizers, startHolderSync } from './holder-sync/holder-sync.poller';
 import { injectionRole } from './injection/injection.role';
 import { AvroCodec } from './kafka/avro-codec';
 import { createKafka } from './kafka/kafka-client';
@@ -107,7 +107,20 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
       cancel: () => startConsumerRole(cancellationRole({ config, ledger }), config.cancel, deps),
       control: () => startConsumerRole(controlRole({ config, ledger }), config.control, deps),
-      'holder-sync': () => startHolderSync({ config, tixngo, holders, leases: new MongoLeaseStore(mongo.db), codec, publisher, metrics, health, log, events, notifier }),
+      'holder-sync': () =>
+        startHolderSync(holderSyncOrganizers(config), {
+          config,
+          tixngoClient: (settings) => new AxiosTixngoApi(settings),
+          holders,
+          leases: new MongoLeaseStore(mongo.db),
+          codec,
+          publisher,
+          metrics,
+          health,
+          log,
+          events,
+          notifier,
+        }),
     };
     for (const role of config.roles) {
       const start = starters[role];

@@ -101,7 +101,7 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       const [ledger, holders] = await Promise.all([
         // decideInjection looks at injections and cancellations only; a ticket with either gets all its facts.
         deps.ledger.getMany(events.map((e) => e.ticketId), ['inject', 'cancel-seen']),
-        deps.holders.getMany(reprinted),
+        deps.holders.getMany(deps.config.holderSync.organizerId, reprinted),
       ]);
       return { ledger, holders };
     },
