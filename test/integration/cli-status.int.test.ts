@@ -103,8 +103,8 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     await withMongo(env.MONGODB_DATABASE!, async (db) => {
       const leases = new MongoLeaseStore(db);
       const now = new Date();
-      await leases.acquire('default', 'pod-7:ab12', now, 60_000);
-      await leases.commitPage('default', 'pod-7:ab12', { paginationKey: 'key-42', keyMoved: true, now, ttlMs: 60_000 });
+      const term = (await leases.claim('default', 'pod-7:ab12', now, 60_000))!;
+      await leases.commitPage(term, { paginationKey: 'key-42', keyMoved: true, now, ttlMs: 60_000 });
     });
     const r = await runCli(['status', '--role', 'holder-sync'], env);
     expect(r.code).toBe(0);
