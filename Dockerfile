@@ -10,7 +10,8 @@
 # reaches the service itself, which drains within SHUTDOWN_DRAIN_MS. The service spawns no child
 # processes, so no init (tini, --init) is needed to reap zombies.
 
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# The Node the repository pins for development, tests and CI (package.json: the `node` dev dependency, engines).
+ARG NODE_IMAGE=node:24.21-bookworm-slim
 
 # ---- build: all dependencies, compile TypeScript to dist/ ------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -33,8 +34,10 @@ ENV NODE_ENV=production
 # A heap cap, so V8 collects instead of growing while a backlog streams through: with it the role peaks
 # at ~210 MB RSS working through a 1,000,000-event backlog (without it ~370 MB; `npm run bench` runs the
 # role with this line). 192 MB held RSS the same and cost ~10 % of throughput in garbage collection.
-# Raise it with the batch size (extraEnv).
-ENV NODE_OPTIONS=--max-old-space-size=256
+# And a young-generation cap: Node 24's V8 lets each semi-space grow to 64 MB where Node 20's stopped at 16;
+# the same backlog then peaked at 334 MB instead of 199 (Node 20) or 233 (Node 24 with 16).
+# Raise the heap cap with the batch size (extraEnv), keeping the semi-space cap.
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16"
 WORKDIR /app
 # A named, non-root user with a fixed numeric id: Kubernetes' runAsNonRoot can only verify a numeric USER.
 RUN groupadd --system --gid 10001 bridge \

@@ -4,6 +4,8 @@
 #
 #   helm            helm.sh/helm/v3 (falls back to helm.sh/helm/v4 if v3 cannot be built)
 #   kubeconform     github.com/yannh/kubeconform
+#   promtool        github.com/prometheus/prometheus/cmd/promtool (built without service discovery: `promtool
+#                   check rules` and `test rules` need none of it, and it halves the build)
 #   docker-compose  github.com/docker/compose/v5 (standalone binary; only `config` is used: no engine needed)
 #
 # Usage:   bash scripts/install-tools.sh
@@ -15,13 +17,14 @@
 #                                   docker-compose.yml against the compose-spec JSON schema only, and say so
 # A binary already present at the pinned version is not rebuilt, so a warm run takes well under a second.
 # Kubernetes/CRD/compose JSON schemas are NOT downloaded here: they are committed under test/deploy/schemas.
-# Needs: go >= 1.26.8 (docker compose v5.6.0's go.mod; kubeconform v0.8.0 needs 1.26), and the Go module
-# proxy. Cold (empty Go caches, 2 cores): about 7 minutes, most of it compiling helm.
+# Needs: go >= 1.26.8 (docker compose v5.6.0's go.mod; kubeconform v0.8.0 needs 1.26; prometheus v0.316.0
+# needs 1.26.7), and the Go module proxy. Cold (empty Go caches, 2 cores): helm about 7 minutes, promtool PROMTOOL_COLD.
 set -euo pipefail
 
 HELM_VERSION=v3.22.0
 HELM4_VERSION=v4.3.1          # fallback only
 KUBECONFORM_VERSION=v0.8.0
+PROMTOOL_MODULE_VERSION=v0.316.0   # Prometheus 3.16.0 (the Go module numbers 3.x.y as v0.3xx.y)
 COMPOSE_VERSION=v5.6.0        # v5.7.x needs go >= 1.26.10
 
 TOOLS_DIR="${TIXNGO_TOOLS_DIR:-$HOME/.cache/tixngo-bridge-tools}"
@@ -89,6 +92,21 @@ else
     "-X main.version=$KUBECONFORM_VERSION"
 fi
 
+# ---- promtool ---------------------------------------------------------------------------------
+promtool_version() { "$BIN_DIR/promtool" --version 2>/dev/null | sed -n 's/^promtool, version \([^ ]*\).*/\1/p' || true; }
+# remove_all_sd: Prometheus' build tag that leaves every service-discovery plugin (cloud SDKs) out.
+install_promtool() {
+  GOFLAGS="${GOFLAGS:-} -tags=remove_all_sd" go_install promtool \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_MODULE_VERSION" \
+    "-X github.com/prometheus/common/version.Version=$PROMTOOL_MODULE_VERSION"
+}
+if [ "$(promtool_version)" = "$PROMTOOL_MODULE_VERSION" ]; then
+  log "promtool $PROMTOOL_MODULE_VERSION already in $BIN_DIR"
+else
+  log "building promtool $PROMTOOL_MODULE_VERSION ..."
+  timed "promtool" install_promtool
+fi
+
 # ---- docker-compose -----------------------------------------------------------------------------
 # Debian bookworm's apt package `docker-compose` is the Python Compose v1 (1.29.2), and Docker's own
 # `docker-compose-plugin` repository is not reachable, so Compose v2+ is built from its Go module.
@@ -119,6 +137,6 @@ else
   timed "docker-compose" install_compose
 fi
 
-log "helm: $(helm_version)  kubeconform: $(kubeconform_version)  docker-compose: $(compose_version)"
+log "helm: $(helm_version)  kubeconform: $(kubeconform_version)  promtool: $(promtool_version)  docker-compose: $(compose_version)"
 log "binaries are in (put this on PATH, or leave it to the tests, which look here too):"
 echo "$BIN_DIR"

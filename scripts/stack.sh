@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Local integration stack without Docker:
-#   kafka     Apache Kafka 3.9 (KRaft, one broker+controller), jars resolved from Maven Central by infra/kafka/pom.xml
-#   registry  the in-repo Confluent-API-compatible Schema Registry TEST DOUBLE (test/support/schema-registry/)
+#   kafka     Apache Kafka 3.9 (KRaft, one broker+controller) and its command-line tools, jars resolved from
+#             Maven Central by infra/kafka/pom.xml (runs on the `java` on PATH, 11 or later)
+#   registry  Apicurio Registry 3.3.3 (its Confluent-compatible API under /apis/ccompat/v7), the application
+#             tarball from Maven Central; needs a JDK 21 or later (JAVA_HOME, else the newest in /usr/lib/jvm)
 #   ferretdb  FerretDB v1.24 with the SQLite backend (MongoDB wire protocol), built from the Go module proxy
 #   simulator the TIXnGO simulator (src/simulator/main.ts), when present
 #
 # Usage: scripts/stack.sh up | down [--wipe] [service...] | status | env | logs <service> [-f]
+#        scripts/stack.sh kafka-tool <tool> [args...]   Kafka's own tools against the stack's broker, e.g.
+#          kafka-tool consumer-groups --describe --group tixngo-bridge-inject   (tools: consumer-groups, topics, get-offsets,
+#          console-consumer, console-producer, configs, delete-records, log-dirs, or a main class)
 #
 # Installs on first use into ${TIXNGO_STACK_CACHE:-$HOME/.cache/tixngo-bridge-stack} (outside the work tree);
 # runtime state (data, pid files, logs, env) lives in <repo>/.stack/. Every service listens on 127.0.0.1 only.
 # Ports: STACK_KAFKA_PORT (9092), STACK_KAFKA_CONTROLLER_PORT (9093), STACK_REGISTRY_PORT (8081),
-#        STACK_FERRETDB_PORT (27017), STACK_SIMULATOR_PORT (8090).
+#        STACK_REGISTRY_MGMT_PORT (9001, the registry's health endpoints), STACK_FERRETDB_PORT (27017),
+#        STACK_SIMULATOR_PORT (8090).
 # Timeouts: STACK_START_TIMEOUT_S (90, per service), STACK_STOP_TIMEOUT_S (20, SIGTERM before SIGKILL).
 set -Eeuo pipefail
 set +m # no job control: background children stay in our process group, so `setsid` below does not fork
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="$ROOT/.stack"
+# Node comes from the `node` dev dependency (npm ci puts Node 24 in node_modules/.bin); the machine's own Node
+# only has to run npm.
+export PATH="$ROOT/node_modules/.bin:$PATH"
 CACHE="${TIXNGO_STACK_CACHE:-$HOME/.cache/tixngo-bridge-stack}"
 HOST=127.0.0.1
 SERVICES=(kafka registry ferretdb simulator)
@@ -28,7 +37,11 @@ KAFKA_JVM_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:Initi
 FERRETDB_MODULE=github.com/FerretDB/FerretDB
 FERRETDB_VERSION="${STACK_FERRETDB_VERSION:-v1.24.2}"
 SIMULATOR_MAIN="$ROOT/src/simulator/main.ts"
-REGISTRY_MAIN="$ROOT/test/support/schema-registry/main.ts"
+APICURIO_VERSION=3.3.3
+APICURIO_ARTIFACT="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+APICURIO_JVM_OPTS=(-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true)
+# The Confluent-compatible API of Apicurio; SCHEMA_REGISTRY_URL points here.
+REGISTRY_API=/apis/ccompat/v7
 SIMULATOR_API_KEY=local-dev-api-key
 START_TIMEOUT_S="${STACK_START_TIMEOUT_S:-90}"
 STOP_TIMEOUT_S="${STACK_STOP_TIMEOUT_S:-20}"
@@ -48,6 +61,7 @@ default_port() {
     kafka) echo "${STACK_KAFKA_PORT:-9092}" ;;
     kafka-controller) echo "${STACK_KAFKA_CONTROLLER_PORT:-9093}" ;;
     registry) echo "${STACK_REGISTRY_PORT:-8081}" ;;
+    registry-mgmt) echo "${STACK_REGISTRY_MGMT_PORT:-9001}" ;;
     ferretdb) echo "${STACK_FERRETDB_PORT:-27017}" ;;
     simulator) echo "${STACK_SIMULATOR_PORT:-8090}" ;;
   esac
@@ -58,6 +72,7 @@ port_env_of() {
     kafka) echo STACK_KAFKA_PORT ;;
     kafka-controller) echo STACK_KAFKA_CONTROLLER_PORT ;;
     registry) echo STACK_REGISTRY_PORT ;;
+    registry-mgmt) echo STACK_REGISTRY_MGMT_PORT ;;
     ferretdb) echo STACK_FERRETDB_PORT ;;
     simulator) echo STACK_SIMULATOR_PORT ;;
   esac
@@ -67,6 +82,7 @@ port_env_of() {
 port_of() {
   local f="$STATE/$1/port"
   if [[ $1 == kafka-controller ]]; then f="$STATE/kafka/controller-port"; fi
+  if [[ $1 == registry-mgmt ]]; then f="$STATE/registry/mgmt-port"; fi
   if [[ -s $f ]]; then cat "$f"; else default_port "$1"; fi
 }
 
@@ -74,7 +90,7 @@ port_of() {
 marker_of() {
   case "$1" in
     kafka) echo "kafka.Kafka" ;;
-    registry) echo "test/support/schema-registry/main.ts" ;;
+    registry) echo "apicurio-$APICURIO_VERSION/quarkus-run.jar" ;;
     ferretdb) echo "ferretdb" ;;
     simulator) echo "src/simulator/main.ts" ;;
   esac
@@ -83,12 +99,22 @@ marker_of() {
 log_of() { echo "$STATE/$1/$1.log"; }
 pidfile_of() { echo "$STATE/$1/pid"; }
 
+# Every port of a service: its main port first, then any second one (the controller, the management interface).
 ports_of() {
-  if [[ $1 == kafka ]]; then
-    echo "$(port_of kafka) $(port_of kafka-controller)"
-  else
-    port_of "$1"
-  fi
+  case "$1" in
+    kafka) echo "$(port_of kafka) $(port_of kafka-controller)" ;;
+    registry) echo "$(port_of registry) $(port_of registry-mgmt)" ;;
+    *) port_of "$1" ;;
+  esac
+}
+
+# The port roles of a service, as port_of and port_env_of know them.
+port_roles_of() {
+  case "$1" in
+    kafka) echo "kafka kafka-controller" ;;
+    registry) echo "registry registry-mgmt" ;;
+    *) echo "$1" ;;
+  esac
 }
 
 is_known_service() {
@@ -155,7 +181,9 @@ health_check() {
       grep -q "Kafka Server started" "$(log_of kafka)" 2>/dev/null && port_open "$port"
       ;;
     registry)
-      curl -fsS -o /dev/null --max-time 2 "http://$HOST:$port/subjects" 2>/dev/null
+      # Apicurio's readiness (storage initialised) on the management port, then the API the clients use.
+      curl -fsS -o /dev/null --max-time 2 "http://$HOST:$(port_of registry-mgmt)/health/ready" 2>/dev/null &&
+        curl -fsS -o /dev/null --max-time 2 "http://$HOST:$port$REGISTRY_API/subjects" 2>/dev/null
       ;;
     ferretdb)
       # A real round trip through the driver the service uses, not only a TCP accept.
@@ -182,17 +210,51 @@ need_tool() {
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: $hint"
 }
 
+java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+
 check_tools() {
   need_tool java "install OpenJDK 17 (apt-get install openjdk-17-jdk-headless)"
   local major
-  major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+  major="$(java_major java)"
   [[ -n $major && $major -ge 11 ]] || die "java ${major:-?} is too old for Kafka 3.9: install OpenJDK 17 (apt-get install openjdk-17-jdk-headless)"
-  need_tool node "install Node.js 20 (apt-get install nodejs, or nvm install 20)"
   need_tool curl "install curl (apt-get install curl)"
   need_tool setsid "install util-linux (apt-get install util-linux)"
   need_tool flock "install util-linux (apt-get install util-linux)"
-  [[ -d $ROOT/node_modules/tsx && -d $ROOT/node_modules/mongodb ]] ||
-    die "node_modules is missing or incomplete in $ROOT: run npm ci"
+  [[ -d $ROOT/node_modules/tsx && -d $ROOT/node_modules/mongodb && -x $ROOT/node_modules/.bin/node ]] ||
+    die "node_modules is missing or incomplete in $ROOT: run npm ci (it also installs Node 24 from the npm registry)"
+}
+
+# The java of a JDK 21 or later, for the registry (Apicurio 3 is built for Java 21): JAVA_HOME's when it is
+# recent enough, else the newest under /usr/lib/jvm (STACK_JVM_DIR), else the one on PATH. Fails saying what to
+# install.
+REGISTRY_JAVA_MIN=21
+JVM_DIR="${STACK_JVM_DIR:-/usr/lib/jvm}"
+registry_java() {
+  local c major best="" best_major=0
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    major="$(java_major "$JAVA_HOME/bin/java")"
+    if [[ -n $major && $major -ge $REGISTRY_JAVA_MIN ]]; then
+      echo "$JAVA_HOME/bin/java"
+      return 0
+    fi
+  fi
+  for c in "$JVM_DIR"/*/bin/java $(command -v java || true); do
+    [[ -x $c ]] || continue
+    major="$(java_major "$c")"
+    if [[ -n $major && $major -ge $REGISTRY_JAVA_MIN && $major -gt $best_major ]]; then
+      best="$c"
+      best_major="$major"
+    fi
+  done
+  if [[ -n $best ]]; then
+    echo "$best"
+    return 0
+  fi
+  warn "the registry (Apicurio Registry $APICURIO_VERSION) needs a JDK $REGISTRY_JAVA_MIN or later and none was found" \
+    "(JAVA_HOME: ${JAVA_HOME:-unset}; $JVM_DIR: $(ls "$JVM_DIR" 2>/dev/null | tr '\n' ' '); java on PATH: $(java_major java 2>/dev/null || true))." \
+    "Install one (apt-get install openjdk-21-jdk-headless, or any JDK >= $REGISTRY_JAVA_MIN) and, unless it lands in $JVM_DIR," \
+    "point JAVA_HOME at it. Kafka keeps using the java on PATH."
+  return 1
 }
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM" | head -n1; }
@@ -277,21 +339,60 @@ install_ferretdb() {
   say "ferretdb binary ready"
 }
 
+apicurio_home() { echo "$CACHE/apicurio-$APICURIO_VERSION"; }
+
+# Apicurio publishes its whole Quarkus application as a tar.gz on Maven Central (classifier `all`): unpack and run.
+install_registry() {
+  local home tmp log="$STATE/install-registry.log"
+  home="$(apicurio_home)"
+  [[ -f $home/quarkus-run.jar ]] && return 0
+  need_tool mvn "$MVN_HINT"
+  say "installing Apicurio Registry $APICURIO_VERSION into $home (maven, once; a 160 MB download)"
+  mkdir -p "$CACHE"
+  tmp="$(mktemp -d "$CACHE/.apicurio.XXXXXX")"
+  chmod 755 "$tmp"
+  # Run inside tmp: without a project, the plugin writes its marker files under the working directory.
+  if ! (cd "$tmp" && mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
+    -Dartifact="$APICURIO_ARTIFACT" -DoutputDirectory="$tmp/app") >"$log" 2>&1; then
+    rm -rf "$tmp"
+    warn "downloading Apicurio Registry failed; last 40 lines of $log:"
+    tail -n 40 "$log" >&2
+    return 1
+  fi
+  if [[ ! -f $tmp/app/quarkus-run.jar ]]; then
+    rm -rf "$tmp"
+    warn "maven unpacked $APICURIO_ARTIFACT but it holds no quarkus-run.jar"
+    return 1
+  fi
+  mv -T "$tmp/app" "$home" 2>/dev/null || true # lost a race with a concurrent install: theirs is complete
+  rm -rf "$tmp"
+  say "registry ready ($(du -sh "$home" | cut -f1))"
+}
+
 # Installs what the services to start are missing, in parallel (maven is mostly network, go build mostly CPU).
 install_for() {
-  local pk="" pf="" rc=0
+  local pk="" pr="" pf="" rc=0
   # Tool checks first, so a missing tool fails `up` at once rather than after the other install.
   if [[ " $* " == *" kafka "* && ! -d "$(kafka_libs)" ]]; then need_tool mvn "$MVN_HINT"; fi
+  if [[ " $* " == *" registry "* ]]; then
+    [[ -f "$(apicurio_home)/quarkus-run.jar" ]] || need_tool mvn "$MVN_HINT"
+    registry_java >/dev/null || return 1
+  fi
   if [[ " $* " == *" ferretdb "* && ! -x "$(ferretdb_bin)" ]]; then need_tool go "$GO_HINT"; fi
   if [[ " $* " == *" kafka "* && ! -d "$(kafka_libs)" ]]; then
     install_kafka &
     pk=$!
+  fi
+  if [[ " $* " == *" registry "* && ! -f "$(apicurio_home)/quarkus-run.jar" ]]; then
+    install_registry &
+    pr=$!
   fi
   if [[ " $* " == *" ferretdb "* && ! -x "$(ferretdb_bin)" ]]; then
     install_ferretdb &
     pf=$!
   fi
   if [[ -n $pk ]]; then wait "$pk" || rc=1; fi
+  if [[ -n $pr ]]; then wait "$pr" || rc=1; fi
   if [[ -n $pf ]]; then wait "$pf" || rc=1; fi
   return "$rc"
 }
@@ -315,7 +416,10 @@ record_ports() {
   local svc="$1"
   default_port "$svc" >"$STATE/$svc/port"
   if [[ $svc == kafka ]]; then default_port kafka-controller >"$STATE/kafka/controller-port"; fi
+  if [[ $svc == registry ]]; then default_port registry-mgmt >"$STATE/registry/mgmt-port"; fi
 }
+
+forget_ports() { rm -f "$(pidfile_of "$1")" "$STATE/$1/port" "$STATE/$1/controller-port" "$STATE/$1/mgmt-port"; }
 
 start_kafka() {
   local libs="$1" dir="$STATE/kafka"
@@ -337,11 +441,23 @@ start_kafka() {
     kafka.Kafka "$dir/server.properties"
 }
 
+# Apicurio differs from Confluent's registry in defaults that matter here: no compatibility rule unless one is set
+# (Confluent: BACKWARD), the management interface on 0.0.0.0:9000, storage in memory, subject listings capped at
+# 1,000. So: a global BACKWARD rule, both interfaces on 127.0.0.1, an H2 file under .stack/ (schemas survive a
+# restart), a cap no test run reaches, and no access log (a line per request).
 start_registry() {
-  mkdir -p "$STATE/registry"
+  local dir="$STATE/registry" java
+  java="$(registry_java)" || return 1
+  mkdir -p "$dir/data"
   record_ports registry
-  spawn registry node --import tsx "$REGISTRY_MAIN" --host "$HOST" --port "$(port_of registry)" \
-    --data "$STATE/registry/schemas.json"
+  spawn registry "$java" "${APICURIO_JVM_OPTS[@]}" \
+    -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$(port_of registry)" \
+    -Dquarkus.management.host="$HOST" -Dquarkus.management.port="$(port_of registry-mgmt)" \
+    -Dapicurio.rules.global.compatibility=BACKWARD \
+    -Dapicurio.datasource.url="jdbc:h2:file:$dir/data/registry" \
+    -Dapicurio.ccompat.max-subjects=1000000 \
+    -Dquarkus.http.access-log.enabled=false \
+    -jar "$(apicurio_home)/quarkus-run.jar"
 }
 
 start_ferretdb() {
@@ -365,7 +481,7 @@ start_simulator() {
 stop_service() {
   local svc="$1" pid
   if ! is_alive "$svc"; then
-    rm -f "$(pidfile_of "$svc")" "$STATE/$svc/port" "$STATE/$svc/controller-port"
+    forget_ports "$svc"
     return 0
   fi
   pid="$(pid_of "$svc")"
@@ -380,7 +496,7 @@ stop_service() {
     kill -KILL -- "$target" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
-  rm -f "$(pidfile_of "$svc")" "$STATE/$svc/port" "$STATE/$svc/controller-port"
+  forget_ports "$svc"
   say "$svc stopped (pid $pid)"
 }
 
@@ -411,13 +527,21 @@ fail_start() {
 # ---------------------------------------------------------------------------------------------------------------
 # Commands
 
+# What the bridge, the support CLI (`npm run cli -- status`, `trace`, `replay` of any role) and the tests need
+# against this stack. PATH: this checkout's Node 24 and tools first.
 env_lines() {
   cat <<EOF
 export KAFKA_BROKERS=$HOST:$(port_of kafka)
-export SCHEMA_REGISTRY_URL=http://$HOST:$(port_of registry)
+export SCHEMA_REGISTRY_URL=http://$HOST:$(port_of registry)$REGISTRY_API
 export MONGODB_URI=mongodb://$HOST:$(port_of ferretdb)/
 export TIXNGO_BASE_URL=http://$HOST:$(port_of simulator)/v3
 export TIXNGO_API_KEY=$SIMULATOR_API_KEY
+export INJECT_SALES_CHANNEL_CODE=BRIDGE
+export INJECT_POS_CODE=POS-TIXNGO
+export BRIDGE_ORGANIZATIONS=ORG1
+export CANCEL_SHIPMENT_MODES=MOBILE
+export CONTROL_SHIPMENT_MODES=MOBILE
+case ":\$PATH:" in *":$ROOT/node_modules/.bin:"*) ;; *) export PATH="$ROOT/node_modules/.bin:\$PATH" ;; esac
 EOF
 }
 
@@ -445,9 +569,9 @@ cmd_up() {
       running+=("$svc")
       continue
     fi
-    rm -f "$(pidfile_of "$svc")" "$STATE/$svc/port" "$STATE/$svc/controller-port"
+    forget_ports "$svc"
     local role
-    for role in "$svc" $([[ $svc == kafka ]] && echo kafka-controller); do
+    for role in $(port_roles_of "$svc"); do
       port="$(port_of "$role")"
       if port_open "$port"; then
         warn "port $HOST:$port wanted by $role is already in use by $(port_owner "$port"); stop that, or choose another port with $(port_env_of "$role")=<port>"
@@ -464,7 +588,7 @@ cmd_up() {
   for svc in "${to_start[@]}"; do
     case "$svc" in
       kafka) start_kafka "$(kafka_libs)" || die "up aborted: kafka storage format failed" ;;
-      registry) start_registry ;;
+      registry) start_registry || die "up aborted: no JDK for the registry" ;;
       ferretdb) start_ferretdb ;;
       simulator) start_simulator ;;
     esac
@@ -511,7 +635,7 @@ cmd_down() {
   if ((wipe)); then
     for svc in "${targets[@]}"; do rm -rf "${STATE:?}/$svc"; done
     if ((${#targets[@]} == ${#SERVICES[@]})); then
-      rm -f "$STATE/env" "$STATE/install-kafka.log" "$STATE/install-ferretdb.log" "$STATE/.lock"
+      rm -f "$STATE/env" "$STATE/install-kafka.log" "$STATE/install-registry.log" "$STATE/install-ferretdb.log" "$STATE/.lock"
       rmdir "$STATE" 2>/dev/null || true
     fi
     say "wiped state of: ${targets[*]}"
@@ -522,8 +646,9 @@ cmd_down() {
 cmd_status() {
   local svc all=0
   for svc in "${SERVICES[@]}"; do
-    local ports
-    ports="$(ports_of "$svc" | sed "s/^/$HOST:/; s/ / controller $HOST:/")"
+    local ports second=controller
+    [[ $svc == registry ]] && second=management
+    ports="$(ports_of "$svc" | sed "s/^/$HOST:/; s/ / $second $HOST:/")"
     if is_alive "$svc"; then
       local health=healthy
       health_check "$svc" || health="NOT ANSWERING"
@@ -556,8 +681,41 @@ cmd_logs() {
   if ((follow)); then exec tail -n 100 -F "$log"; else tail -n "${STACK_LOG_LINES:-200}" "$log"; fi
 }
 
+# Kafka's command-line tools by the name of their bin/kafka-<name>.sh script (or a main class), on the broker's
+# classpath (infra/kafka/pom.xml adds kafka-tools).
+kafka_tool_class() {
+  case "$1" in
+    consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    topics) echo org.apache.kafka.tools.TopicCommand ;;
+    get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;
+    console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    console-producer) echo kafka.tools.ConsoleProducer ;;
+    configs) echo kafka.admin.ConfigCommand ;;
+    delete-records) echo org.apache.kafka.tools.DeleteRecordsCommand ;;
+    log-dirs) echo org.apache.kafka.tools.LogDirsCommand ;;
+    *.*) echo "$1" ;;
+    *) return 1 ;;
+  esac
+}
+KAFKA_TOOLS="consumer-groups topics get-offsets console-consumer console-producer configs delete-records log-dirs"
+
+# Runs a Kafka tool against the stack's broker; --bootstrap-server is added unless given.
+cmd_kafka_tool() {
+  (($# > 0)) || die "usage: scripts/stack.sh kafka-tool <tool> [args...]   (tool: $KAFKA_TOOLS, or a main class)"
+  local tool="$1" class libs
+  shift
+  class="$(kafka_tool_class "$tool")" || die "kafka-tool: unknown tool '$tool' (one of: $KAFKA_TOOLS, or a main class)"
+  libs="$(kafka_libs)"
+  [[ -d $libs ]] || die "Kafka's jars are not installed yet: run scripts/stack.sh up"
+  need_tool java "install OpenJDK 17 (apt-get install openjdk-17-jdk-headless)"
+  local args=("$@")
+  [[ " $* " == *" --bootstrap-server"* ]] || args+=(--bootstrap-server "$HOST:$(port_of kafka)")
+  exec java -Xmx256m -Djava.awt.headless=true -Dlog4j.configuration="file:$ROOT/infra/kafka/tools-log4j.properties" \
+    -cp "$libs/*" "$class" "${args[@]}"
+}
+
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 
 main() {
@@ -569,6 +727,7 @@ main() {
     status) cmd_status "$@" ;;
     env) cmd_env "$@" ;;
     logs) cmd_logs "$@" ;;
+    kafka-tool) cmd_kafka_tool "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test run on a machine without Docker (`npm run test:local`): typecheck, unit, integration and deploy
-# tests against the local stack (scripts/stack.sh: Kafka, the Schema Registry test double, FerretDB, simulator).
-#   - installs node_modules with `npm ci` when they are missing, and the deploy-check tools (scripts/install-tools.sh);
+# tests against the local stack (scripts/stack.sh: Kafka, Apicurio Registry, FerretDB, simulator).
+#   - installs node_modules with `npm ci` when they are missing (with them Node 24, which runs everything here),
+#     and the deploy-check tools (scripts/install-tools.sh);
 #   - starts the stack (idempotent: services already running are left alone) and exports .stack/env;
 #   - stops again, on exit, only the services this script started;
 #   - exits with npm test's exit code. Extra arguments go to jest, e.g. `scripts/test.sh --testPathPatterns inject`.
@@ -10,10 +11,11 @@ set -Eeuo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [[ ! -d node_modules ]]; then
+if [[ ! -x node_modules/.bin/node ]]; then
   echo "test: node_modules missing: npm ci"
   npm ci
 fi
+export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # Services not running now are the ones this run starts, and therefore stops.
 mapfile -t started < <( (scripts/stack.sh status || true) | awk '$2 == "stopped" { print $1 }')

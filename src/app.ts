@@ -1,7 +1,7 @@
 import type { Config } from './config/load-config';
 import { cancellationRole } from './cancellation/cancellation.role';
 import { controlRole } from './control/control.role';
-import { holderSyncOrganizers, startHolderSync } from './holder-sync/holder-sync.poller';
+import { startHolderSync } from './holder-sync/holder-sync.poller';
 import { injectionRole } from './injection/injection.role';
 import { AvroCodec } from './kafka/avro-codec';
 import { createKafka } from './kafka/kafka-client';
@@ -28,6 +28,8 @@ import { MongoOutbox } from './store/outbox';
 import { LedgerRecorder } from './delivery/recorder';
 import { TicketLedger } from './store/ticket-ledger';
 import { AxiosTixngoApi } from './tixngo/axios-tixngo-api';
+import { TixngoAccounts } from './tixngo/accounts';
+import { OrganizationRouter } from './config/organizations';
 
 export interface Bridge {
   readonly metrics: Metrics;
@@ -62,8 +64,8 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     closers.push(() => publisher.disconnect());
     await publisher.connect();
     const codec = new AvroCodec(config.schemaRegistry);
-    const tixngo = new AxiosTixngoApi(config.tixngo);
-    closers.push(async () => tixngo.close?.());
+    const accounts = new TixngoAccounts(config.organizations);
+    closers.push(async () => accounts.close());
     const ledger = new TicketLedger(mongo.db);
     const holders = new HolderStore(mongo.db);
     const outbox = new MongoOutbox(mongo.db);
@@ -95,9 +97,9 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
     };
     const recorder = new LedgerRecorder(ledger, publisher, codec);
-    const deps = { config, kafka, codec, publisher, outbox, tixngo, recorder, metrics, health, log, events };
+    const deps = { config, kafka, codec, publisher, outbox, accounts: (code: string) => accounts.account(code), recorder, metrics, health, log, events };
 
-    const starters: Record<Role, (() => Promise<RunningRole>) | undefined> = {
+    const starters: Record<Role, () => Promise<RunningRole>> = {
       inject: async () => {
         // Output schemas are checked before consuming: a missing registration stops the role at once.
         await codec.writerId(config.topics.printed, 'ticket-printed');
@@ -107,8 +109,10 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
       cancel: () => startConsumerRole(cancellationRole({ config, ledger }), config.cancel, deps),
       control: () => startConsumerRole(controlRole({ config, ledger }), config.control, deps),
+      // One poller per TIXnGO organizer (organizations sharing an organizer share its poller); each
+      // poller closes its own TIXnGO client when it stops.
       'holder-sync': () =>
-        startHolderSync(holderSyncOrganizers(config), {
+        startHolderSync(new OrganizationRouter(config.organizations).organizers(), {
           config,
           tixngoClient: (settings) => new AxiosTixngoApi(settings),
           holders,
@@ -122,14 +126,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
           notifier,
         }),
     };
-    for (const role of config.roles) {
-      const start = starters[role];
-      if (!start) {
-        log.warn({ role }, 'role not available in this version; skipped');
-        continue;
-      }
-      running.push(await start());
-    }
+    for (const role of config.roles) running.push(await starters[role]());
     const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
     const admin = new LazyKafkaAdmin(kafka);
     closers.push(() => admin.close());

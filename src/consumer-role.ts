@@ -7,13 +7,12 @@ import type { EventPublisher } from './kafka/producer';
 import type { Health } from './ops/health';
 import type { Logger } from './ops/logger';
 import type { Metrics } from './ops/metrics';
-import { Pipeline } from './pipeline/engine';
+import { Pipeline, type PipelineDeps } from './pipeline/engine';
 import type { Outbox } from './pipeline/outbox';
 import type { DeliveryRecorder } from './pipeline/recorder';
 import type { PipelineEvents } from './pipeline/report';
 import type { RoleSpec } from './pipeline/role-spec';
 import type { OffsetToCommit } from './pipeline/source';
-import type { TixngoApi } from './tixngo/tixngo-api';
 
 export interface ConsumerRoleDeps {
   readonly config: Config;
@@ -21,7 +20,7 @@ export interface ConsumerRoleDeps {
   readonly codec: AvroCodec;
   readonly publisher: EventPublisher;
   readonly outbox: Outbox;
-  readonly tixngo: TixngoApi;
+  readonly accounts: PipelineDeps['accounts'];
   readonly recorder: DeliveryRecorder;
   readonly metrics: Metrics;
   readonly health: Health;
@@ -75,7 +74,7 @@ export async function startConsumerRole<E, S, W>(
       decoder: deps.codec,
       deadLetters: new KafkaDeadLetterSink(deps.publisher, spec.role, (t) => `${t}${deps.config.topics.dlqSuffix}`),
       outbox: deps.outbox,
-      tixngo: deps.tixngo,
+      accounts: deps.accounts,
       recorder: deps.recorder,
       commit: (offsets) => source.commit(offsets),
       metrics: deps.metrics,
@@ -86,9 +85,7 @@ export async function startConsumerRole<E, S, W>(
     {
       batch: { maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, lingerMs: settings.lingerMs },
       maxTicketsPerRequest: settings.maxTicketsPerRequest,
-      maxRequestBytes: deps.config.tixngo.maxRequestBytes,
       batchesInFlight: settings.batchesInFlight,
-      simulate: settings.simulate,
       retry: deps.config.retry,
       dlq: deps.config.dlq,
       instanceId: deps.config.instanceId,
@@ -99,7 +96,7 @@ export async function startConsumerRole<E, S, W>(
   source.onCrash((e) => deps.events.onFatal(e));
   await source.start(pipeline.accept, { onAssigned: (partitions) => pipeline.onAssigned(partitions) });
   deps.health.markStarted(spec.role);
-  log.info({ groupId: settings.groupId, topics: spec.topics, simulate: settings.simulate }, 'role started');
+  log.info({ groupId: settings.groupId, topics: spec.topics, organizations: deps.config.organizations.entries.map((o) => o.name) }, 'role started');
   return {
     role: spec.role,
     groupId: settings.groupId,

@@ -2,6 +2,9 @@ import type { Config } from '../config/load-config';
 import { oncePerBatch, type Decision, type Located, type RoleSpec } from '../pipeline/role-spec';
 import { listNames, parseTicketList, selectByShipmentMode, type ShipmentSelection } from '../shared/ticket-list';
 import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
+import { ticketKey } from '../shared/ticket-key';
+import { whatTheCoreDid } from '../delivery/core-print-state';
+import { OrganizationRules } from '../config/organization-rules';
 import type { DeleteTicket } from '../tixngo/tixngo-api';
 import { parseCancelled, type TicketCancelled } from './cancel-event';
 import { decideCancel, showDeletedTicket, type VisibilitySettings } from './decide';
@@ -13,8 +16,9 @@ import { decideCancel, showDeletedTicket, type VisibilitySettings } from './deci
  */
 export function cancelSeenFact(t: TicketCancelled, at: Date, from?: { partition: number; offset: string }): Fact {
   return {
-    _id: factId(t.ticketId, 'cancel-seen', t.reprintGeneration, t.reason, t.occurredAt),
+    _id: factId(ticketKey(t.organizationCode, t.ticketId), 'cancel-seen', t.reprintGeneration, t.reason, t.occurredAt),
     ticketId: t.ticketId,
+    organization: t.organizationCode,
     kind: 'cancel-seen',
     generation: t.reprintGeneration,
     detail: t.reason,
@@ -29,6 +33,15 @@ export interface CancellationDeps {
   readonly ledger: TicketLedger;
 }
 
+/** What the role needs of one organization's settings. */
+interface CancelRules {
+  readonly selection: ShipmentSelection;
+  readonly visibility: VisibilitySettings;
+  readonly simulate: boolean;
+  /** The organization's TIXnGO point of sales (the core's print state names it). */
+  readonly posCode: string;
+}
+
 /**
  * The `cancel` role ("Push cancelled and invalidated tickets"): ticket-cancelled → TIXnGO delete.
  *
@@ -41,13 +54,12 @@ export interface CancellationDeps {
  * change, always after TIXnGO accepted its injection, never after a newer generation was sent.
  */
 export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancelled, ReadonlyMap<string, TicketFacts>, DeleteTicket> {
-  const c = deps.config.cancel;
-  const selection: ShipmentSelection = { shipmentModes: c.shipmentModes, force: parseTicketList(c.force), skip: parseTicketList(c.skip) };
-  const visibility: VisibilitySettings = {
-    overrideReasons: c.visibilityOverrideReasons,
-    notifySpectator: c.notifySpectator,
-    defaultValue: c.visibilityDefault,
-  };
+  const rules = new OrganizationRules(deps.config.organizations, (o): CancelRules => ({
+    selection: { shipmentModes: o.cancel.shipmentModes, force: parseTicketList(o.cancel.force), skip: parseTicketList(o.cancel.skip) },
+    visibility: { overrideReasons: o.cancel.visibilityOverrideReasons, notifySpectator: o.cancel.notifySpectator, defaultValue: o.cancel.visibilityDefault },
+    simulate: o.cancel.simulate,
+    posCode: o.inject.posCode,
+  }));
 
   return {
     role: 'cancel',
@@ -57,23 +69,32 @@ export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancell
     waitsFor: [],
     parse: parseCancelled,
     ticketId: (t) => t.ticketId,
-    select: (t) => selectByShipmentMode(t, selection),
+    organization: (t) => t.organizationCode,
+    route: (code) => rules.route(code, (r) => ({ simulate: r.simulate })),
+    select: (t) => rules.select(t.organizationCode, (r) => selectByShipmentMode(t, r.selection)),
 
+    /**
+     * What the core did: the cancellation (every record, filtered or not: it stops a later injection),
+     * and, when the core says it printed the ticket through the organization's TIXnGO point of sales,
+     * that the ticket is in TIXnGO (a ticket put in the wallet before the bridge went live).
+     */
     async seen(records, at) {
-      await deps.ledger.record(records.map((r) => cancelSeenFact(r.event, at, { partition: r.partition, offset: r.offset })));
+      await deps.ledger.record(whatTheCoreDid(records, at, cancelSeenFact, (code) => rules.of(code)?.posCode ?? ''));
     },
 
-    enrich: (events) => deps.ledger.getMany(events.map((e) => e.ticketId), ['inject', 'cancel-seen', 'cancel-pushed']),
+    enrich: (events) => deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen', 'cancel-pushed']),
 
     decide(records: readonly Located<TicketCancelled>[], state, inFlight): Decision<DeleteTicket>[] {
-      const facts = state.get(records[0]!.event.ticketId) ?? EMPTY_FACTS;
+      const first = records[0]!.event;
+      const facts = state.get(ticketKey(first.organizationCode, first.ticketId)) ?? EMPTY_FACTS;
+      const r = rules.of(first.organizationCode)!; // select skipped the organizations the release does not serve
       return oncePerBatch(records, (t) => {
-        const d = decideCancel(t, facts, listNames(selection.force, t), inFlight.has('inject'));
+        const d = decideCancel(t, facts, listNames(r.selection.force, t), inFlight.has('inject'));
         if (!d.push) return { kind: 'skip', reason: d.reason };
-        return { kind: 'push', work: { ticketId: t.ticketId, reason: t.reason, showDeletedTicket: showDeletedTicket(t.reason, visibility) } };
+        return { kind: 'push', work: { ticketId: t.ticketId, reason: t.reason, showDeletedTicket: showDeletedTicket(t.reason, r.visibility) } };
       });
     },
 
-    item: (t) => ({ ticketId: t.ticketId, generation: t.reprintGeneration, reason: t.reason, occurredAt: t.occurredAt.getTime() }),
+    item: (t) => ({ ticketId: t.ticketId, organization: t.organizationCode, generation: t.reprintGeneration, reason: t.reason, occurredAt: t.occurredAt.getTime() }),
   };
 }

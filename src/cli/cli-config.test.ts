@@ -8,6 +8,7 @@ const full = {
   MONGODB_URI: 'mongodb://db:27017',
   TIXNGO_BASE_URL: 'https://api.tixngo.test/v3',
   TIXNGO_API_KEY: 'a-real-looking-key',
+  BRIDGE_ORGANIZATIONS: 'ORG1',
 };
 
 const issuesOf = (f: () => unknown) => {

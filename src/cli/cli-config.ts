@@ -32,8 +32,12 @@ const ROLE_KEYS: Record<Role, RegExp> = {
   'holder-sync': /^HOLDER_SYNC_/,
 };
 
+/** Whom the release serves: a matter for the commands that use a role or TIXnGO. */
+const ORGANIZATION_KEYS = /^BRIDGE_ORGANIZATIONS/;
+
 /** Inert values for required settings of areas a command does not use. */
 const STAND_INS: Readonly<Record<string, string>> = {
+  BRIDGE_ORGANIZATIONS: '*',
   KAFKA_BROKERS: 'unset.invalid:9092',
   SCHEMA_REGISTRY_URL: 'http://unset.invalid',
   MONGODB_URI: 'mongodb://unset.invalid',
@@ -75,6 +79,11 @@ export function loadCliConfig(env: Readonly<Record<string, string | undefined>>,
         const key = envKey(i);
         if (STAND_INS[key] !== undefined) patched[key] = STAND_INS[key];
         else delete patched[key];
+        // A broken organizations file the command does not need: judge the rest with the stand-in.
+        if (key.startsWith('BRIDGE_ORGANIZATIONS_FILE')) {
+          delete patched.BRIDGE_ORGANIZATIONS_FILE;
+          patched.BRIDGE_ORGANIZATIONS = STAND_INS.BRIDGE_ORGANIZATIONS;
+        }
       }
       attempt = patched;
     }
@@ -116,6 +125,7 @@ function envKey(i: ConfigIssue): string {
 
 /** Whether a problem with `key` concerns a command that uses `needs`. Keys of no area always do. */
 function isNeeded(key: string, needs: ReadonlySet<Area>, roleText: string | undefined): boolean {
+  if (ORGANIZATION_KEYS.test(key)) return needs.has('tixngo') || (needs.has('role') && roleText !== undefined);
   for (const [area, pattern] of Object.entries(AREA_KEYS) as [Exclude<Area, 'role'>, RegExp][]) {
     if (pattern.test(key)) return needs.has(area);
   }

@@ -10,7 +10,7 @@ import type { RoleSpec } from '../pipeline/role-spec';
 import { ROLES, type Role } from '../roles';
 import type { HolderStore } from '../store/holder-store';
 import type { TicketFacts, TicketLedger } from '../store/ticket-ledger';
-import type { TixngoApi } from '../tixngo/tixngo-api';
+import type { TixngoAccounts } from '../tixngo/accounts';
 
 /**
  * What the support CLI knows of each role: its consumer group and topics (for `offsets`, `replay`,
@@ -24,7 +24,7 @@ export type ConsumerRole = Exclude<Role, 'holder-sync'>;
 
 export interface RoleAdapters {
   readonly config: Config;
-  readonly tixngo: TixngoApi;
+  readonly accounts: TixngoAccounts;
   readonly ledger: TicketLedger;
   readonly holders: HolderStore;
   readonly codec: AvroCodec;
@@ -37,6 +37,7 @@ export type LedgerDecision = { readonly push: true } | { readonly push: false; r
 /** A ticket event as every consumer role's events carry it. */
 export interface TicketEvent {
   readonly ticketId: string;
+  readonly organizationCode: string;
   readonly taxNumber: string;
   readonly reprintGeneration: number;
 }
@@ -110,9 +111,12 @@ export function consumerRoles(): ConsumerRoleEntry[] {
   return Object.values(CATALOG).filter((e): e is ConsumerRoleEntry => e !== undefined);
 }
 
-/** The configuration of `role` with extra `id:<ticketId>` entries in its force list (`replay --force`). */
+/**
+ * The configuration with extra `id:<ticketId>` entries in `role`'s force list of every organization
+ * (`replay --force`; the ids come from the range read, whatever their organization).
+ */
 export function withForcedTickets(config: Config, role: ConsumerRole, ticketIds: Iterable<string>): Config {
   const extra = [...ticketIds].map((id) => `id:${id}`);
-  const current = config[role];
-  return { ...config, [role]: { ...current, force: [...current.force, ...extra] } } as Config;
+  const entries = config.organizations.entries.map((o) => ({ ...o, [role]: { ...o[role], force: [...o[role].force, ...extra] } }));
+  return { ...config, organizations: { ...config.organizations, entries } };
 }

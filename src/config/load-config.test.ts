@@ -10,7 +10,11 @@ const MINIMAL: Record<string, string> = {
   MONGODB_URI: 'mongodb://localhost:27017',
   TIXNGO_BASE_URL: 'http://localhost:8090/api/',
   TIXNGO_API_KEY: 'test-api-key-1234',
+  BRIDGE_ORGANIZATIONS: 'ORG1',
 };
+
+/** The one organization entry of an environment-only configuration. */
+const org = (c: ReturnType<typeof loadConfig>) => c.organizations.entries[0]!;
 
 /** Unit tests never touch the file system: any read is a failure. */
 const noFiles: ReadFile = (path) => {
@@ -37,10 +41,12 @@ describe('load-config', () => {
       expect(c.roles).toEqual(['holder-sync']);
       expect(c.instanceId).toBe('pod-1');
       expect(c.kafka).toEqual({ brokers: ['localhost:9092'], clientId: 'tixngo-bridge', groupIdPrefix: 'tixngo-bridge', sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 });
-      expect(c.tixngo).toMatchObject({ baseUrl: 'http://localhost:8090/api', apiKey: 'test-api-key-1234', apiKeyHeader: 'x-api-key' });
+      expect(org(c).tixngo).toMatchObject({ baseUrl: 'http://localhost:8090/api', apiKey: 'test-api-key-1234', apiKeyHeader: 'x-api-key' });
+      expect(c.organizations).toMatchObject({ mode: 'list', entries: [{ name: 'ORG1', codes: ['ORG1'], organizerId: 'default' }] });
       expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'tixngo_bridge', operationTimeoutMs: 30_000 });
       expect(c.http).toEqual({ host: '0.0.0.0', port: 8080 });
-      expect(c.inject).toMatchObject({ groupId: 'tixngo-bridge-inject', batchSize: 1000, maxTicketsPerRequest: 1000, simulate: false, overlayLastOwner: true, template: undefined, force: [], skip: [] });
+      expect(c.inject).toMatchObject({ groupId: 'tixngo-bridge-inject', batchSize: 1000, maxTicketsPerRequest: 1000 });
+      expect(org(c).inject).toMatchObject({ simulate: false, overlayLastOwner: true, template: undefined, force: [], skip: [] });
       expect(c.control).toMatchObject({ batchSize: 10_000, maxTicketsPerRequest: 10_000 });
       expect(c.schemaRegistry).toEqual({ url: 'http://localhost:8081' });
     });
@@ -48,7 +54,7 @@ describe('load-config', () => {
     it('reports every missing required key in one ConfigError', () => {
       const e = refusal({});
       expect(e.code).toBe('CONFIG_INVALID');
-      expect(keys(e)).toEqual(['BRIDGE_ROLE', 'KAFKA_BROKERS', 'MONGODB_URI', 'SCHEMA_REGISTRY_URL', 'TIXNGO_API_KEY', 'TIXNGO_BASE_URL']);
+      expect(keys(e)).toEqual(['BRIDGE_ORGANIZATIONS', 'BRIDGE_ROLE', 'KAFKA_BROKERS', 'MONGODB_URI', 'SCHEMA_REGISTRY_URL', 'TIXNGO_API_KEY', 'TIXNGO_BASE_URL']);
       expect(e.issues.every((i) => i.problem === 'required but not set')).toBe(true);
       for (const key of keys(e)) expect(e.message).toContain(key);
     });
@@ -77,10 +83,8 @@ describe('load-config', () => {
         ['on', true],
         ['off', false],
       ])('reads %j as %s', (value, expected) => {
-        expect(load({ INJECT_SIMULATE: value, KAFKA_SSL: value, CANCEL_NOTIFY_SPECTATOR: value })).toMatchObject({
-          inject: { simulate: expected },
-          cancel: { notifySpectator: expected },
-        });
+        const c = load({ INJECT_SIMULATE: value, KAFKA_SSL: value, CANCEL_NOTIFY_SPECTATOR: value });
+        expect(org(c)).toMatchObject({ inject: { simulate: expected }, cancel: { notifySpectator: expected } });
       });
 
       it.each(['maybe', 'ja', '2', 'truee'])('refuses %j, naming the key', (value) => {
@@ -89,8 +93,8 @@ describe('load-config', () => {
 
       it('keeps each default when unset', () => {
         const c = load();
-        expect([c.inject.simulate, c.inject.overlayLastOwner, c.cancel.visibilityDefault, c.kafka.ssl]).toEqual([false, true, false, undefined]);
-        expect(load({ INJECT_OVERLAY_LAST_OWNER: 'false' }).inject.overlayLastOwner).toBe(false);
+        expect([org(c).inject.simulate, org(c).inject.overlayLastOwner, org(c).cancel.visibilityDefault, c.kafka.ssl]).toEqual([false, true, false, undefined]);
+        expect(org(load({ INJECT_OVERLAY_LAST_OWNER: 'false' })).inject.overlayLastOwner).toBe(false);
       });
     });
 
@@ -103,10 +107,10 @@ describe('load-config', () => {
           INJECT_MANDATORY_HOLDER_FIELDS: 'FIRSTNAME, LASTNAME ,BIRTHDATE',
         });
         expect(c.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9093']);
-        expect(c.inject.filters.tariffs).toEqual(['ADULT', 'CHILD']);
-        expect(c.inject.force).toEqual(['id:123456789', '12300123']);
-        expect(c.inject.mandatoryHolderFields).toEqual(['FIRSTNAME', 'LASTNAME', 'BIRTHDATE']);
-        expect(c.inject.filters.seasons).toEqual([]);
+        expect(org(c).inject.filters.tariffs).toEqual(['ADULT', 'CHILD']);
+        expect(org(c).inject.force).toEqual(['id:123456789', '12300123']);
+        expect(org(c).inject.mandatoryHolderFields).toEqual(['FIRSTNAME', 'LASTNAME', 'BIRTHDATE']);
+        expect(org(c).inject.filters.seasons).toEqual([]);
       });
 
       it('refuses an unknown mandatory holder field', () => {
@@ -136,7 +140,7 @@ describe('load-config', () => {
 
       it('requires CANCEL_SHIPMENT_MODES for the cancel role', () => {
         expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'cancel' }))).toEqual(['CANCEL_SHIPMENT_MODES']);
-        expect(load({ BRIDGE_ROLE: 'cancel', CANCEL_SHIPMENT_MODES: 'MOBILE, PRINT_AT_HOME' }).cancel.shipmentModes).toEqual(['MOBILE', 'PRINT_AT_HOME']);
+        expect(org(load({ BRIDGE_ROLE: 'cancel', CANCEL_SHIPMENT_MODES: 'MOBILE, PRINT_AT_HOME' })).cancel.shipmentModes).toEqual(['MOBILE', 'PRINT_AT_HOME']);
       });
 
       it('requires CONTROL_SHIPMENT_MODES for the control role', () => {
@@ -150,12 +154,12 @@ describe('load-config', () => {
       it('requires INJECT_SALES_CHANNEL_CODE and INJECT_POS_CODE for the inject role', () => {
         expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'inject' }))).toEqual(['INJECT_POS_CODE', 'INJECT_SALES_CHANNEL_CODE']);
         expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'inject', INJECT_POS_CODE: 'POS1', INJECT_SALES_CHANNEL_CODE: '   ' }))).toEqual(['INJECT_SALES_CHANNEL_CODE']);
-        expect(load({ BRIDGE_ROLE: 'inject', INJECT_SALES_CHANNEL_CODE: ' BOX ', INJECT_POS_CODE: 'POS1' }).inject).toMatchObject({ salesChannelCode: 'BOX', posCode: 'POS1' });
+        expect(org(load({ BRIDGE_ROLE: 'inject', INJECT_SALES_CHANNEL_CODE: ' BOX ', INJECT_POS_CODE: 'POS1' })).inject).toMatchObject({ salesChannelCode: 'BOX', posCode: 'POS1' });
       });
 
       it('does not require the point of sales in simulation mode', () => {
         const c = load({ BRIDGE_ROLE: 'inject', INJECT_SIMULATE: 'true' });
-        expect(c.inject).toMatchObject({ simulate: true, salesChannelCode: '', posCode: '' });
+        expect(org(c).inject).toMatchObject({ simulate: true, salesChannelCode: '', posCode: '' });
       });
 
       it('does not require a role-specific setting for a role that is not run', () => {
@@ -231,7 +235,7 @@ describe('load-config', () => {
           return '{"event.name": "${Performance_hostTeam}"}';
         });
         expect(read).toEqual(['/etc/bridge/template.json']);
-        expect(c.inject.template).toEqual({ path: '/etc/bridge/template.json', text: '{"event.name": "${Performance_hostTeam}"}' });
+        expect(org(c).inject.template).toEqual({ path: '/etc/bridge/template.json', text: '{"event.name": "${Performance_hostTeam}"}' });
       });
 
       it('reports an unreadable INJECT_TEMPLATE_FILE, naming the key and the path', () => {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../shared/errors';
 import { ROLES, type Role } from '../roles';
+import { buildOrganizations, missingOrganizationSettings } from './organizations';
 
 /**
  * Configuration is a pure function of the environment: `loadConfig(env)` validates every variable
@@ -67,9 +68,13 @@ function pipelineSettings<P extends string>(prefix: P, batchSize: number) {
   };
 }
 
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   BRIDGE_ROLE: list.pipe(z.array(z.enum([...ROLES, 'all'])).min(1, 'name at least one role')),
   BRIDGE_INSTANCE_ID: optionalString,
+  /** The S-360 organization code(s) this release serves, or `*` for a single-organization installation. */
+  BRIDGE_ORGANIZATIONS: optionalList,
+  /** Several organizations, each with its own TIXnGO account: a YAML or JSON file (see organizations.ts). */
+  BRIDGE_ORGANIZATIONS_FILE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: int(8080, 0, 65535),
@@ -97,8 +102,9 @@ const EnvSchema = z.object({
   MONGODB_OPERATION_TIMEOUT_MS: int(30_000, 100, 600_000),
   MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('tixngo_bridge'),
 
-  TIXNGO_BASE_URL: url,
-  TIXNGO_API_KEY: z.string().min(8, 'expected the organizer ADMIN API key (8 characters at least)'),
+  // Required unless BRIDGE_ORGANIZATIONS_FILE gives them per organization (checked in organizations.ts).
+  TIXNGO_BASE_URL: url.optional(),
+  TIXNGO_API_KEY: z.string().min(8, 'expected the organizer ADMIN API key (8 characters at least)').optional(),
   TIXNGO_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('x-api-key'),
   TIXNGO_INJECT_PATH: z.string().startsWith('/').default('/organizer/tickets'),
   TIXNGO_DELETE_PATH: z.string().startsWith('/').default('/organizer/tickets/delete'),
@@ -168,11 +174,12 @@ const EnvSchema = z.object({
   STATUS_TRACE_RETENTION_DAYS: int(30, 1, 3650),
   /** How often consumer lag is read for `tixngo_bridge_consumer_lag`; 0 turns it off. */
   STATUS_LAG_INTERVAL_MS: int(30_000, 0, 3_600_000),
-  HEALTH_KAFKA_PROBE_MS: int(5_000, 0, 600_000),
+  HEALTH_KAFKA_PROBE_MS: int(2_000, 0, 600_000),
 });
 
-type Env = z.infer<typeof EnvSchema>;
+export type Env = z.infer<typeof EnvSchema>;
 
+/** How a role's consumer group batches: one setting per role for the whole release. */
 export interface PipelineConfig {
   readonly groupId: string;
   readonly batchSize: number;
@@ -181,6 +188,10 @@ export interface PipelineConfig {
   readonly maxBatchBytes: number;
   /** Closed batches delivered at the same time; a ticket is never in two of them. */
   readonly batchesInFlight: number;
+}
+
+/** What a role does with one organization's tickets: set per organization. */
+export interface RoleSelection {
   readonly simulate: boolean;
   readonly force: readonly string[];
   readonly skip: readonly string[];
@@ -223,20 +234,8 @@ export interface Config {
     readonly auth?: { readonly username: string; readonly password: string };
   };
   readonly mongo: { readonly uri: string; readonly database: string; readonly operationTimeoutMs: number };
-  readonly tixngo: {
-    readonly baseUrl: string;
-    readonly apiKey: string;
-    readonly apiKeyHeader: string;
-    readonly paths: {
-      readonly inject: string;
-      readonly delete: string;
-      readonly control: string;
-      readonly changes: string;
-    };
-    readonly requestTimeoutMs: number;
-    /** A request body above this is split in two (a single ticket goes as it is). */
-    readonly maxRequestBytes: number;
-  };
+  /** Whom the release serves, and each organization's TIXnGO account and rules (organizations.ts). */
+  readonly organizations: Organizations;
   /** The outbox: an intent untouched for `staleMs` belongs to a process that stopped, and is taken over. */
   readonly outbox: { readonly staleMs: number };
   readonly topics: {
@@ -249,33 +248,15 @@ export interface Config {
   };
   readonly retry: { readonly baseMs: number; readonly maxMs: number };
   readonly dlq: { readonly maxConsecutive: number; readonly maxRatio: number; readonly ratioMinMessages: number };
-  readonly inject: PipelineConfig & {
-    readonly filters: InjectFilters;
-    readonly mandatoryHolderFields: readonly HolderField[];
-    readonly salesChannelCode: string;
-    readonly posCode: string;
-    readonly barcodePrefix: string;
-    readonly barcodePostfix: string;
-    readonly template: TemplateSource | undefined;
-    readonly overlayLastOwner: boolean;
-    readonly resetInvalidationReasons: readonly string[];
-    readonly activationMethod: 'online' | 'offline';
-  };
-  readonly cancel: PipelineConfig & {
-    readonly shipmentModes: readonly string[];
-    readonly notifySpectator: boolean;
-    readonly visibilityOverrideReasons: readonly string[];
-    readonly visibilityDefault: boolean;
-  };
-  readonly control: PipelineConfig & { readonly shipmentModes: readonly string[] };
+  readonly inject: PipelineConfig;
+  readonly cancel: PipelineConfig;
+  readonly control: PipelineConfig;
   readonly holderSync: {
-    readonly organizerId: string;
     readonly pageLimit: number;
     readonly pollIntervalMs: number;
     readonly maxRequestsPerSecond: number;
     readonly leaseTtlMs: number;
     readonly historyLimit: number;
-    readonly skip: readonly string[];
   };
   readonly notify: {
     readonly smtpUrl: string | undefined;
@@ -297,6 +278,71 @@ export interface TemplateSource {
 
 export type ReadFile = (path: string) => string;
 
+/** The TIXnGO account of an organization (organizer API). */
+export interface TixngoSettings {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly apiKeyHeader: string;
+  readonly paths: {
+    readonly inject: string;
+    readonly delete: string;
+    readonly control: string;
+    readonly changes: string;
+  };
+  readonly requestTimeoutMs: number;
+  /** A request body above this is split in two (a single ticket goes as it is). */
+  readonly maxRequestBytes: number;
+}
+
+export interface InjectSettings extends RoleSelection {
+  readonly filters: InjectFilters;
+  readonly mandatoryHolderFields: readonly HolderField[];
+  readonly salesChannelCode: string;
+  readonly posCode: string;
+  readonly barcodePrefix: string;
+  readonly barcodePostfix: string;
+  readonly template: TemplateSource | undefined;
+  readonly overlayLastOwner: boolean;
+  readonly resetInvalidationReasons: readonly string[];
+  readonly activationMethod: 'online' | 'offline';
+}
+
+export interface CancelSettings extends RoleSelection {
+  readonly shipmentModes: readonly string[];
+  readonly notifySpectator: boolean;
+  readonly visibilityOverrideReasons: readonly string[];
+  readonly visibilityDefault: boolean;
+}
+
+export interface ControlSettings extends RoleSelection {
+  readonly shipmentModes: readonly string[];
+}
+
+/** One TIXnGO account and the rules of the S-360 organization(s) that inject into it. */
+export interface OrganizationConfig {
+  /** For logs, metrics and errors: the codes, or `*`. */
+  readonly name: string;
+  /** The S-360 organization codes this entry serves; `undefined`: every one (a single-organization installation). */
+  readonly codes: readonly string[] | undefined;
+  readonly tixngo: TixngoSettings;
+  /** The TIXnGO organizer whose change feed holder-sync reads for these organizations. */
+  readonly organizerId: string;
+  readonly holderSyncSkip: readonly string[];
+  readonly inject: InjectSettings;
+  readonly cancel: CancelSettings;
+  readonly control: ControlSettings;
+}
+
+export interface Organizations {
+  /**
+   * `list`: BRIDGE_ORGANIZATIONS names the codes, one TIXnGO account from the environment; `any`:
+   * BRIDGE_ORGANIZATIONS=* (a single-organization installation); `file`: BRIDGE_ORGANIZATIONS_FILE,
+   * one entry (and TIXnGO account) per organization or group of organizations.
+   */
+  readonly mode: 'list' | 'any' | 'file';
+  readonly entries: readonly OrganizationConfig[];
+}
+
 /**
  * Validates `env` and returns the typed configuration, or throws a `ConfigError` listing every
  * problem. `readFile` is a parameter so that tests need no file system.
@@ -305,12 +351,15 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   readFile: ReadFile = (p) => readFileSync(p, 'utf8'),
 ): Config {
-  const parsed = EnvSchema.safeParse(normalise(env));
+  const raw = normalise(env);
+  const parsed = EnvSchema.safeParse(raw);
   const issues: ConfigIssue[] = [];
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       issues.push({ key: i.path.map(String).join('.') || '(environment)', problem: describe(i) });
     }
+    // Whom the release serves is judged on a valid environment; its missing settings are named now too.
+    issues.push(...missingOrganizationSettings(raw).filter((m) => !issues.some((i) => i.key === m.key)));
     throw new ConfigError(issues);
   }
   const e = parsed.data;
@@ -339,23 +388,6 @@ export function loadConfig(
       issues.push({ key: `${prefix}_MAX_TICKETS_PER_REQUEST`, problem: `must not exceed ${prefix}_BATCH_SIZE` });
     }
   }
-  if (roles.includes('inject') && !e.INJECT_SIMULATE) {
-    if (!e.INJECT_SALES_CHANNEL_CODE) {
-      issues.push({ key: 'INJECT_SALES_CHANNEL_CODE', problem: 'required: injected tickets are marked printed through it' });
-    }
-    if (!e.INJECT_POS_CODE) {
-      issues.push({ key: 'INJECT_POS_CODE', problem: 'required: injected tickets are marked printed through it' });
-    }
-  }
-  for (const prefix of ['CANCEL', 'CONTROL'] as const) {
-    const role = prefix === 'CANCEL' ? 'cancel' : 'control';
-    if (roles.includes(role) && e[`${prefix}_SHIPMENT_MODES`].length === 0) {
-      issues.push({
-        key: `${prefix}_SHIPMENT_MODES`,
-        problem: 'required: only tickets with these shipment modes are pushed (S-360 makes it mandatory)',
-      });
-    }
-  }
   if (e.NOTIFY_RECIPIENTS.length > 0 && !e.NOTIFY_SMTP_URL) {
     issues.push({ key: 'NOTIFY_SMTP_URL', problem: 'NOTIFY_RECIPIENTS is set, so an SMTP server is required' });
   }
@@ -370,14 +402,7 @@ export function loadConfig(
       issues.push({ key: 'KAFKA_SSL_CA_FILE', problem: `cannot read ${e.KAFKA_SSL_CA_FILE}` });
     }
   }
-  let template: TemplateSource | undefined;
-  if (e.INJECT_TEMPLATE_FILE) {
-    try {
-      template = { path: e.INJECT_TEMPLATE_FILE, text: readFile(e.INJECT_TEMPLATE_FILE) };
-    } catch {
-      issues.push({ key: 'INJECT_TEMPLATE_FILE', problem: `cannot read ${e.INJECT_TEMPLATE_FILE}` });
-    }
-  }
+  const organizations = buildOrganizations(e, raw, roles, readFile, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const groupId = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role) =>
@@ -389,9 +414,6 @@ export function loadConfig(
     maxTicketsPerRequest: e[`${prefix}_MAX_TICKETS_PER_REQUEST`] ?? e[`${prefix}_BATCH_SIZE`],
     maxBatchBytes: e[`${prefix}_MAX_BATCH_BYTES`],
     batchesInFlight: e[`${prefix}_BATCHES_IN_FLIGHT`],
-    simulate: e[`${prefix}_SIMULATE`],
-    force: e[`${prefix}_FORCE`],
-    skip: e[`${prefix}_SKIP`],
   });
 
   return {
@@ -425,19 +447,7 @@ export function loadConfig(
         : {}),
     },
     mongo: { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, operationTimeoutMs: e.MONGODB_OPERATION_TIMEOUT_MS },
-    tixngo: {
-      baseUrl: e.TIXNGO_BASE_URL.replace(/\/+$/, ''),
-      apiKey: e.TIXNGO_API_KEY,
-      apiKeyHeader: e.TIXNGO_API_KEY_HEADER,
-      paths: {
-        inject: e.TIXNGO_INJECT_PATH,
-        delete: e.TIXNGO_DELETE_PATH,
-        control: e.TIXNGO_CONTROL_PATH,
-        changes: e.TIXNGO_CHANGES_PATH,
-      },
-      requestTimeoutMs: e.TIXNGO_REQUEST_TIMEOUT_MS,
-      maxRequestBytes: e.TIXNGO_MAX_REQUEST_BYTES,
-    },
+    organizations: organizations!,
     outbox: { staleMs: e.OUTBOX_STALE_MS },
     topics: {
       printedEligible: e.TOPIC_TICKET_PRINTED_ELIGIBLE,
@@ -449,44 +459,15 @@ export function loadConfig(
     },
     retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
     dlq: { maxConsecutive: e.DLQ_MAX_CONSECUTIVE, maxRatio: e.DLQ_MAX_RATIO, ratioMinMessages: e.DLQ_RATIO_MIN_MESSAGES },
-    inject: {
-      ...pipeline('INJECT', 'inject'),
-      filters: {
-        salesChannels: e.INJECT_FILTER_SALES_CHANNELS,
-        seasons: e.INJECT_FILTER_SEASONS,
-        productFamilies: e.INJECT_FILTER_PRODUCT_FAMILIES,
-        products: e.INJECT_FILTER_PRODUCTS,
-        performances: e.INJECT_FILTER_PERFORMANCES,
-        tariffs: e.INJECT_FILTER_TARIFFS,
-        seatCategories: e.INJECT_FILTER_SEAT_CATEGORIES,
-        fileNumbers: e.INJECT_FILTER_FILE_NUMBERS,
-      },
-      mandatoryHolderFields: e.INJECT_MANDATORY_HOLDER_FIELDS,
-      salesChannelCode: e.INJECT_SALES_CHANNEL_CODE ?? '',
-      posCode: e.INJECT_POS_CODE ?? '',
-      barcodePrefix: e.INJECT_BARCODE_PREFIX,
-      barcodePostfix: e.INJECT_BARCODE_POSTFIX,
-      template,
-      overlayLastOwner: e.INJECT_OVERLAY_LAST_OWNER,
-      resetInvalidationReasons: e.INJECT_RESET_INVALIDATION_REASONS,
-      activationMethod: e.INJECT_ACTIVATION_METHOD,
-    },
-    cancel: {
-      ...pipeline('CANCEL', 'cancel'),
-      shipmentModes: e.CANCEL_SHIPMENT_MODES,
-      notifySpectator: e.CANCEL_NOTIFY_SPECTATOR,
-      visibilityOverrideReasons: e.CANCEL_VISIBILITY_OVERRIDE_REASONS,
-      visibilityDefault: e.CANCEL_VISIBILITY_DEFAULT,
-    },
-    control: { ...pipeline('CONTROL', 'control'), shipmentModes: e.CONTROL_SHIPMENT_MODES },
+    inject: pipeline('INJECT', 'inject'),
+    cancel: pipeline('CANCEL', 'cancel'),
+    control: pipeline('CONTROL', 'control'),
     holderSync: {
-      organizerId: e.HOLDER_SYNC_ORGANIZER_ID,
       pageLimit: e.HOLDER_SYNC_PAGE_LIMIT,
       pollIntervalMs: e.HOLDER_SYNC_POLL_INTERVAL_MS,
       maxRequestsPerSecond: e.HOLDER_SYNC_MAX_REQUESTS_PER_SECOND,
       leaseTtlMs: e.HOLDER_SYNC_LEASE_TTL_MS,
       historyLimit: e.HOLDER_SYNC_HISTORY_LIMIT,
-      skip: e.HOLDER_SYNC_SKIP,
     },
     notify: {
       smtpUrl: e.NOTIFY_SMTP_URL,
@@ -507,7 +488,7 @@ export function loadConfig(
 }
 
 /** Empty strings mean "unset", as they do in Kubernetes manifests and shell exports. */
-function normalise(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function normalise(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
   return out;
@@ -517,7 +498,7 @@ function expandRoles(roles: readonly (Role | 'all')[]): Role[] {
   return roles.includes('all') ? [...ROLES] : [...new Set(roles as Role[])];
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+export function describe(issue: z.core.$ZodIssue): string {
   const key = String(issue.path[0] ?? '');
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'required but not set';
   // Never echo the offending value: for secrets it would leak, for the rest the operator has it.

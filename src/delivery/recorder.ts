@@ -4,6 +4,7 @@ import type { RequestItem, WriteBack } from '../pipeline/outbox';
 import type { DeliveryRecorder } from '../pipeline/recorder';
 import { factId, type Fact, type FactKind, type TicketLedger } from '../store/ticket-ledger';
 import type { PushEndpoint } from '../tixngo/tixngo-api';
+import { ticketKey } from '../shared/ticket-key';
 
 const DELIVERED: Record<PushEndpoint, FactKind> = { inject: 'inject', delete: 'cancel-pushed', control: 'control-pushed' };
 const SIMULATED: Record<PushEndpoint, FactKind> = { inject: 'inject-simulated', delete: 'cancel-simulated', control: 'control-simulated' };
@@ -12,8 +13,9 @@ const SIMULATED: Record<PushEndpoint, FactKind> = { inject: 'inject-simulated', 
 export function factOf(kind: FactKind, item: RequestItem, requestId: string, at: Date): Fact {
   const occurredAt = item.occurredAt !== undefined ? new Date(item.occurredAt) : undefined;
   return {
-    _id: factId(item.ticketId, kind, item.generation, item.reason, occurredAt),
+    _id: factId(ticketKey(item.organization, item.ticketId), kind, item.generation, item.reason, occurredAt),
     ticketId: item.ticketId,
+    organization: item.organization,
     kind,
     generation: item.generation,
     at,

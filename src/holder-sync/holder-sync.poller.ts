@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config/load-config';
+import type { Config, TixngoSettings } from '../config/load-config';
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
 import type { Health } from '../ops/health';
@@ -14,7 +14,6 @@ import { BridgeError, PoisonMessageError, toSafeError, type TransientError } fro
 import { withRetry } from '../shared/retry';
 import type { HolderHead, HolderStore } from '../store/holder-store';
 import type { LeaseStore, LeaseTerm } from '../store/lease-store';
-import type { TixngoClientConfig } from '../tixngo/axios-tixngo-api';
 import type { TixngoApi } from '../tixngo/tixngo-api';
 import { toFeedDeadLetter } from './feed-dead-letter';
 import { parseFeedRecord, toHolderUpdated, type HolderRecord, type ParsedFeedRecord } from './feed-record';
@@ -27,29 +26,24 @@ export const HOLDER_SYNC_ROLE = 'holder-sync';
 /** Outcomes counted in `tixngo_bridge_poller_records_total{outcome}`. */
 export type PollerRecordOutcome = RecordOutcome | 'skipped' | 'dead-lettered';
 
-/** One TIXnGO organizer to poll: its own lease, pagination key, client and skip list. */
+/**
+ * One TIXnGO organizer to poll: its own lease, pagination key, client and skip list. Organizations that
+ * inject into one organizer share its poller (`OrganizationRouter.organizers()`).
+ */
 export interface HolderSyncOrganizer {
   /** TIXnGO's organizer (account) id: the lease, the key and the holder states are per organizer. */
   readonly organizerId: string;
   /** How to reach that organizer's API (its base URL and API key among them). */
-  readonly tixngo: TixngoClientConfig;
+  readonly tixngo: TixngoSettings;
   /** Skip list (HOLDER_SYNC_SKIP's syntax). */
   readonly skip: readonly string[];
-}
-
-/**
- * The organizers of today's single-organizer configuration: `HOLDER_SYNC_ORGANIZER_ID` with the
- * `TIXNGO_*` client settings and `HOLDER_SYNC_SKIP`. Per-organization configuration replaces this list.
- */
-export function holderSyncOrganizers(config: Config): HolderSyncOrganizer[] {
-  return [{ organizerId: config.holderSync.organizerId, tixngo: config.tixngo, skip: config.holderSync.skip }];
 }
 
 export interface HolderSyncDeps {
   /** Pacing, lease TTL and history limit (`holderSync`), topics, retry, dead-letter limit, instance id. */
   readonly config: Config;
   /** Builds the TIXnGO client of one organizer; closed when the role stops. */
-  readonly tixngoClient: (settings: TixngoClientConfig) => TixngoApi & { close?(): void };
+  readonly tixngoClient: (settings: TixngoSettings) => TixngoApi & { close?(): void };
   readonly holders: HolderStore;
   readonly leases: LeaseStore;
   readonly codec: AvroCodec;

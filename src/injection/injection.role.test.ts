@@ -7,8 +7,9 @@ const AT = new Date(Date.UTC(2027, 0, 1));
 const TICKET = '100000001';
 
 const fact = (kind: FactKind, generation: number, detail?: string): Fact => ({
-  _id: factId(TICKET, kind, generation, detail),
+  _id: factId(`ORG1:${TICKET}`, kind, generation, detail),
   ticketId: TICKET,
+  organization: 'ORG1',
   kind,
   generation,
   at: AT,
@@ -52,19 +53,19 @@ describe('injection.role', () => {
 
 describe('injection/injection.role waitingBehindInjection', () => {
   const f = aFact;
-  const seen = (reason: string, ms: number, g = 0) => ({ ...f('cancel-seen', g, reason, {}), _id: factId('T1', 'cancel-seen', g, reason, new Date(ms)), occurredAt: new Date(ms) });
-  const pushed = (reason: string, ms: number, g = 0) => ({ ...seen(reason, ms, g), _id: factId('T1', 'cancel-pushed', g, reason, new Date(ms)), kind: 'cancel-pushed' as const });
+  const seen = (reason: string, ms: number, g = 0) => ({ ...f('cancel-seen', g, reason, {}), _id: factId('ORG1:T1', 'cancel-seen', g, reason, new Date(ms)), occurredAt: new Date(ms) });
+  const pushed = (reason: string, ms: number, g = 0) => ({ ...seen(reason, ms, g), _id: factId('ORG1:T1', 'cancel-pushed', g, reason, new Date(ms)), kind: 'cancel-pushed' as const });
 
   const ids = (facts: Fact[]) => waitingBehindInjection(new TicketFacts(facts)).map((x) => x._id);
 
   it.each([
     ['nothing when the ticket is not injected', [seen('R', 1)], []],
-    ['a cancellation seen for the injected generation and not pushed', [f('inject', 0), seen('R', 1)], ['T1|cancel-seen|0|1|R']],
-    ['only the newest of two waiting reasons', [f('inject', 0), seen('R', 1), seen('S', 2)], ['T1|cancel-seen|0|2|S']],
+    ['a cancellation seen for the injected generation and not pushed', [f('inject', 0), seen('R', 1)], ['ORG1:T1|cancel-seen|0|1|R']],
+    ['only the newest of two waiting reasons', [f('inject', 0), seen('R', 1), seen('S', 2)], ['ORG1:T1|cancel-seen|0|2|S']],
     ['not when that reason was already pushed', [f('inject', 0), seen('R', 1), pushed('R', 1)], []],
-    ['a new reason after a pushed one', [f('inject', 0), seen('R', 1), seen('S', 2), pushed('R', 1)], ['T1|cancel-seen|0|2|S']],
+    ['a new reason after a pushed one', [f('inject', 0), seen('R', 1), seen('S', 2), pushed('R', 1)], ['ORG1:T1|cancel-seen|0|2|S']],
     ['not for another generation', [f('inject', 1), seen('R', 1)], []],
-    ['a control seen and not pushed', [f('inject', 0), f('control-seen', 0, undefined, {})], ['T1|control-seen|0']],
+    ['a control seen and not pushed', [f('inject', 0), f('control-seen', 0, undefined, {})], ['ORG1:T1|control-seen|0']],
     ['not a control already pushed', [f('inject', 0), f('control-seen', 0, undefined, {}), f('control-pushed', 0)], []],
     ['not a control of a deleted ticket', [f('inject', 0), f('control-seen', 0, undefined, {}), pushed('R', 1)], []],
   ])('%s', (_name, facts, expected) => {

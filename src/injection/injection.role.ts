@@ -6,16 +6,20 @@ import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
 import type { Decision, Located, RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import { listNames, parseTicketList } from '../shared/ticket-list';
-import type { HolderState, HolderStore } from '../store/holder-store';
+import { holderStateId, type HolderState, type HolderStore } from '../store/holder-store';
 import { EMPTY_FACTS, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import type { InjectTicket } from '../tixngo/tixngo-api';
 import { toInjectPayload, type PayloadSettings } from './payload';
 import { selectForInjection, type InjectSelection } from './select';
 import { parseTemplate } from './template';
+import { ticketKey } from '../shared/ticket-key';
+import { OrganizationRules } from '../config/organization-rules';
+import { ConfigError } from '../shared/errors';
 import { parseEligible, type TicketPrintedEligible } from './ticket-event';
 
 export interface InjectionState {
   readonly ledger: ReadonlyMap<string, TicketFacts>;
+  /** Reprinted tickets' holder states, by `holderStateId(organizerId, ticketId)`. */
   readonly holders: ReadonlyMap<string, HolderState>;
 }
 
@@ -66,22 +70,27 @@ export interface InjectionDeps {
 
 /** The `inject` role ("Tickets external printing"): ticket-printed-eligible → TIXnGO → ticket-printed. */
 export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligible, InjectionState, InjectTicket> {
-  const c = deps.config.inject;
-  const selection: InjectSelection = {
-    filters: c.filters,
-    force: parseTicketList(c.force),
-    skip: parseTicketList(c.skip),
-    mandatoryHolderFields: c.mandatoryHolderFields,
-  };
-  const payloadSettings: PayloadSettings = {
-    barcodePrefix: c.barcodePrefix,
-    barcodePostfix: c.barcodePostfix,
-    activationMethod: c.activationMethod,
-    overlayLastOwner: c.overlayLastOwner,
-    resetInvalidationReasons: c.resetInvalidationReasons,
-    // Refused at start-up, naming the setting, when it touches a protected field.
-    template: c.template ? parseTemplate(c.template.text) : undefined,
-  };
+  const rules = new OrganizationRules(deps.config.organizations, (o) => {
+    const c = o.inject;
+    const selection: InjectSelection = {
+      filters: c.filters,
+      force: parseTicketList(c.force),
+      skip: parseTicketList(c.skip),
+      mandatoryHolderFields: c.mandatoryHolderFields,
+    };
+    const payload: PayloadSettings = {
+      barcodePrefix: c.barcodePrefix,
+      barcodePostfix: c.barcodePostfix,
+      activationMethod: c.activationMethod,
+      overlayLastOwner: c.overlayLastOwner,
+      resetInvalidationReasons: c.resetInvalidationReasons,
+      // Refused at start-up, naming the setting (and the organization), when it touches a protected field.
+      template: c.template ? parseTemplateOf(c.template.text, deps.config.organizations.mode === 'file' ? o.name : undefined) : undefined,
+    };
+    // Simulation writes nothing back: the core must not mark simulated tickets as printed.
+    const writeBack = c.simulate ? undefined : { topic: deps.config.topics.printed, salesChannelCode: c.salesChannelCode, posCode: c.posCode };
+    return { selection, payload, simulate: c.simulate, writeBack, organizerId: o.organizerId };
+  });
 
   return {
     role: 'inject',
@@ -90,18 +99,21 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     endpoint: 'inject',
     // A deletion or control of an older generation is recorded before a newer generation goes out.
     waitsFor: ['cancel', 'control'],
-    // Simulation writes nothing back: the core must not mark simulated tickets as printed.
-    ...(c.simulate ? {} : { writeBack: { topic: deps.config.topics.printed, salesChannelCode: c.salesChannelCode, posCode: c.posCode } }),
     parse: parseEligible,
     ticketId: (t) => t.ticketId,
-    select: (t) => selectForInjection(t, selection),
+    organization: (t) => t.organizationCode,
+    route: (code) => rules.route(code, (r) => ({ simulate: r.simulate, ...(r.writeBack ? { writeBack: r.writeBack } : {}) })),
+    select: (t) => rules.select(t.organizationCode, (r) => selectForInjection(t, r.selection)),
 
     async enrich(events) {
-      const reprinted = events.filter((e) => e.reprintGeneration > 0).map((e) => e.ticketId);
+      const reprinted = events.flatMap((e) => {
+        const organizerId = e.reprintGeneration > 0 ? rules.of(e.organizationCode)?.organizerId : undefined;
+        return organizerId === undefined ? [] : [{ organizerId, ticketId: e.ticketId }];
+      });
       const [ledger, holders] = await Promise.all([
-        // decideInjection looks at injections and cancellations only; a ticket with either gets all its facts.
-        deps.ledger.getMany(events.map((e) => e.ticketId), ['inject', 'cancel-seen']),
-        deps.holders.getMany(deps.config.holderSync.organizerId, reprinted),
+        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen']),
+        // A reprint's last holder, from the change feed of the TIXnGO organizer its organization injects into.
+        deps.holders.getStates(reprinted),
       ]);
       return { ledger, holders };
     },
@@ -115,10 +127,12 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       });
       return records.map(({ event: t }, i): Decision<InjectTicket> => {
         if (i !== candidate) return { kind: 'skip', reason: 'SUPERSEDED_IN_BATCH' };
-        const d = decideInjection(t, state.ledger.get(t.ticketId) ?? EMPTY_FACTS, listNames(selection.force, t));
+        const r = rules.of(t.organizationCode)!; // select skipped the organizations the release does not serve
+        const key = ticketKey(t.organizationCode, t.ticketId);
+        const d = decideInjection(t, state.ledger.get(key) ?? EMPTY_FACTS, listNames(r.selection.force, t));
         if (!d.push) return { kind: 'skip', reason: d.reason };
         try {
-          return { kind: 'push', work: toInjectPayload(t, state.holders.get(t.ticketId), payloadSettings).payload };
+          return { kind: 'push', work: toInjectPayload(t, state.holders.get(holderStateId(r.organizerId, t.ticketId)), r.payload).payload };
         } catch (e) {
           if (e instanceof PoisonMessageError) return { kind: 'dead-letter', error: e };
           throw e;
@@ -126,7 +140,7 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       });
     },
 
-    item: (t) => ({ ticketId: t.ticketId, generation: t.reprintGeneration }),
+    item: (t) => ({ ticketId: t.ticketId, organization: t.organizationCode, generation: t.reprintGeneration }),
 
     /**
      * The inject side of the cross-role protocol (`src/pipeline/in-flight.ts`), run once the batch's
@@ -158,4 +172,16 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       await deps.publisher.publish(deps.config.topics.controlled, controls);
     },
   };
+}
+
+/** The template of one organization, its start-up errors naming the organization (in a file of several). */
+function parseTemplateOf(text: string, organization: string | undefined): ReturnType<typeof parseTemplate> {
+  try {
+    return parseTemplate(text);
+  } catch (e) {
+    if (e instanceof ConfigError && organization !== undefined) {
+      throw new ConfigError(e.issues.map((i) => ({ ...i, key: `BRIDGE_ORGANIZATIONS_FILE: ${organization}: ${i.key}` })));
+    }
+    throw e;
+  }
 }

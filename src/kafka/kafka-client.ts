@@ -32,14 +32,36 @@ export function createPlainKafka(brokers: readonly string[], clientId: string, l
   return createKafka({ brokers, clientId, groupIdPrefix: clientId, sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 }, log);
 }
 
+/**
+ * Passing states of the cluster that kafkajs retries or rejoins by itself, yet its Connection logs at
+ * error: a broker starting (the controller electing leaders, the group coordinator loading
+ * `__consumer_offsets`) and a group rebalancing (a replica joining or leaving; the joins are counted in
+ * tixngo_bridge_group_joins_total). The messages of kafkajs' error table (src/protocol/error.js), which
+ * its logs carry in `error`; a unit test checks them against that table.
+ */
+export const PASSING_BROKER_STATES: Readonly<Record<string, string>> = {
+  GROUP_LOAD_IN_PROGRESS: "The coordinator is loading and hence can't process requests for this group",
+  GROUP_COORDINATOR_NOT_AVAILABLE: 'The group coordinator is not available',
+  NOT_COORDINATOR_FOR_GROUP: 'This is not the correct coordinator for this group',
+  LEADER_NOT_AVAILABLE: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  REBALANCE_IN_PROGRESS: 'The group is rebalancing, so a rejoin is needed',
+};
+const PASSING_BROKER_MESSAGES = new Set(Object.values(PASSING_BROKER_STATES));
+
+/** The level a kafkajs log entry is written at (pure). */
+export function kafkaLogLevel(level: logLevel, message: string, fields: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'debug' {
+  // Understood and accepted: the bridge bounds kafkajs' retries and retries publishes itself.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
+  if (typeof fields.error === 'string' && PASSING_BROKER_MESSAGES.has(fields.error)) return 'debug';
+  if (level === logLevel.ERROR) return 'error';
+  if (level === logLevel.WARN) return 'warn';
+  return 'debug';
+}
+
 function logKafka(log: Logger, { namespace, level, log: entry }: LogEntry): void {
   const { message, timestamp: _t, logger: _l, ...rest } = entry as LogEntry['log'] & { logger?: unknown };
   const fields = { component: 'kafkajs', namespace, ...pickSafe(rest) };
-  // Understood and accepted: the bridge bounds kafkajs' retries and retries publishes itself.
-  if (message.startsWith('Limiting retries for the idempotent producer')) return log.debug(fields, message);
-  if (level === logLevel.ERROR) log.error(fields, message);
-  else if (level === logLevel.WARN) log.warn(fields, message);
-  else log.debug(fields, message);
+  log[kafkaLogLevel(level, message, fields)](fields, message);
 }
 
 /** Only scalar fields of kafkajs log entries: they never carry message payloads, but be sure. */

@@ -59,6 +59,15 @@ export class Health {
     return { ok, detail, stopped: Object.fromEntries(this.stopped) };
   }
 
+  /** Per started role: ready as `ready()` is, counting only that role's failing dependencies. */
+  roleReadiness(): Record<string, boolean> {
+    const out: Record<string, boolean> = {};
+    for (const role of this.started) {
+      out[role] = !this.stopping && ![...this.failing.keys()].some((c) => c.startsWith(`${role}:`));
+    }
+    return out;
+  }
+
   ready(): { ok: boolean; failing: Record<string, { code: string; forMs: number }>; started: string[] } {
     const now = this.now();
     const failing: Record<string, { code: string; forMs: number }> = {};

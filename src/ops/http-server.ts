@@ -25,6 +25,7 @@ export async function startOpsServer(opts: { host: string; port: number; health:
       return json(r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r });
     }
     if (path === '/metrics') {
+      for (const [role, ok] of Object.entries(opts.health.roleReadiness())) opts.metrics.ready.set({ role }, ok ? 1 : 0);
       opts.metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': opts.metrics.registry.contentType });

@@ -21,6 +21,7 @@ import { Deliverer, type Push } from './steps/deliver';
 import { selectAndGroup, type Candidate } from './steps/select';
 import { TicketClaims } from './ticket-claims';
 import { compareTicketIds } from './ticket-order';
+import { ticketKey } from '../shared/ticket-key';
 
 export interface Decoder {
   decode(value: Buffer | null, as: RoleSpec<unknown, unknown, unknown>['schema']): Promise<unknown>;
@@ -29,8 +30,6 @@ export interface Decoder {
 export interface PipelineSettings {
   readonly batch: BatchLimits;
   readonly maxTicketsPerRequest: number;
-  readonly maxRequestBytes: number;
-  readonly simulate: boolean;
   readonly retry: BackoffPolicy;
   readonly dlq: DlqLimitSettings;
   /** This process; with the role and a random suffix it names the pipeline's intents. */
@@ -43,11 +42,19 @@ export interface PipelineSettings {
   readonly heartbeatMs: number;
 }
 
+/** An organization's TIXnGO account. */
+export interface Account {
+  readonly tixngo: TixngoApi;
+  /** A request body above this is split in two (a single ticket goes as it is). */
+  readonly maxRequestBytes: number;
+}
+
 export interface PipelineDeps {
   readonly decoder: Decoder;
   readonly deadLetters: DeadLetterSink;
   readonly outbox: Outbox;
-  readonly tixngo: TixngoApi;
+  /** The TIXnGO account of an S-360 organization the release serves; undefined for any other. */
+  readonly accounts: (organizationCode: string) => Account | undefined;
   readonly recorder: DeliveryRecorder;
   readonly commit: (offsets: readonly OffsetToCommit[]) => Promise<void>;
   readonly metrics: Metrics;
@@ -58,7 +65,7 @@ export interface PipelineDeps {
 }
 
 /** A record decoded and validated, or why it could not be. */
-type Prepared<E> = { readonly event: E; readonly ticketId: string } | { readonly error: unknown };
+type Prepared<E> = { readonly event: E; readonly ticketId: string; readonly organization: string } | { readonly error: unknown };
 
 /** A record accepted into the open batch. Decoding starts on arrival, so it overlaps the batches in flight. */
 interface Accepted<E> {
@@ -152,7 +159,7 @@ export class Pipeline<E, S, W> {
     this.outboxes = new InFlight(
       {
         outbox: deps.outbox,
-        tixngo: deps.tixngo,
+        tixngo: (organization) => deps.accounts(organization)?.tixngo,
         recorder: deps.recorder,
         retry,
         log: deps.log,
@@ -170,21 +177,19 @@ export class Pipeline<E, S, W> {
     this.deliverer = new Deliverer(
       {
         outbox: deps.outbox,
-        tixngo: deps.tixngo,
+        destination: (organization) => {
+          const account = deps.accounts(organization);
+          const route = spec.route(organization);
+          return account && route ? { ...account, ...route } : undefined;
+        },
         recorder: deps.recorder,
         now: this.now,
         signal: this.abort.signal,
         onAnswered: ({ ms }) => deps.metrics.pushLatency.observe({ role: spec.role }, ms / 1000),
       },
-      {
-        endpoint: spec.endpoint,
-        maxTicketsPerRequest: settings.maxTicketsPerRequest,
-        maxRequestBytes: settings.maxRequestBytes,
-        simulate: settings.simulate,
-        ...(spec.writeBack ? { writeBack: spec.writeBack } : {}),
-      },
+      { endpoint: spec.endpoint, maxTicketsPerRequest: settings.maxTicketsPerRequest },
     );
-    if (!settings.simulate) this.outboxes.start();
+    this.outboxes.start();
   }
 
   get role(): string {
@@ -256,7 +261,7 @@ export class Pipeline<E, S, W> {
       .decode(msg.value, this.spec.schema)
       .then((decoded) => {
         const event = this.spec.parse(decoded);
-        return { event, ticketId: this.spec.ticketId(event) };
+        return { event, ticketId: this.spec.ticketId(event), organization: this.spec.organization(event) };
       })
       .catch((error: unknown) => ({ error }));
   }
@@ -429,10 +434,13 @@ export class Pipeline<E, S, W> {
     const run = new BatchRun(this.now(), this.now);
     const traces: (TicketTrace | undefined)[] = new Array(entries.length);
     const letters: DeadLetter[] = [];
+    const organizationOf = new Map<number, string>();
     const base = (i: number, ticketId?: string) => {
       const m = entries[i]!.msg;
+      const organization = organizationOf.get(i);
       return {
         ...(ticketId ? { ticketId } : m.key ? { key: m.key.toString('utf8').slice(0, 256) } : {}),
+        ...(organization ? { organization } : {}),
         topic: m.topic,
         partition: m.partition,
         offset: m.offset,
@@ -457,7 +465,18 @@ export class Pipeline<E, S, W> {
         });
       }
       if ('error' in prepared) deadLetter(i, prepared.error as PoisonMessageError, 'dead-lettered');
-      else decoded.push({ index: i, event: prepared.event, ticketId: prepared.ticketId, partition: entry.msg.partition, offset: entry.msg.offset });
+      else {
+        organizationOf.set(i, prepared.organization);
+        decoded.push({
+          index: i,
+          event: prepared.event,
+          ticketId: prepared.ticketId,
+          organization: prepared.organization,
+          key: ticketKey(prepared.organization, prepared.ticketId),
+          partition: entry.msg.partition,
+          offset: entry.msg.offset,
+        });
+      }
     }
     run.lap('decode');
 
@@ -476,7 +495,7 @@ export class Pipeline<E, S, W> {
     run.lap('wait');
 
     // 4. write what the core did, and the intent; then 5. settle the other batches' intents (read)
-    const simulate = this.settings.simulate;
+    let simulated = false;
     const retry = <T>(dependency: Dependency, op: () => Promise<T>) => this.retry(run, dependency, op);
     let intent: OwnIntent | undefined;
     let inFlight = new Map<string, Set<string>>();
@@ -485,7 +504,7 @@ export class Pipeline<E, S, W> {
         this.spec.seen && decoded.length > 0
           ? this.retry(run, 'store', () => this.spec.seen!(decoded, new Date(this.now())))
           : undefined,
-        !simulate && tickets.length > 0 ? this.outboxes.open(tickets, retry).then((i) => (intent = i)) : undefined,
+        tickets.length > 0 ? this.outboxes.open(tickets, retry).then((i) => (intent = i)) : undefined,
       ]);
       if (intent) inFlight = await this.outboxes.settle(intent, tickets, this.spec.waitsFor, retry);
       run.lap('settle');
@@ -501,25 +520,25 @@ export class Pipeline<E, S, W> {
         if (!decision) continue;
         if (decision.kind === 'skip') traces[d.index] = { ...base(d.index, d.ticketId), outcome: 'skipped', reason: decision.reason };
         else if (decision.kind === 'dead-letter') deadLetter(d.index, decision.error, 'dead-lettered', d.ticketId);
-        else pushes.push({ index: d.index, ticketId: d.ticketId, work: decision.work, item: this.spec.item(d.event) });
+        else pushes.push({ index: d.index, ticketId: d.ticketId, organization: d.organization, work: decision.work, item: this.spec.item(d.event) });
       }
       pushes.sort((a, b) => compareTicketIds(a.ticketId, b.ticketId));
 
       // 8. deliver + record
-      const { outcomes, requests } = await this.deliverer.deliver(intent?.id ?? `sim-${randomUUID()}`, pushes, retry);
+      const { outcomes, requests } = await this.deliverer.deliver(intent?.id ?? randomUUID(), pushes, retry);
       run.requests += requests;
       const pushedAt = this.now();
       for (const p of pushes) {
         const o = outcomes.get(p.index)!;
         if (o.kind === 'pushed') {
-          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'pushed', requestId: o.requestId, ...(simulate ? { simulated: true } : {}) };
-          if (!simulate) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
+          simulated ||= o.simulated;
+          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'pushed', requestId: o.requestId, ...(o.simulated ? { simulated: true } : {}) };
+          this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(o.simulated), organization: p.organization });
+          if (!o.simulated) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
         } else if (o.kind === 'skipped') {
           traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'skipped', reason: o.reason, requestId: o.requestId };
         } else deadLetter(p.index, o.error, 'rejected', p.ticketId, o.requestId);
       }
-      const pushedCount = pushes.filter((p) => outcomes.get(p.index)!.kind === 'pushed').length;
-      this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(simulate) }, pushedCount);
       run.lap('push');
 
       // 9. the intent goes once everything it sent is recorded; then 10. reconcile
@@ -527,7 +546,7 @@ export class Pipeline<E, S, W> {
         await this.outboxes.close(intent, retry);
         intent = undefined;
       }
-      if (this.spec.reconcile && !simulate && tickets.length > 0) {
+      if (this.spec.reconcile && tickets.length > 0) {
         await this.retry(run, 'store', () => this.spec.reconcile!(tickets));
         run.lap('reconcile');
       }
@@ -558,7 +577,7 @@ export class Pipeline<E, S, W> {
         finishedAt: new Date(this.now()),
         requests: run.requests,
         retries: run.retries,
-        simulated: simulate,
+        simulated,
       }),
       stagesMs: run.stages,
     };
@@ -588,11 +607,21 @@ export class Pipeline<E, S, W> {
   private observe(r: ReturnType<typeof summarize> & { stagesMs: Record<string, number> }): void {
     const m = this.deps.metrics;
     m.batchSize.observe({ role: r.role }, r.received);
-    for (const [reason, n] of Object.entries(r.skipped)) m.skipped.inc({ role: r.role, reason }, n);
+    // Counted by organization (records that could not be decoded have none).
+    const counts = new Map<string, { metric: 'skipped' | 'rejected' | 'deadLettered'; labels: Record<string, string>; n: number }>();
+    const count = (metric: 'skipped' | 'rejected' | 'deadLettered', labels: Record<string, string>) => {
+      const k = `${metric}\u0000${labels.reason ?? labels.code}\u0000${labels.organization ?? ''}`;
+      const c = counts.get(k);
+      if (c) c.n++;
+      else counts.set(k, { metric, labels, n: 1 });
+    };
     for (const t of r.tickets) {
-      if (t.outcome === 'rejected') m.rejected.inc({ role: r.role, code: t.reason! });
-      if (t.outcome === 'rejected' || t.outcome === 'dead-lettered') m.deadLettered.inc({ role: r.role, code: t.reason! });
+      const org: Record<string, string> = t.organization ? { organization: t.organization } : {};
+      if (t.outcome === 'skipped') count('skipped', { role: r.role, reason: t.reason!, ...org });
+      if (t.outcome === 'rejected') count('rejected', { role: r.role, code: t.reason!, ...org });
+      if (t.outcome === 'rejected' || t.outcome === 'dead-lettered') count('deadLettered', { role: r.role, code: t.reason!, ...org });
     }
+    for (const c of counts.values()) (m[c.metric] as typeof m.skipped).inc(c.labels, c.n);
     this.deps.health.beat(r.role);
     this.deps.log.info(
       {

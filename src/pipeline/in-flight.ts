@@ -13,7 +13,8 @@ export type Retry = <T>(dependency: Dependency, op: () => Promise<T>) => Promise
 
 export interface InFlightDeps {
   readonly outbox: Outbox;
-  readonly tixngo: TixngoApi;
+  /** The TIXnGO account of an organization (a stopped process's request goes back to the same one). */
+  readonly tixngo: (organizationCode: string) => TixngoApi | undefined;
   readonly recorder: DeliveryRecorder;
   readonly retry: Retry;
   readonly log: Logger;
@@ -236,9 +237,13 @@ export class InFlight {
    */
   async complete(r: OutboxRequest): Promise<void> {
     const ticketIds = r.items.map((i) => i.ticketId);
+    const tixngo = this.deps.tixngo(r.organization);
+    // The organization left the configuration while its request was unsettled: it cannot be completed
+    // here, and its tickets must not go out under another key. The role stops and says why.
+    if (!tixngo) throw new Error(`request ${r._id} of organization ${r.organization} is unsettled, but the release no longer serves that organization`);
     let applied: RequestItem[] = [];
     try {
-      const result = await this.deps.retry('tixngo', () => this.deps.tixngo.push(r.endpoint, r.body, ticketIds, { idempotencyKey: r._id }));
+      const result = await this.deps.retry('tixngo', () => tixngo.push(r.endpoint, r.body, ticketIds, { idempotencyKey: r._id }));
       const ok = new Set(result.outcomes.filter((o) => classifyOutcome(r.endpoint, o).kind === 'applied').map((o) => o.ticketId));
       applied = r.items.filter((i) => ok.has(i.ticketId));
     } catch (e) {

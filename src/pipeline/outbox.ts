@@ -21,6 +21,7 @@ export interface Intent {
   readonly role: string;
   /** The batch (process and role) that owns it; a takeover replaces it. */
   readonly owner: string;
+  /** Ticket keys (`<organizationCode>:<ticketId>`, see `ticketKey`). */
   readonly tickets: readonly string[];
   /** Written by the owner's clock; orders intents of one role (the older wins, see `settle`). */
   readonly createdAt: Date;
@@ -34,7 +35,9 @@ export interface Intent {
 
 /** What one ticket of a request stands for: enough to record its fact after a crash. */
 export interface RequestItem {
+  /** The ticket as TIXnGO knows it; with `organization`, its key in the store. */
   readonly ticketId: string;
+  readonly organization: string;
   readonly generation: number;
   /** Deletions: the cancellation's reason and when the core made it (ms since the epoch). */
   readonly reason?: string;
@@ -55,6 +58,8 @@ export interface OutboxRequest {
   readonly _id: string;
   readonly intent: string;
   readonly endpoint: PushEndpoint;
+  /** The S-360 organization whose TIXnGO account it went to (a request never mixes organizations). */
+  readonly organization: string;
   readonly items: readonly RequestItem[];
   /** The exact bytes sent (`encodeRequestBody`). */
   readonly body: Buffer;

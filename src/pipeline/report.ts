@@ -5,6 +5,8 @@ export type TicketOutcomeKind = 'pushed' | 'skipped' | 'rejected' | 'dead-letter
 /** One record's fate, for the trace and the batch report. */
 export interface TicketTrace {
   readonly ticketId?: string;
+  /** The S-360 organization that owns the ticket. */
+  readonly organization?: string;
   /** The record's key (the ticket id, by contract) when the record could not be decoded into an event. */
   readonly key?: string;
   readonly topic: string;

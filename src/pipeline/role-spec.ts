@@ -18,6 +18,14 @@ export interface Located<E> {
   readonly offset: string;
 }
 
+/** How a role delivers one organization's tickets. */
+export interface Route {
+  /** Run and record as simulated; send nothing. */
+  readonly simulate: boolean;
+  /** Told to the core once TIXnGO accepted a ticket (injection only; never when simulating). */
+  readonly writeBack?: WriteBack;
+}
+
 /**
  * A consumer role is this: pure steps, one read of the store, and optionally one write before it
  * reads. The shared engine owns consuming, decoding, batching, the outbox, sending, retrying,
@@ -39,10 +47,16 @@ export interface RoleSpec<E, S, W> {
    * the other roles are passed to `decide` instead (`inFlight`).
    */
   readonly waitsFor: readonly Role[];
-  /** Told to the core once TIXnGO accepted a ticket of this role (injection only). */
-  readonly writeBack?: WriteBack;
   parse(decoded: unknown): E;
+  /** The ticket as TIXnGO knows it. */
   ticketId(event: E): string;
+  /** The S-360 organization that owns the ticket; the store scopes every ticket by it (`ticketKey`). */
+  organization(event: E): string;
+  /**
+   * How the role delivers this organization's tickets; undefined when the release does not serve it
+   * (`select` skips those records first: `ORGANIZATION_NOT_SERVED`).
+   */
+  route(organizationCode: string): Route | undefined;
   /** A skip reason when configuration excludes the event (filters, force/skip lists, mandatory fields). */
   select(event: E): string | undefined;
   /**
@@ -53,7 +67,7 @@ export interface RoleSpec<E, S, W> {
   /** Read only: what the decisions need to know of these records' tickets. One bulk read per store. */
   enrich(events: readonly E[]): Promise<S>;
   /**
-   * Pure: the fate of each record of one ticket in the batch (`records` in offset order, one decision
+   * Pure: the fate of each record of one ticket (one organization's ticket id) in the batch (`records` in offset order, one decision
    * each, in the same order). At most one may be a push. `inFlight`: roles not in `waitsFor` with an
    * intent naming the ticket (their push of it may be on its way).
    */

@@ -129,3 +129,44 @@ describe('FaultPlan answerDelay', () => {
     expect(plan.decide('delete')).toMatchObject({ answerDelayMs: 0 });
   });
 });
+
+describe('faults: latency ranges and whole-request rejections', () => {
+  it('draws latency in [ms, maxMs], reproducibly for a seed, without moving the error-rate draws', () => {
+    const draws = (seed: number) => {
+      const p = plan({ seed, latency: { ms: 20, maxMs: 80 } });
+      return Array.from({ length: 200 }, () => p.decide('inject').latencyMs);
+    };
+    const a = draws(7);
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...a)).toBeLessThanOrEqual(80);
+    expect(new Set(a).size).toBeGreaterThan(20);
+    expect(draws(7)).toEqual(a);
+    expect(draws(8)).not.toEqual(a);
+    const withRange = plan({ seed: 3, latency: { ms: 20, maxMs: 80 }, errorRate: { ratio: 0.5 } });
+    const without = plan({ seed: 3, errorRate: { ratio: 0.5 } });
+    const kinds = (p: FaultPlan) => Array.from({ length: 50 }, () => p.decide('inject').action.kind);
+    expect(kinds(withRange)).toEqual(kinds(without));
+  });
+
+  it('refuses a maxMs below ms', () => {
+    expect(() => plan({ latency: { ms: 50, maxMs: 10 } })).toThrow(/maxMs/);
+  });
+
+  it('refuses a whole request naming a listed ticket with the configured status, on the configured endpoints', () => {
+    const p = plan({ rejectRequests: { ticketIds: ['T-2'], status: 422, endpoints: ['inject'] } });
+    expect(p.requestRejectionFor('inject', ['T-1', 'T-3'])).toBeUndefined();
+    expect(p.requestRejectionFor('inject', ['T-1', 'T-2'])).toEqual({
+      kind: 'status',
+      status: 422,
+      body: expect.stringContaining('INVALID_REQUEST'),
+      contentType: 'application/json',
+    });
+    expect(p.requestRejectionFor('delete', ['T-2'])).toBeUndefined();
+    expect(plan({ rejectRequests: { ticketIds: ['T-2'] } }).requestRejectionFor('control', ['T-2'])).toMatchObject({ status: 400 });
+  });
+
+  it('accepts only 400, 413 and 422 for a whole-request rejection', () => {
+    expect(() => plan({ rejectRequests: { ticketIds: ['T'], status: 500 } })).toThrow();
+    expect(() => plan({ rejectRequests: { ticketIds: [] } })).toThrow();
+  });
+});

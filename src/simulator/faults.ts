@@ -49,7 +49,15 @@ export const faultConfigSchema = z
   .object({
     /** Seed of the error-rate RNG. Default 1. */
     seed: z.number().int().optional(),
-    latency: z.object({ ms: z.number().int().min(0).max(600_000), endpoints }).strict().optional(),
+    /**
+     * Added to every matching request: `ms`, or with `maxMs` a uniform draw in [ms, maxMs] per request
+     * (its own seeded RNG, so the error-rate draws stay the same).
+     */
+    latency: z
+      .object({ ms: z.number().int().min(0).max(600_000), maxMs: z.number().int().min(0).max(600_000).optional(), endpoints })
+      .strict()
+      .refine((l) => l.maxMs === undefined || l.maxMs >= l.ms, { message: 'maxMs must be at least ms', path: ['maxMs'] })
+      .optional(),
     /** Applies the request, then waits this long before answering: "TIXnGO did it, the client never heard". */
     answerDelay: z.object({ ms: z.number().int().min(0).max(600_000), endpoints }).strict().optional(),
     errorRate: z
@@ -73,6 +81,21 @@ export const faultConfigSchema = z
         tickets: z.array(
           z.object({ ticketId: z.string(), errorCode: z.string().default('SIMULATED_REJECTION'), message: z.string().default('rejected by the simulator') }).strict(),
         ),
+        endpoints,
+      })
+      .strict()
+      .optional(),
+    /**
+     * A request naming any of these tickets is refused as a whole (`status`: 400, 413 or 422) and
+     * nothing of it is applied, as TIXnGO does for a request it cannot accept (e.g. one malformed
+     * ticket). Checked only for requests that would otherwise pass.
+     */
+    rejectRequests: z
+      .object({
+        ticketIds: z.array(z.string()).min(1),
+        status: z.union([z.literal(400), z.literal(413), z.literal(422)]).default(400),
+        errorCode: z.string().default('INVALID_REQUEST'),
+        message: z.string().default('request refused by the simulator'),
         endpoints,
       })
       .strict()
@@ -126,6 +149,7 @@ export class FaultPlan {
   private shared: FaultStep[] = [];
   private byEndpoint: Record<Endpoint, FaultStep[]> = emptyQueues();
   private random: () => number = seededRandom(1);
+  private latencyRandom: () => number = seededRandom(1);
 
   /** Replaces the whole configuration (queues and RNG start over). Throws a ZodError if invalid. */
   set(config: unknown): FaultView {
@@ -135,6 +159,7 @@ export class FaultPlan {
     this.byEndpoint = emptyQueues();
     for (const e of ENDPOINTS) this.byEndpoint[e] = [...(parsed.scriptByEndpoint?.[e] ?? [])];
     this.random = seededRandom(parsed.seed ?? 1);
+    this.latencyRandom = seededRandom((parsed.seed ?? 1) ^ 0x5bd1e995);
     return this.view();
   }
 
@@ -150,7 +175,7 @@ export class FaultPlan {
 
   decide(endpoint: Endpoint): FaultDecision {
     const c = this.config;
-    const latencyMs = c.latency && applies(c.latency.endpoints, endpoint) ? c.latency.ms : 0;
+    const latencyMs = c.latency && applies(c.latency.endpoints, endpoint) ? this.latencyOf(c.latency) : 0;
     const answerDelayMs = c.answerDelay && applies(c.answerDelay.endpoints, endpoint) ? c.answerDelay.ms : 0;
     const scripted = this.byEndpoint[endpoint].shift() ?? this.shared.shift();
     if (scripted) return { latencyMs, answerDelayMs, action: toAction(scripted), source: 'script' };
@@ -168,6 +193,24 @@ export class FaultPlan {
       };
     }
     return { latencyMs, answerDelayMs, action: { kind: 'pass' }, source: null };
+  }
+
+  private latencyOf(l: { ms: number; maxMs?: number | undefined }): number {
+    if (l.maxMs === undefined || l.maxMs === l.ms) return l.ms;
+    return l.ms + Math.floor(this.latencyRandom() * (l.maxMs - l.ms + 1));
+  }
+
+  /**
+   * The whole-request refusal for a request carrying these tickets on this endpoint (`rejectRequests`),
+   * if any of them is listed. Asked only for a request whose decision is `pass`.
+   */
+  requestRejectionFor(endpoint: Endpoint, ticketIds: readonly string[]): Extract<FaultAction, { kind: 'status' }> | undefined {
+    const r = this.config.rejectRequests;
+    if (!r || !applies(r.endpoints, endpoint)) return undefined;
+    const listed = new Set(r.ticketIds);
+    const hit = ticketIds.find((id) => listed.has(id));
+    if (hit === undefined) return undefined;
+    return toAction({ status: r.status, errorCode: r.errorCode, message: `${r.message} (ticket ${hit})` }) as Extract<FaultAction, { kind: 'status' }>;
   }
 
   /** The scripted per-ticket rejection for this ticket on this endpoint, if any. */

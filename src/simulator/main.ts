@@ -42,6 +42,11 @@ async function main(): Promise<void> {
     basePath: env.SIMULATOR_BASE_PATH,
     maxTicketsPerRequest: env.SIMULATOR_MAX_TICKETS_PER_REQUEST,
     maxFeedLimit: env.SIMULATOR_MAX_FEED_LIMIT,
+    // A restarted simulator forgets its feed, while holder-sync keeps its pagination key (MongoDB outlives
+    // it in the local stack and in compose). Sequences counted on from the clock (microseconds) stay above any
+    // key an earlier run handed out, so the poller reads the new feed from its start instead of waiting
+    // for the sequence to pass the old key.
+    feedSeqStart: Date.now() * 1000,
   });
   if (env.SIMULATOR_FAULTS !== undefined && env.SIMULATOR_FAULTS.trim() !== '') {
     sim.state.faults.set(JSON.parse(env.SIMULATOR_FAULTS));

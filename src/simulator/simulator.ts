@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   readonly maxTicketsPerRequest?: number;
   /** Largest change-feed page; larger `limit`s are clamped. Default 1000. */
   readonly maxFeedLimit?: number;
+  /** The feed's sequences start after this. Default 0. */
+  readonly feedSeqStart?: number;
   /** Larger request bodies → 413. Default 64 MiB. */
   readonly maxBodyBytes?: number;
   /** Clock for timestamps. Default `Date.now`. */
@@ -86,6 +88,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const state = new SimulatorState({
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.maxFeedLimit !== undefined ? { maxFeedLimit: opts.maxFeedLimit } : {}),
+    ...(opts.feedSeqStart !== undefined ? { feedSeqStart: opts.feedSeqStart } : {}),
   });
 
   const sockets = new Set<Socket>();
@@ -146,7 +149,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (decision.latencyMs > 0 && !(await delay(decision.latencyMs))) return; // closed meanwhile
     if (closing) return;
     const latencyMs = decision.latencyMs;
-    const action = decision.action;
+    const action = (decision.action.kind === 'pass' && endpoint !== 'changes' && state.faults.requestRejectionFor(endpoint, ticketIds)) || decision.action;
     switch (action.kind) {
       case 'hang':
         record({ status: null, fault: 'hang', latencyMs }, ticketIds);
@@ -199,6 +202,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
 
     if (route === 'GET /_sim/health') return sendJson(res, 200, { ok: true, url: `${origin}${basePath}` });
     if (route === 'GET /_sim/totals') return sendJson(res, 200, state.totals());
+    if (route === 'GET /_sim/history') {
+      const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
+      return sendJson(res, 200, { tickets: state.history({ ticketIds }) });
+    }
     if (route === 'GET /_sim/received') {
       const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
       const payloads = url.searchParams.get('payloads') !== 'false';
@@ -239,7 +246,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       if (!parsed.success) throw new HttpProblem(400, 'INVALID_HOLDER_ACTION', 'invalid holder action', parsed.error.issues);
       const result = state.holderAction(ticketId, parsed.data);
       if (!result.ok) throw new HttpProblem(result.status, result.errorCode, result.message);
-      return sendJson(res, 200, { record: result.record });
+      return sendJson(res, 200, { record: result.record, seq: result.seq });
     }
     throw new HttpProblem(404, 'NOT_FOUND', route);
   }

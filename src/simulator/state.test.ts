@@ -159,6 +159,14 @@ describe('state', () => {
       expect(s.holderAction('A', { action: 'assign' })).toMatchObject({ ok: false, status: 400, errorCode: 'PERSON_REQUIRED' });
     });
 
+    it('names the feed sequence of the record it appended, and none when nothing changed', () => {
+      const s = aState();
+      s.inject([anInjectTicket('A')], 1);
+      expect(s.holderAction('A', { action: 'download' })).toMatchObject({ ok: true, seq: 2 });
+      expect(s.holderAction('A', { action: 'activate' })).toMatchObject({ ok: true, seq: 3 });
+      expect(s.holderAction('A', { action: 'activate' })).toEqual({ ok: true, record: null, seq: null });
+    });
+
     it('confirms a deletion requested by the bridge', () => {
       const s = aState();
       s.inject([anInjectTicket('A')], 1);
@@ -186,6 +194,30 @@ describe('state', () => {
       [null, '0', 'INVALID_LIMIT'],
     ])('refuses key %j with limit %j (%s)', (key, limit, errorCode) => {
       expect(aState().changes(key, limit)).toMatchObject({ ok: false, errorCode });
+    });
+
+    it('remembers the furthest position a reader asked to read past: what a key-after-handling poller has handled', () => {
+      const s = aState({ maxFeedLimit: 2 });
+      s.inject([anInjectTicket('A'), anInjectTicket('B'), anInjectTicket('C')], 1);
+      expect(s.totals().feedReadPast).toBe(0);
+      const first = s.changes(null, null);
+      if (!first.ok) throw new Error('first page failed');
+      expect(s.totals().feedReadPast).toBe(0); // read, not yet acknowledged by asking past it
+      s.changes(first.nextPageKey, null);
+      expect(s.totals().feedReadPast).toBe(2);
+      s.changes(null, null); // a reader starting over does not move it back
+      expect(s.totals().feedReadPast).toBe(2);
+    });
+
+    it('counts on from feedSeqStart, so a key handed out before a restart reads the new feed from its start', () => {
+      const before = new SimulatorState({ feedSeqStart: 1_000 });
+      before.inject([anInjectTicket('A')], 1);
+      const oldKey = before.changes(null, null);
+      if (!oldKey.ok) throw new Error('read failed');
+      const restarted = new SimulatorState({ feedSeqStart: 2_000 });
+      restarted.inject([anInjectTicket('B')], 1);
+      const page = restarted.changes(oldKey.nextPageKey, null);
+      expect(page.ok && page.records.map((r) => (r as { ticketId: string }).ticketId)).toEqual(['B']);
     });
 
     it('serves raw records as given, in feed order', () => {
@@ -269,5 +301,64 @@ describe('SimulatorState idempotency', () => {
     const del = s.applyIdempotent('delete', 'k', [{ ticketId: 'A', reason: 'CANCELLED', showDeletedTicket: false }], s.nextRequestId());
     expect(del[0]!.status).toBe('OK');
     expect(s.ticket('A')!.deleteCount).toBe(1);
+  });
+});
+
+describe('SimulatorState generations and history', () => {
+  const gen = (ticketId: string, g: number | string, barcode = `B-${ticketId}-${g}`) =>
+    anInjectTicket(ticketId, { security: { barcode }, ticketDetails: { main: [], hidden: [{ key: 'S360_GENERATION', value: String(g) }] } });
+
+  it('records the generation of each injection from S360_GENERATION, and of deletes and controls from the payload they met', () => {
+    const s = aState();
+    s.inject([gen('A', 0)], 1);
+    s.control([aControl('A')], 2);
+    s.inject([gen('A', 1)], 3);
+    s.delete([aDelete('A', 'REPRINT')], 4);
+    const t = s.ticket('A')!;
+    expect(t.generation).toBe(1);
+    expect(t.operations.map((o) => [o.op, o.generation, o.reason])).toEqual([
+      ['inject', 0, undefined],
+      ['control', 0, undefined],
+      ['inject', 1, undefined],
+      ['delete', 1, 'REPRINT'],
+    ]);
+  });
+
+  it('has a null generation for a payload without S360_GENERATION (or a non-numeric one)', () => {
+    const s = aState();
+    s.inject([anInjectTicket('A'), gen('B', 'x')], 1);
+    expect(s.ticket('A')!.generation).toBeNull();
+    expect(s.ticket('B')!.operations[0]!.generation).toBeNull();
+  });
+
+  it('serves a compact per-ticket history, in operation order, optionally for some tickets only', () => {
+    const s = aState();
+    s.inject([gen('A', 0), gen('B', 0)], 1);
+    s.delete([aDelete('B', 'ORDER_CANCELLED')], 2);
+    s.inject([gen('B', 2)], 3);
+    const all = s.history();
+    expect(all.map((h) => h.ticketId)).toEqual(['A', 'B']);
+    const [b] = s.history({ ticketIds: ['B', 'Z'] });
+    expect(b).toEqual({
+      ticketId: 'B',
+      status: 'INJECTED',
+      generation: 2,
+      ops: [
+        { op: 'inject', generation: 0, seq: expect.any(Number) },
+        { op: 'delete', generation: 0, seq: expect.any(Number), reason: 'ORDER_CANCELLED' },
+        { op: 'inject', generation: 2, seq: expect.any(Number) },
+      ],
+    });
+    expect(b!.ops[0]!.seq).toBeLessThan(b!.ops[1]!.seq);
+    expect(b!.ops[1]!.seq).toBeLessThan(b!.ops[2]!.seq);
+  });
+
+  it('answers a replay under an Idempotency-Key from memory even when the content changed: nothing of it is applied', () => {
+    const s = aState();
+    s.applyIdempotent('inject', 'k', [gen('A', 0)], s.nextRequestId());
+    const again = s.applyIdempotent('inject', 'k', [gen('A', 1)], s.nextRequestId());
+    expect(again.map((r) => r.status)).toEqual(['OK']);
+    expect(s.history({ ticketIds: ['A'] })[0]!.ops.map((o) => o.generation)).toEqual([0]);
+    expect(s.ticket('A')!.generation).toBe(0);
   });
 });

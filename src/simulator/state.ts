@@ -28,6 +28,32 @@ export interface OperationRecord {
   readonly at: string;
   /** `id` of the request (see `RequestRecord`) that carried it. */
   readonly requestId: number;
+  /**
+   * Which generation of the ticket it concerned: for an injection, its payload's
+   * `ticketDetails.hidden` entry `S360_GENERATION` (null when absent or not a number); for a delete or
+   * control, the generation of the payload the ticket had when it was applied.
+   */
+  readonly generation: number | null;
+  /** Deletes only: the reason sent. */
+  readonly reason?: string;
+}
+
+/** One accepted operation in a ticket's compact history (`SimulatorState.history`). */
+export interface HistoryEntry {
+  readonly op: Operation;
+  readonly generation: number | null;
+  readonly seq: number;
+  /** Deletes only. */
+  readonly reason?: string;
+}
+
+/** A ticket's state and accepted operations, oldest first, without payloads or people. */
+export interface TicketHistory {
+  readonly ticketId: string;
+  readonly status: LifecycleStatus;
+  /** Generation of the payload it holds now (see `OperationRecord.generation`). */
+  readonly generation: number | null;
+  readonly ops: readonly HistoryEntry[];
 }
 
 export interface SimTicket {
@@ -42,6 +68,8 @@ export interface SimTicket {
   readonly rejectedCount: number;
   /** The ticket object of the latest accepted injection, as received. */
   readonly lastPayload: unknown;
+  /** The generation of `lastPayload` (its `S360_GENERATION`), null when it carries none. */
+  readonly generation: number | null;
   /** Accepted operations, oldest first. */
   readonly operations: readonly OperationRecord[];
   readonly deleteReason: string | null;
@@ -91,6 +119,12 @@ export interface ReceivedSummary {
     readonly byEndpoint: Record<Endpoint, EndpointTotals>;
     readonly tickets: number;
     readonly feedRecords: number;
+    /**
+     * The highest feed sequence a reader asked to read past (the position its pagination key names). A
+     * poller that moves its key only once a page is handled, as holder-sync does, has handled every
+     * record up to it.
+     */
+    readonly feedReadPast: number;
   };
   /** Ticket ids with more than one accepted operation of a kind (a redelivery reached TIXnGO). */
   readonly duplicates: Record<Operation, readonly string[]>;
@@ -102,10 +136,13 @@ export interface StateOptions {
   readonly now?: () => number;
   /** Largest page of the change feed. Default 1000. */
   readonly maxFeedLimit?: number;
+  /** Sequence the feed counts on from (its first record is this + 1). Default 0. */
+  readonly feedSeqStart?: number;
 }
 
 export type HolderActionResult =
-  | { readonly ok: true; readonly record: unknown | null }
+  /** `record` and its feed sequence `seq`, or both null when the action changed nothing. */
+  | { readonly ok: true; readonly record: unknown | null; readonly seq: number | null }
   | { readonly ok: false; readonly status: 404 | 409 | 400; readonly errorCode: string; readonly message: string };
 
 export type ChangesResult =
@@ -128,6 +165,7 @@ export class SimulatorState {
   answersPending = 0;
   // Counters survive reset(): feed keys and sequence numbers handed out earlier stay meaningful.
   private feedSeq = 0;
+  private feedReadPast = 0;
   private opSeq = 0;
   private requestSeq = 0;
   private readonly now: () => number;
@@ -136,6 +174,7 @@ export class SimulatorState {
   constructor(opts: StateOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.maxFeedLimit = opts.maxFeedLimit ?? 1000;
+    this.feedSeq = opts.feedSeqStart ?? 0;
   }
 
   // ----- organizer operations -------------------------------------------------------------------
@@ -180,6 +219,7 @@ export class SimulatorState {
         const ticket = t ?? this.create(entry.ticketId as string, at);
         ticket.injectCount += 1;
         ticket.lastPayload = entry; // parsed from this request's body: nothing else holds it
+        ticket.generation = generationOf(entry);
         ticket.eventId = eventIdOf(entry);
         if (transition.changed) {
           Object.assign(ticket, transition.next);
@@ -229,6 +269,7 @@ export class SimulatorState {
       if (decoded === undefined) return { ok: false, errorCode: 'INVALID_PAGINATION_KEY', message: 'unknown pagination key' };
       after = decoded;
     }
+    this.feedReadPast = Math.max(this.feedReadPast, after);
     return { ok: true, ...readPage(this.feedEntries, after, checked.limit) };
   }
 
@@ -242,10 +283,11 @@ export class SimulatorState {
       const status = transition.errorCode === 'TICKET_NOT_FOUND' ? 404 : transition.errorCode === 'PERSON_REQUIRED' ? 400 : 409;
       return { ok: false, status, errorCode: transition.errorCode, message: transition.message };
     }
-    if (!t || !transition.changed) return { ok: true, record: null };
+    if (!t || !transition.changed) return { ok: true, record: null, seq: null };
     Object.assign(t, transition.next);
     t.updatedAt = this.isoNow();
-    return { ok: true, record: this.appendSnapshot(t, input.action.toUpperCase().replace(/-/g, '_')) };
+    const record = this.appendSnapshot(t, input.action.toUpperCase().replace(/-/g, '_'));
+    return { ok: true, record, seq: this.feedSeq };
   }
 
   /** Appends a record exactly as given (e.g. malformed, to test the consumer); returns its sequence. */
@@ -301,7 +343,13 @@ export class SimulatorState {
         ticketsRejected: sum(handled.map((r) => r.rejected)),
       };
     }
-    return { requests: this.requestLog.length, byEndpoint, tickets: this.tickets.size, feedRecords: this.feedEntries.length };
+    return {
+      requests: this.requestLog.length,
+      byEndpoint,
+      tickets: this.tickets.size,
+      feedRecords: this.feedEntries.length,
+      feedReadPast: this.feedReadPast,
+    };
   }
 
   received(filter: { ticketIds?: readonly string[]; payloads?: boolean } = {}): ReceivedSummary {
@@ -321,6 +369,22 @@ export class SimulatorState {
       },
       tickets,
     };
+  }
+
+  /**
+   * Per ticket, the accepted operations in the order they were applied, with the generation each
+   * concerned (and a delete's reason): what order and generation checks need, small enough to read for
+   * tens of thousands of tickets (`GET /_sim/history`).
+   */
+  history(filter: { ticketIds?: readonly string[] } = {}): TicketHistory[] {
+    const wanted = filter.ticketIds && filter.ticketIds.length > 0 ? filter.ticketIds : undefined;
+    const chosen = wanted ? wanted.flatMap((id) => this.tickets.get(id) ?? []) : [...this.tickets.values()];
+    return chosen.map((t) => ({
+      ticketId: t.ticketId,
+      status: t.status,
+      generation: t.generation,
+      ops: t.operations.map((o) => ({ op: o.op, generation: o.generation, seq: o.seq, ...(o.reason !== undefined ? { reason: o.reason } : {}) })),
+    }));
   }
 
   /** Forgets tickets, feed records, requests and faults. Sequence counters keep counting. */
@@ -361,7 +425,10 @@ export class SimulatorState {
     if ('ok' in outcome) return reject(outcome.errorCode, outcome.message);
     const { ticket, record, action } = outcome;
     this.opSeq += 1;
-    ticket.operations.push({ op, seq: this.opSeq, at, requestId });
+    // After `apply`: an injection has set the generation of its own payload.
+    const generation = ticket.generation;
+    const reason = op === 'delete' && typeof entry.reason === 'string' ? { reason: entry.reason } : {};
+    ticket.operations.push({ op, seq: this.opSeq, at, requestId, generation, ...reason });
     if (record) {
       ticket.updatedAt = at;
       this.appendSnapshot(ticket, action);
@@ -379,6 +446,7 @@ export class SimulatorState {
       controlCount: 0,
       rejectedCount: 0,
       lastPayload: null,
+      generation: null,
       operations: [],
       deleteReason: null,
       showDeletedTicket: null,
@@ -435,6 +503,18 @@ function holderOf(t: MutableTicket): HolderState {
 
 function spectatorOf(payload: unknown): unknown {
   return payload !== null && typeof payload === 'object' ? (payload as { spectatorDetails?: unknown }).spectatorDetails : undefined;
+}
+
+/** The `S360_GENERATION` hidden detail the bridge puts in every injection, as a number (null if absent). */
+export function generationOf(entry: Record<string, unknown>): number | null {
+  const details = entry.ticketDetails as { hidden?: unknown } | undefined;
+  const hidden = details && typeof details === 'object' ? details.hidden : undefined;
+  if (!Array.isArray(hidden)) return null;
+  const item = hidden.find((h: unknown) => h !== null && typeof h === 'object' && (h as { key?: unknown }).key === 'S360_GENERATION') as
+    | { value?: unknown }
+    | undefined;
+  const n = typeof item?.value === 'string' && /^\d+$/.test(item.value) ? Number(item.value) : typeof item?.value === 'number' ? item.value : NaN;
+  return Number.isInteger(n) ? n : null;
 }
 
 function eventIdOf(entry: Record<string, unknown>): string | null {

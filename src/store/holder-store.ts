@@ -95,6 +95,14 @@ export class HolderStore {
     return new Map(docs.map((d) => [d.ticketId, d]));
   }
 
+  /** The stored states of (organizer, ticket) pairs of any organizers, by `_id` (`holderStateId`): one `_id $in` read. */
+  async getStates(keys: readonly { readonly organizerId: string; readonly ticketId: string }[]): Promise<Map<string, HolderDocument>> {
+    if (keys.length === 0) return new Map();
+    const ids = [...new Set(keys.map((k) => holderStateId(k.organizerId, k.ticketId)))];
+    const docs = await storeOp('reading holders', () => this.collection.find({ _id: { $in: ids } }).toArray());
+    return new Map(docs.map((d) => [d._id, d]));
+  }
+
   /**
    * What holder-sync decides with, for the organizer's `ticketIds` (by ticket id): each stored state's
    * version and history, without the people (one `_id $in` read, less to send than `getMany`).

@@ -1,4 +1,5 @@
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
+import { ticketKey } from '../shared/ticket-key';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
 /**
@@ -27,8 +28,12 @@ export type FactKind =
   | 'control-simulated';
 
 export interface Fact {
+  /** The fact's own id: `factId(ticketKey(organization, ticketId), kind, generation, …)`. */
   readonly _id: string;
+  /** The ticket as TIXnGO knows it. */
   readonly ticketId: string;
+  /** The S-360 organization that owns it. */
+  readonly organization: string;
   readonly kind: FactKind;
   readonly generation: number;
   readonly at: Date;
@@ -37,10 +42,18 @@ export interface Fact {
   readonly occurredAt?: Date;
   readonly requestId?: string;
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Where an `inject` fact comes from when the bridge did not push it itself: `imported` (the support
+   * CLI's `ledger import`: injected before go-live, by the S-360 batch jobs, a CSV upload or the back
+   * office), `core` (a cancellation or control said the core printed the ticket through the
+   * organization's TIXnGO point of sales). Absent: the bridge's own push.
+   */
+  readonly source?: 'imported' | 'core';
 }
 
-export function factId(ticketId: string, kind: FactKind, generation: number, detail?: string, occurredAt?: Date): string {
-  const base = `${ticketId}|${kind}|${generation}`;
+/** A fact's own id, from its ticket's key (`ticketKey`): `<key>|<kind>|<generation>[|<occurredAt ms>][|<detail>]`. */
+export function factId(key: string, kind: FactKind, generation: number, detail?: string, occurredAt?: Date): string {
+  const base = `${key}|${kind}|${generation}`;
   if (detail === undefined) return base;
   return occurredAt === undefined ? `${base}|${detail}` : `${base}|${occurredAt.getTime()}|${detail}`;
 }
@@ -88,15 +101,17 @@ export const FACT_KINDS: readonly FactKind[] = [
 /** A fact as stored: in slot `n` of its ticket and kind (`_id` `<ticketId>|<kind>|#<n>`), its own id in `key`. */
 type StoredFact = Omit<Fact, '_id'> & { readonly _id: string; readonly key: string };
 
-const slotId = (ticketId: string, kind: FactKind, n: number) => `${ticketId}|${kind}|#${n}`;
+const slotId = (key: string, kind: FactKind, n: number) => `${key}|${kind}|#${n}`;
+/** The ticket key a slot belongs to (keys contain no `|`). */
+const keyOfSlot = (slot: string) => slot.slice(0, slot.indexOf('|'));
 
 /** Slots read at once per ticket and kind: most have one fact or none; more are read when they are full. */
 const SLOTS_PER_READ = 2;
 
 /**
  * The facts, in `ticket_ledger`, every one reached by `_id` only. The facts of one ticket and kind
- * fill numbered slots, 0, 1, 2, … (`_id` `<ticketId>|<kind>|#<n>`), each holding one fact under its
- * own id (`key`):
+ * fill numbered slots, 0, 1, 2, … (`_id` `<ticketKey>|<kind>|#<n>`, the key scoped by organization:
+ * `ticketKey`), each holding one fact under its own id (`key`):
  *
  * - Reading "what do you know of these 1,000 tickets" is one `_id: {$in}` query for the first slots
  *   of each ticket and kind (almost always empty: new tickets); only a full read goes on to the next
@@ -123,32 +138,49 @@ export class TicketLedger {
   }
 
   /**
-   * The facts of `kinds` (by default: every kind) of these tickets; tickets with none are left out. One
-   * round trip for a whole batch, more only for tickets with more facts of a kind than one read holds.
+   * The facts of `kinds` (by default: every kind) of these tickets (by `ticketKey`), keyed the same way;
+   * tickets with none are left out. One round trip for a whole batch, more only for tickets with more
+   * facts of a kind than one read holds.
    */
-  async getMany(ticketIds: readonly string[], kinds: readonly FactKind[] = FACT_KINDS): Promise<Map<string, TicketFacts>> {
+  async getMany(keys: readonly string[], kinds: readonly FactKind[] = FACT_KINDS): Promise<Map<string, TicketFacts>> {
     const grouped = new Map<string, Fact[]>();
-    let wanted = [...new Set(ticketIds)].flatMap((ticketId) => kinds.map((kind) => ({ ticketId, kind, from: 0 })));
+    let wanted = [...new Set(keys)].flatMap((key) => kinds.map((kind) => ({ key, kind, from: 0 })));
     while (wanted.length > 0) {
-      const ids = wanted.flatMap((w) => Array.from({ length: SLOTS_PER_READ }, (_, i) => slotId(w.ticketId, w.kind, w.from + i)));
+      const ids = wanted.flatMap((w) => Array.from({ length: SLOTS_PER_READ }, (_, i) => slotId(w.key, w.kind, w.from + i)));
       const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ _id: { $in: ids } }).toArray());
       const found = new Set<string>();
       for (const { _id: slot, key, ...fact } of docs) {
         found.add(slot);
-        const list = grouped.get(fact.ticketId) ?? [];
+        const ticket = keyOfSlot(slot);
+        const list = grouped.get(ticket) ?? [];
         list.push({ ...fact, _id: key });
-        grouped.set(fact.ticketId, list);
+        grouped.set(ticket, list);
       }
       // A ticket and kind whose last slot read was full may have more.
-      wanted = wanted.filter((w) => found.has(slotId(w.ticketId, w.kind, w.from + SLOTS_PER_READ - 1))).map((w) => ({ ...w, from: w.from + SLOTS_PER_READ }));
+      wanted = wanted.filter((w) => found.has(slotId(w.key, w.kind, w.from + SLOTS_PER_READ - 1))).map((w) => ({ ...w, from: w.from + SLOTS_PER_READ }));
     }
     const out = new Map<string, TicketFacts>();
-    for (const [id, facts] of grouped) out.set(id, new TicketFacts(facts));
+    for (const [key, facts] of grouped) out.set(key, new TicketFacts(facts));
     return out;
   }
 
-  async get(ticketId: string): Promise<TicketFacts> {
-    return (await this.getMany([ticketId])).get(ticketId) ?? EMPTY_FACTS;
+  async get(key: string): Promise<TicketFacts> {
+    return (await this.getMany([key])).get(key) ?? EMPTY_FACTS;
+  }
+
+  /**
+   * The facts of a ticket id in every organization, by organization (the support CLI's `trace`, which
+   * may not know the organization). Reads by `ticketId`: a scan on FerretDB, fine for one ticket.
+   */
+  async findByTicketId(ticketId: string): Promise<Map<string, Fact[]>> {
+    const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ ticketId }).toArray());
+    const out = new Map<string, Fact[]>();
+    for (const { _id: _slot, key, ...fact } of docs) {
+      const list = out.get(fact.organization) ?? [];
+      list.push({ ...fact, _id: key });
+      out.set(fact.organization, list);
+    }
+    return out;
   }
 
   /**
@@ -164,21 +196,22 @@ export class TicketLedger {
     while (pending.length > 0) {
       // Within this call, facts of one ticket and kind take distinct slots.
       for (const p of pending) {
-        const group = `${p.fact.ticketId}|${p.fact.kind}`;
+        const group = `${ticketKey(p.fact.organization, p.fact.ticketId)}|${p.fact.kind}`;
         p.slot = Math.max(p.slot, nextOf.get(group) ?? 0);
         nextOf.set(group, p.slot + 1);
       }
-      const docs: StoredFact[] = pending.map(({ fact, slot }) => ({ ...fact, _id: slotId(fact.ticketId, fact.kind, slot), key: fact._id }));
+      const slotOf = (fact: Fact, slot: number) => slotId(ticketKey(fact.organization, fact.ticketId), fact.kind, slot);
+      const docs: StoredFact[] = pending.map(({ fact, slot }) => ({ ...fact, _id: slotOf(fact, slot), key: fact._id }));
       const taken = await insertNew('recording ledger facts', this.collection, docs);
       for (let i = 0; i < pending.length; i++) if (!taken.has(i)) created.add(pending[i]!.fact._id);
       if (taken.size === 0) break;
       const clashed = pending.filter((_, i) => taken.has(i));
       const holders = await storeOp('reading the ticket ledger', () =>
-        this.collection.find({ _id: { $in: clashed.map((p) => slotId(p.fact.ticketId, p.fact.kind, p.slot)) } }, { projection: { key: 1 } }).toArray(),
+        this.collection.find({ _id: { $in: clashed.map((p) => slotOf(p.fact, p.slot)) } }, { projection: { key: 1 } }).toArray(),
       );
       const keyAt = new Map(holders.map((h) => [h._id, h.key]));
       // The slot holds this very fact (recorded before): done. Another fact: the next slot.
-      pending = clashed.filter((p) => keyAt.get(slotId(p.fact.ticketId, p.fact.kind, p.slot)) !== p.fact._id).map((p) => ({ ...p, slot: p.slot + 1 }));
+      pending = clashed.filter((p) => keyAt.get(slotOf(p.fact, p.slot)) !== p.fact._id).map((p) => ({ ...p, slot: p.slot + 1 }));
       nextOf.clear();
     }
     return created;

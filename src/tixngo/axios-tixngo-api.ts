@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
-import type { Config } from '../config/load-config';
+import type { TixngoSettings } from '../config/load-config';
 import { badResponse, classifyStatus, classifyTransportFailure, type TixngoOperation } from './classify';
 import { toOutcomes } from './outcomes';
 import type {
@@ -18,7 +18,7 @@ import type {
 import { encodeRequestBody } from './tixngo-api';
 import { changesResponseSchema, errorResponseSchema, pushResponseSchema } from './wire-schemas';
 
-export type TixngoClientConfig = Config['tixngo'];
+export type TixngoClientConfig = TixngoSettings;
 
 export interface AxiosTixngoApiOptions {
   /** Agents to reuse connections; by default the client creates keep-alive agents of its own. */

@@ -1,7 +1,7 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
-import { AvroCodec, readSchema, valueSubject, type SchemaName } from '../kafka/avro-codec';
-import { INPUT_SUBJECT_COMPATIBILITY, SubjectCompatibilityClient } from '../kafka/subject-compatibility';
+import { AvroCodec, readSchema, valueSubject, type RegistrySettings, type SchemaName } from '../kafka/avro-codec';
+import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY, setCompatibility, type Compatibility } from '../kafka/registry-rest';
 
 /**
  * Topic (from the environment, with the service's defaults) and contract of every subject; `input`:
@@ -21,8 +21,8 @@ export function subjects(env: Readonly<Record<string, string | undefined>>): { t
 export interface Registered {
   readonly subject: string;
   readonly id: number;
-  /** Input subjects: the level they now have, and the one that applied before when it changed. */
-  readonly compatibility?: { readonly level: string; readonly was?: string };
+  /** The level the registry applies to it now, and the one before when register-schemas changed it. */
+  readonly compatibility: { readonly level: Compatibility; readonly was?: Compatibility };
 }
 
 /**
@@ -30,35 +30,35 @@ export interface Registered {
  * its id; an incompatible change is refused by the registry and reported). The subjects the bridge
  * reads first get their own compatibility level, INPUT_SUBJECT_COMPATIBILITY, so that the registry
  * refuses a producer schema the bridge's version cannot read (and checks the bridge's own version
- * against every one registered before it).
+ * against every one registered before it). The other subjects' settings are read, never changed: the
+ * client library would otherwise refuse any subject whose level is not the one it was given (Apicurio
+ * reports the global level for every subject, whose default there is NONE), and set a level of its own
+ * on subjects that had none (`updateConfig: false`).
  */
 export async function registerSchemas(
   registryUrl: string,
   env: Readonly<Record<string, string | undefined>>,
   auth?: { username: string; password: string },
 ): Promise<Registered[]> {
-  const settings = { url: registryUrl, ...(auth ? { auth } : {}) };
+  const settings: RegistrySettings = { url: registryUrl, ...(auth ? { auth } : {}) };
   const codec = new AvroCodec(settings);
-  const levels = new SubjectCompatibilityClient(settings);
   const out: Registered[] = [];
   for (const { topic, schema, input } of subjects(env)) {
     const subject = valueSubject(topic);
-    let compatibility: Registered['compatibility'];
+    const before = await effectiveCompatibility(settings, subject);
+    let compatibility: Compatibility = before;
     if (input) {
       // The level first (both registries take it for a subject not registered yet), so the bridge's own
       // version is checked against every version before it too. Set even when it already applies: a
       // level of the subject's own, not the global one, which may change.
-      const before = await levels.effective(subject);
-      await levels.set(subject, INPUT_SUBJECT_COMPATIBILITY);
-      compatibility = before.level === INPUT_SUBJECT_COMPATIBILITY ? { level: before.level } : { level: INPUT_SUBJECT_COMPATIBILITY, was: before.level };
+      await setCompatibility(settings, subject, INPUT_SUBJECT_COMPATIBILITY);
+      compatibility = INPUT_SUBJECT_COMPATIBILITY;
     }
-    // The client refuses to register unless the subject's level is the one named here (its default,
-    // BACKWARD, which it also gives a subject registered for the first time on Confluent's registry).
     const { id } = await codec.registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(readSchema(schema)) },
-      { subject, ...(input ? { compatibility: INPUT_SUBJECT_COMPATIBILITY } : {}) },
+      { subject, compatibility, updateConfig: false },
     );
-    out.push({ subject, id, ...(compatibility ? { compatibility } : {}) });
+    out.push({ subject, id, compatibility: { level: compatibility, ...(compatibility !== before ? { was: before } : {}) } });
   }
   return out;
 }
@@ -74,8 +74,11 @@ if (require.main === module) {
   registerSchemas(url.data, process.env, user && password ? { username: user, password } : undefined).then(
     (rows) => {
       for (const r of rows) {
-        const level = r.compatibility && (r.compatibility.was ? `; compatibility ${r.compatibility.level} (was ${r.compatibility.was})` : `; compatibility ${r.compatibility.level}`);
-        process.stdout.write(`registered ${r.subject} as schema id ${r.id}${level ?? ''}\n`);
+        const level = r.compatibility.was ? `${r.compatibility.level}, was ${r.compatibility.was}` : r.compatibility.level;
+        process.stdout.write(`registered ${r.subject} as schema id ${r.id} (compatibility ${level})\n`);
+        if (r.compatibility.level === 'NONE') {
+          process.stderr.write(`register-schemas: the registry checks no compatibility for ${r.subject}: set BACKWARD or stricter (Apicurio's default is NONE)\n`);
+        }
       }
     },
     (e: Error) => {

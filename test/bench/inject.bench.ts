@@ -21,6 +21,7 @@
  * `throughput,steady,backlog,latency,holder-sync`.
  * BENCH_ROLE_ENV, BENCH_NODE_OPTIONS and BENCH_NODE_ARGS change how the role runs (see `startRole`).
  */
+import { ticketKey } from '../../src/shared/ticket-key';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,7 +108,7 @@ async function startSimulatorProcess(): Promise<SimProcess> {
  * or `--trace-gc` (which NODE_OPTIONS does not accept), BENCH_SIM_NODE_ARGS the same for the simulator;
  * BENCH_SHOW_ROLE_OUTPUT=1 prints what the role wrote.
  */
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 
 /**
@@ -250,7 +251,7 @@ async function sameWork(db: Db, printedTopic: string): Promise<{ perTicket: PerT
       const t = parseEligible(decoded);
       await http.post('/organizer/tickets', { tickets: [toInjectPayload(t, undefined, settings).payload] });
       const at = new Date();
-      await ledger.record([{ _id: factId(t.ticketId, 'inject', t.reprintGeneration), ticketId: t.ticketId, kind: 'inject', generation: t.reprintGeneration, at }]);
+      await ledger.record([{ _id: factId(ticketKey(t.organizationCode, t.ticketId), 'inject', t.reprintGeneration), ticketId: t.ticketId, organization: t.organizationCode, kind: 'inject', generation: t.reprintGeneration, at }]);
       const value = await codec.encode(printedTopic, 'ticket-printed', {
         ticketId: t.ticketId,
         reprintGeneration: t.reprintGeneration,

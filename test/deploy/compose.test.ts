@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(Object.entries(services.bridge.environment).map(([k, v]) => [k, String(v)]));
     const cfg = loadConfig(env);
     expect(cfg.roles).toEqual(['inject', 'cancel', 'control', 'holder-sync']);
-    expect(cfg.tixngo.baseUrl).toBe('http://simulator:8090/v3');
+    expect(cfg.organizations.entries[0]!.tixngo.baseUrl).toBe('http://simulator:8090/v3');
     expect(env.TIXNGO_API_KEY).toBe(services.simulator.environment.SIMULATOR_API_KEY);
     // docker stop waits longer than the drain deadline before SIGKILL.
     const grace = String(services.bridge.stop_grace_period);

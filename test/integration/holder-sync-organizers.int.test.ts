@@ -85,8 +85,8 @@ describe('holder-sync for several TIXnGO organizers in one process', () => {
     await setFaults(sims['org-b'], { latency: { ms: 1_500, endpoints: ['changes'] } });
 
     const { db, metrics, fatal } = await startFor((config) => [
-      { organizerId: 'org-a', tixngo: { ...config.tixngo, baseUrl: sims['org-a'].url, apiKey: KEYS['org-a'] }, skip: [] },
-      { organizerId: 'org-b', tixngo: { ...config.tixngo, baseUrl: sims['org-b'].url, apiKey: KEYS['org-b'] }, skip: ['id:B-SKIP'] },
+      { organizerId: 'org-a', tixngo: { ...config.organizations.entries[0]!.tixngo, baseUrl: sims['org-a'].url, apiKey: KEYS['org-a'] }, skip: [] },
+      { organizerId: 'org-b', tixngo: { ...config.organizations.entries[0]!.tixngo, baseUrl: sims['org-b'].url, apiKey: KEYS['org-b'] }, skip: ['id:B-SKIP'] },
     ]);
     const leases = new MongoLeaseStore(db);
     const key = async (org: string) => (await leases.current(org))?.paginationKey;
@@ -132,8 +132,8 @@ describe('holder-sync for several TIXnGO organizers in one process', () => {
   it('refuses a list that names an organizer twice', async () => {
     await expect(
       startFor((config) => [
-        { organizerId: 'org-a', tixngo: config.tixngo, skip: [] },
-        { organizerId: 'org-a', tixngo: config.tixngo, skip: [] },
+        { organizerId: 'org-a', tixngo: config.organizations.entries[0]!.tixngo, skip: [] },
+        { organizerId: 'org-a', tixngo: config.organizations.entries[0]!.tixngo, skip: [] },
       ]),
     ).rejects.toThrow('holder-sync: organizer org-a is listed twice');
   });

@@ -19,7 +19,7 @@ describe('outbox (real MongoDB-compatible store)', () => {
       await outbox.putIntent(intent);
       await expect(outbox.putIntent(intent)).resolves.toBeUndefined();
       expect((await outbox.intents()).map((i) => i._id)).toEqual([intent._id]);
-      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, items: [{ ticketId: '1', generation: 0 }], body: Buffer.from('{"tickets":[]}'), createdAt: new Date() };
+      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, organization: 'ORG1', items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }], body: Buffer.from('{"tickets":[]}'), createdAt: new Date() };
       await outbox.putRequest(request);
       await expect(outbox.putRequest(request)).resolves.toBeUndefined();
       const [stored] = await outbox.requestsOf(intent._id);

@@ -6,6 +6,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSchema, valueSubject } from '../../src/kafka/avro-codec';
+import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY } from '../../src/kafka/registry-rest';
+import { registerSchemas as registerInProcess, subjects } from '../../src/tools/register-schemas';
+import { services } from '../support/harness';
 import { unique } from '../support/unique';
 
 type Field = { name: string; type: unknown; default?: unknown; doc?: string };
@@ -80,8 +84,9 @@ describe('register-schemas (SCHEMA_REGISTRY_URL)', () => {
     const first = await registerSchemas(topics);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    for (const [subject] of inputs) expect(first.stdout).toMatch(new RegExp(`^registered ${subject.replace(/\./g, '\\.')} as schema id \\d+; compatibility FULL_TRANSITIVE \\(was [A-Z_]+\\)$`, 'm'));
-    expect(first.stdout).toMatch(new RegExp(`^registered ${topics.TOPIC_HOLDER_UPDATED.replace(/\./g, '\\.')}-value as schema id \\d+$`, 'm'));
+    for (const [subject] of inputs) expect(first.stdout).toMatch(new RegExp(`^registered ${subject.replace(/\./g, '\\.')} as schema id \\d+ \\(compatibility FULL_TRANSITIVE, was [A-Z_]+\\)$`, 'm'));
+    // An output subject keeps the level that applies to it (here the registry's global one).
+    expect(first.stdout).toMatch(new RegExp(`^registered ${topics.TOPIC_HOLDER_UPDATED.replace(/\./g, '\\.')}-value as schema id \\d+ \\(compatibility [A-Z_]+\\)$`, 'm'));
   });
 
   it('gives the subjects the bridge reads their own FULL_TRANSITIVE level, and running it again changes nothing', async () => {
@@ -121,5 +126,61 @@ describe('register-schemas (SCHEMA_REGISTRY_URL)', () => {
   it('still lets producers add an optional field', async () => {
     const [subject, contract] = inputs[0]!;
     expect(await producerRegisters(subject, withField(schema(contract), { name: 'gateHint', type: ['null', 'string'], default: null }))).toBe('accepted');
+  });
+});
+
+describe('register-schemas and the levels it leaves alone', () => {
+  const CONTENT_TYPE = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+  /** Topic settings naming five fresh topics, as TOPIC_* would in a deployment. */
+  function freshTopics(): Record<string, string> {
+    const p = unique('rs');
+    return {
+      TOPIC_TICKET_PRINTED_ELIGIBLE: `${p}.ticket-printed-eligible`,
+      TOPIC_TICKET_CANCELLED: `${p}.ticket-cancelled`,
+      TOPIC_TICKET_CONTROLLED: `${p}.ticket-controlled`,
+      TOPIC_TICKET_PRINTED: `${p}.ticket-printed`,
+      TOPIC_HOLDER_UPDATED: `${p}.holder-updated`,
+    };
+  }
+  async function registry(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${services().registryUrl.replace(/\/+$/, '')}${path}`, {
+      method,
+      headers: CONTENT_TYPE,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('registers every contract under <topic>-value, once: a second run returns the same ids', async () => {
+    const env = freshTopics();
+    const first = await registerInProcess(services().registryUrl, env);
+    const second = await registerInProcess(services().registryUrl, env);
+    expect(first.map((r) => r.subject)).toEqual(subjects(env).map((s) => valueSubject(s.topic)));
+    expect(second.map((r) => r.id)).toEqual(first.map((r) => r.id));
+    for (const r of first) {
+      const versions = await registry('GET', `/subjects/${encodeURIComponent(r.subject)}/versions`);
+      expect({ subject: r.subject, versions: versions.body }).toEqual({ subject: r.subject, versions: [1] });
+    }
+  });
+
+  it('registers under an output subject its owners set to FULL, keeping FULL (the client library alone refuses: "BACKWARD != FULL")', async () => {
+    const env = freshTopics();
+    const subject = valueSubject(env.TOPIC_TICKET_PRINTED!);
+    const own = await registry('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(readSchema('ticket-printed')) });
+    expect(own.status).toBe(200);
+    expect((await registry('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: 'FULL' })).status).toBe(200);
+
+    const rows = await registerInProcess(services().registryUrl, env);
+
+    expect(rows.find((r) => r.subject === subject)).toEqual({ subject, id: (own.body as { id: number }).id, compatibility: { level: 'FULL' } });
+    expect(await effectiveCompatibility({ url: services().registryUrl }, subject)).toBe('FULL');
+  });
+
+  it('leaves output subjects at the global level and gives input subjects their own', async () => {
+    const env = freshTopics();
+    const global = (await registry('GET', '/config')).body as { compatibilityLevel: string };
+    const rows = await registerInProcess(services().registryUrl, env);
+    const inputs = new Set(subjects(env).filter((s) => s.input).map((s) => valueSubject(s.topic)));
+    for (const r of rows) expect(r.compatibility.level).toBe(inputs.has(r.subject) ? INPUT_SUBJECT_COMPATIBILITY : global.compatibilityLevel);
   });
 });

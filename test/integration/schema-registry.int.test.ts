@@ -1,6 +1,7 @@
 /**
- * Schema evolution against the registry named by SCHEMA_REGISTRY_URL (the in-repo test double on no-Docker
- * machines, a real Confluent-compatible registry elsewhere), through the client the service uses.
+ * Schema evolution against the registry named by SCHEMA_REGISTRY_URL (Apicurio Registry's Confluent-compatible
+ * API in the local stack and in containers, Confluent's registry with docker-compose), through the client the
+ * service uses.
  *
  * What each compatibility level refuses (the registered latest version is "old", the candidate is "new"):
  * - BACKWARD (the default): new must read data written with old. Refuses a new field without a default and a changed
@@ -44,6 +45,9 @@ const aControlledTicket = () => ({
   organizationCode: 'FIFA',
   shipmentMode: 'MOBILE',
   taxNumber: 'TX-42',
+  // The optional print-state fields (v2), set so the round trip covers them too.
+  printedPosCode: 'TIXNGO',
+  printedAt: Date.UTC(2026, 5, 1, 9, 0, 0),
 });
 
 describe('schema registry (SCHEMA_REGISTRY_URL)', () => {

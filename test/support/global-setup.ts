@@ -3,8 +3,8 @@
  * in this order:
  *  1. services named by KAFKA_BROKERS, SCHEMA_REGISTRY_URL and MONGODB_URI (all three set): each must answer
  *     within a few seconds, or setup fails naming the variable (the no-Docker path: `scripts/stack.sh up`);
- *  2. otherwise, when a container runtime answers: Kafka (confluentinc/cp-kafka, KRaft) and mongo:7 containers,
- *     plus the in-repo Schema Registry test double in-process on 127.0.0.1:<random>;
+ *  2. otherwise, when a container runtime answers: Kafka (confluentinc/cp-kafka, KRaft), Apicurio Registry (the
+ *     same release and settings as the local stack) and mongo:7 containers;
  *  3. otherwise it fails with the commands that start the local stack.
  * The addresses reach the test workers through process.env (workers are forked after globalSetup and inherit
  * it). global-teardown.ts stops whatever this started. The TIXnGO simulator is started by the tests themselves.
@@ -12,18 +12,19 @@
 import { connect, createServer } from 'node:net';
 import { MongoClient } from 'mongodb';
 import type { StartedTestContainer } from 'testcontainers';
-import { createSchemaRegistry, type SchemaRegistryDouble } from './schema-registry/registry';
 
 const ENV_NAMES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URI'] as const;
 const REACH_TIMEOUT_MS = 5_000;
 const KAFKA_IMAGE = 'confluentinc/cp-kafka:7.9.0';
 const MONGO_IMAGE = 'mongo:7';
+const REGISTRY_IMAGE = 'apicurio/apicurio-registry:3.3.3';
+/** Apicurio's Confluent-compatible API (SCHEMA_REGISTRY_URL points here). */
+const REGISTRY_API = '/apis/ccompat/v7';
 const KAFKA_CLUSTER_ID = 'MkU3OEVBNTcwNTJENDM2Qk';
 
 /** What setup started, for global-teardown.ts (Jest shares globalThis between globalSetup and globalTeardown only). */
 export type StartedStack = {
   containers: StartedTestContainer[];
-  registry?: SchemaRegistryDouble | undefined;
 };
 export const STARTED_STACK_KEY = '__tixngoBridgeStartedStack';
 export type GlobalWithStack = typeof globalThis & { [STARTED_STACK_KEY]?: StartedStack };
@@ -151,28 +152,34 @@ async function startContainers(started: StartedStack): Promise<void> {
     .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
     .withStartupTimeout(180_000)
     .start();
-  const results = await Promise.allSettled([kafka, mongo]);
+  // The settings scripts/stack.sh gives Apicurio (Quarkus reads APICURIO_X_Y for apicurio.x.y): Confluent's
+  // default rule (Apicurio's is none), and no cap on subject listings a test run could reach.
+  const registry = new GenericContainer(REGISTRY_IMAGE)
+    .withExposedPorts(8080)
+    .withEnvironment({ APICURIO_RULES_GLOBAL_COMPATIBILITY: 'BACKWARD', APICURIO_CCOMPAT_MAX_SUBJECTS: '1000000' })
+    .withWaitStrategy(Wait.forHttp(`${REGISTRY_API}/subjects`, 8080).forStatusCode(200))
+    .withStartupTimeout(180_000)
+    .start();
+  const results = await Promise.allSettled([kafka, mongo, registry]);
   for (const r of results) if (r.status === 'fulfilled') started.containers.push(r.value);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 
-  const registry = createSchemaRegistry();
-  started.registry = registry;
-  const registryUrl = await registry.listen(0, '127.0.0.1');
-
-  const [kafkaContainer, mongoContainer] = started.containers as [StartedTestContainer, StartedTestContainer];
+  const [kafkaContainer, mongoContainer, registryContainer] = started.containers as [
+    StartedTestContainer,
+    StartedTestContainer,
+    StartedTestContainer,
+  ];
   process.env.KAFKA_BROKERS = `${kafkaContainer.getHost()}:${kafkaPort}`;
   process.env.MONGODB_URI = `mongodb://${mongoContainer.getHost()}:${mongoContainer.getMappedPort(27017)}/`;
-  process.env.SCHEMA_REGISTRY_URL = registryUrl;
+  process.env.SCHEMA_REGISTRY_URL = `http://${registryContainer.getHost()}:${registryContainer.getMappedPort(8080)}${REGISTRY_API}`;
 }
 
 /** Stops what setup started; never throws (teardown must get through every item). */
 export async function stopStarted(started: StartedStack | undefined): Promise<void> {
   if (!started) return;
-  const registry = started.registry;
-  started.registry = undefined;
   const containers = started.containers.splice(0);
-  await Promise.allSettled([registry?.close(), ...containers.map((c) => c.stop())]);
+  await Promise.allSettled(containers.map((c) => c.stop()));
 }
 
 export async function globalSetup(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Jest globalTeardown of the `integration` project: stops what global-setup.ts started (containers, the in-process
- * Schema Registry test double). Services that came from KAFKA_BROKERS / SCHEMA_REGISTRY_URL / MONGODB_URI were not
- * started by the tests and are left running (`scripts/stack.sh down` stops the local stack).
+ * Jest globalTeardown of the `integration` project: stops what global-setup.ts started (containers). Services that
+ * came from KAFKA_BROKERS / SCHEMA_REGISTRY_URL / MONGODB_URI were not started by the tests and are left running
+ * (`scripts/stack.sh down` stops the local stack).
  */
 import { STARTED_STACK_KEY, stopStarted, type GlobalWithStack } from './global-setup';
 

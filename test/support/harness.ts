@@ -78,6 +78,8 @@ export function bridgeEnv(topics: TestTopics, simulator: { url: string }, overri
   const s = services();
   return {
     BRIDGE_ROLE: 'inject',
+    // The sample events' organization.
+    BRIDGE_ORGANIZATIONS: 'ORG1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/load-config';
 import { AvroCodec, valueSubject, type SchemaName } from '../../kafka/avro-codec';
-import { INPUT_SUBJECT_COMPATIBILITY, protectsReader, SubjectCompatibilityClient } from '../../kafka/subject-compatibility';
+import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY, protectsReader, registryHeaders, subjectExists } from '../../kafka/registry-rest';
 import { SmtpMailer } from '../../notify/mailer';
 import type { Logger } from '../../ops/logger';
 import { ROLES, type Role } from '../../roles';
@@ -77,6 +77,8 @@ export async function doctor(env: Readonly<Record<string, string | undefined>>, 
 }
 
 function areaOf(key: string): Area | 'other' {
+  // Whom the release serves, and (the file) each organization's TIXnGO account: without them no account can be checked.
+  if (/^BRIDGE_ORGANIZATIONS/.test(key)) return 'tixngo';
   if (/^KAFKA_/.test(key)) return 'kafka';
   if (/^SCHEMA_REGISTRY_/.test(key)) return 'registry';
   if (/^MONGODB_/.test(key)) return 'mongo';
@@ -148,20 +150,22 @@ async function checkKafka(rt: CliRuntime, needed: readonly NeededTopic[]): Promi
 
 async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Promise<[Verdict, string][]> {
   const url = config.schemaRegistry.url.replace(/\/+$/, '');
-  const auth = config.schemaRegistry.auth;
-  const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
   let res: Response;
   try {
-    res = await fetch(`${url}/subjects`, { headers, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(`${url}/subjects`, { headers: registryHeaders(config.schemaRegistry), signal: AbortSignal.timeout(10_000) });
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     return [['FAIL', `cannot reach ${url} (${cause ?? toSafeError(e).name}): check SCHEMA_REGISTRY_URL and the network`]];
   }
   if (res.status === 401 || res.status === 403) return [['FAIL', `${url} refused our credentials (HTTP ${res.status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD`]];
   if (res.status !== 200) return [['FAIL', `GET ${url}/subjects answered HTTP ${res.status}`]];
-  const subjects = new Set((await res.json()) as string[]);
-  const results: [Verdict, string][] = [['OK', `${url} answered (${subjects.size} subject(s))`]];
-  const missing = needed.filter((t) => t.schema && !subjects.has(valueSubject(t.topic))).map((t) => valueSubject(t.topic));
+  await res.body?.cancel();
+  const results: [Verdict, string][] = [['OK', `${url} answered`]];
+  // One lookup per subject, not the listing: Apicurio caps it (1,000 subjects by default).
+  const withSchema = needed.filter((t) => t.schema);
+  const present = new Set<string>();
+  for (const t of withSchema) if (await subjectExists(config.schemaRegistry, valueSubject(t.topic))) present.add(t.topic);
+  const missing = withSchema.filter((t) => !present.has(t.topic)).map((t) => valueSubject(t.topic));
   results.push(
     missing.length === 0
       ? ['OK', 'every subject the roles read or write is registered']
@@ -169,7 +173,7 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
   );
   const codec = new AvroCodec(config.schemaRegistry);
   const notOurs: string[] = [];
-  for (const t of needed.filter((x) => x.ours && x.schema && subjects.has(valueSubject(x.topic)))) {
+  for (const t of needed.filter((x) => x.ours && x.schema && present.has(x.topic))) {
     try {
       await codec.writerId(t.topic, t.schema!);
     } catch {
@@ -177,23 +181,22 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
     }
   }
   if (notOurs.length > 0) results.push(['FAIL', `this version's output schema is not registered under ${notOurs.join(', ')} (register the schemas of this release)`]);
-  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && subjects.has(valueSubject(t.topic))))));
+  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && present.has(t.topic)))));
   return results;
 }
 
 /**
  * Does each subject the roles read refuse a producer schema the bridge's version cannot read? Only
- * FULL_TRANSITIVE and FORWARD_TRANSITIVE do (src/kafka/subject-compatibility.ts says why); under
+ * FULL_TRANSITIVE and FORWARD_TRANSITIVE do (src/kafka/registry-rest.ts says why); under
  * any other level a producer can drop a field the bridge requires and every record is dead-lettered.
  */
 async function checkInputCompatibility(config: Config, inputs: readonly NeededTopic[]): Promise<[Verdict, string][]> {
   if (inputs.length === 0) return [];
-  const levels = new SubjectCompatibilityClient(config.schemaRegistry);
   const unprotected: string[] = [];
   for (const t of inputs) {
     const subject = valueSubject(t.topic);
-    const { level, own } = await levels.effective(subject);
-    if (!protectsReader(level)) unprotected.push(`${subject} (${level}${own === false ? ', the registry\'s global level' : ''})`);
+    const level = await effectiveCompatibility(config.schemaRegistry, subject);
+    if (!protectsReader(level)) unprotected.push(`${subject} (${level})`);
   }
   if (unprotected.length === 0) return [['OK', `the subject(s) the roles read refuse producer schemas the bridge cannot read (${inputs.length} checked)`]];
   return [
@@ -215,18 +218,32 @@ async function checkMongo(rt: CliRuntime): Promise<[Verdict, string][]> {
   }
 }
 
+/**
+ * Each organization's TIXnGO account: an authenticated, read-only request (one change-feed record) with
+ * that organization's own key, and the pairing of S-360 organizations with TIXnGO organizers that
+ * holder-sync uses. A failure names the organization and the setting to check, never the key.
+ */
 async function checkTixngo(config: Config): Promise<[Verdict, string][]> {
-  const api = new AxiosTixngoApi({ ...config.tixngo, requestTimeoutMs: Math.min(config.tixngo.requestTimeoutMs, 15_000) });
-  try {
-    await api.fetchChanges({ paginationKey: null, limit: 1 });
-    return [['OK', `${config.tixngo.baseUrl} accepted the API key (read one change-feed record, nothing changed)`]];
-  } catch (e) {
-    const s = toSafeError(e);
-    if (s.code === 'TIXNGO_AUTH') return [['FAIL', `${config.tixngo.baseUrl} refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER`]];
-    return [['FAIL', `${config.tixngo.baseUrl}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings)`]];
-  } finally {
-    api.close();
+  const out: [Verdict, string][] = [];
+  const { mode } = config.organizations;
+  for (const o of config.organizations.entries) {
+    const who = mode === 'any' ? 'every S-360 organization (BRIDGE_ORGANIZATIONS=*: a single-organization installation)' : `S-360 organization(s) ${o.name}`;
+    const pairing = `${who} → ${o.tixngo.baseUrl}, TIXnGO organizer ${o.organizerId}`;
+    // In the file, the settings to fix are that entry's.
+    const of = mode === 'file' ? ` of ${o.name} in BRIDGE_ORGANIZATIONS_FILE` : '';
+    const api = new AxiosTixngoApi({ ...o.tixngo, requestTimeoutMs: Math.min(o.tixngo.requestTimeoutMs, 15_000) });
+    try {
+      await api.fetchChanges({ paginationKey: null, limit: 1 });
+      out.push(['OK', `${pairing} (holder-sync reads its change feed): the API key was accepted (one change-feed record read, nothing changed)`]);
+    } catch (e) {
+      const s = toSafeError(e);
+      if (s.code === 'TIXNGO_AUTH') out.push(['FAIL', `${pairing}: TIXnGO refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER${of}`]);
+      else out.push(['FAIL', `${pairing}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings${of})`]);
+    } finally {
+      api.close();
+    }
   }
+  return out;
 }
 
 async function checkSmtp(config: Config): Promise<[Verdict, string][]> {

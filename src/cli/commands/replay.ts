@@ -16,7 +16,7 @@ import { MongoOutbox } from '../../store/outbox';
 import { LedgerRecorder } from '../../delivery/recorder';
 import { TicketLedger } from '../../store/ticket-ledger';
 import { TicketTraceStore } from '../../store/ticket-trace';
-import { AxiosTixngoApi } from '../../tixngo/axios-tixngo-api';
+import { TixngoAccounts } from '../../tixngo/accounts';
 import { parseZonedDateTime } from '../datetime';
 import { formatCount, formatCounts, formatMs, formatProgress, renderTable } from '../format';
 import { planReplay, sum, type ReplayRange } from '../offset-plan';
@@ -77,10 +77,10 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
   const kafka = rt.kafka();
   const codec = new AvroCodec(rt.config.schemaRegistry);
   const publisher = new KafkaEventPublisher(kafka);
-  const tixngo = new AxiosTixngoApi(rt.config.tixngo);
+  const accounts = new TixngoAccounts(rt.config.organizations);
   const adapters: RoleAdapters = {
     config: rt.config,
-    tixngo,
+    accounts,
     ledger: new TicketLedger(mongo.db),
     holders: new HolderStore(mongo.db),
     codec,
@@ -114,7 +114,7 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
     const config = opts.force && forecast ? withForcedTickets(rt.config, entry.role, forecast.deliveredTicketIds) : rt.config;
     await runReplay(rt, entry, { ...adapters, config }, plan, Number(total), opts.role);
   } finally {
-    tixngo.close();
+    accounts.close();
     await publisher.disconnect().catch(() => undefined);
   }
 }
@@ -157,7 +157,7 @@ async function runReplay(
     { mode: 'replay', instanceId: config.instanceId, groupId, traceRetentionMs: config.status.traceRetentionDays * 86_400_000 },
     rt.log,
   );
-  const totals = { received: 0, pushed: 0, rejected: 0, deadLettered: 0, skipped: {} as Record<string, number>, retrying: '' };
+  const totals = { received: 0, pushed: 0, simulated: false, rejected: 0, deadLettered: 0, skipped: {} as Record<string, number>, retrying: '' };
   const startedAt = Date.now();
   let fatal: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fatal = resolve));
@@ -166,6 +166,7 @@ async function runReplay(
       history.record(r);
       totals.received += r.received;
       totals.pushed += r.pushed;
+      totals.simulated ||= r.simulated;
       totals.rejected += r.rejected;
       totals.deadLettered += r.deadLettered;
       for (const [k, n] of Object.entries(r.skipped)) totals.skipped[k] = (totals.skipped[k] ?? 0) + n;
@@ -196,7 +197,7 @@ async function runReplay(
         codec: adapters.codec,
         publisher: adapters.publisher,
         outbox,
-        tixngo: adapters.tixngo,
+        accounts: (code) => adapters.accounts.account(code),
         recorder: new LedgerRecorder(adapters.ledger, adapters.publisher, adapters.codec),
         metrics: createMetrics(),
         health: new Health(),
@@ -222,7 +223,7 @@ async function runReplay(
   );
 
   rt.out.line(`Replayed ${formatCount(totals.received)} of ${formatCount(total)} record(s) in ${formatMs(Date.now() - startedAt)}:`);
-  rt.out.line(`  pushed:         ${formatCount(totals.pushed)}${config[entry.role].simulate ? ' (simulated)' : ''}`);
+  rt.out.line(`  pushed:         ${formatCount(totals.pushed)}${totals.simulated ? ' (simulated)' : ''}`);
   rt.out.line(`  skipped:        ${formatCounts(totals.skipped)}`);
   rt.out.line(`  rejected:       ${formatCount(totals.rejected)}`);
   rt.out.line(`  dead-lettered:  ${formatCount(totals.deadLettered)}`);

@@ -3,13 +3,17 @@ import type { Located, RoleSpec } from '../role-spec';
 /** A decoded record of the batch (its index in the batch keeps its fate attached to it). */
 export interface Candidate<E> extends Located<E> {
   readonly index: number;
+  /** The ticket as TIXnGO knows it. */
   readonly ticketId: string;
+  readonly organization: string;
+  /** `ticketKey(organization, ticketId)`: how claims, intents and the ledger name the ticket. */
+  readonly key: string;
 }
 
 export interface Selection<E> {
   /** Records configuration excludes, with the reason. */
   readonly skipped: ReadonlyMap<number, string>;
-  /** The other records, by ticket, in offset order within each ticket. */
+  /** The other records, by ticket key, in offset order within each ticket. */
   readonly tickets: ReadonlyMap<string, readonly Candidate<E>[]>;
 }
 
@@ -27,9 +31,9 @@ export function selectAndGroup<E>(spec: Pick<RoleSpec<E, unknown, unknown>, 'sel
       skipped.set(r.index, reason);
       continue;
     }
-    const group = tickets.get(r.ticketId);
+    const group = tickets.get(r.key);
     if (group) group.push(r);
-    else tickets.set(r.ticketId, [r]);
+    else tickets.set(r.key, [r]);
   }
   return { skipped, tickets };
 }

@@ -135,6 +135,8 @@ export function testRole(recorder: MemoryRecorder, over: Partial<RoleSpec<TestEv
       return e;
     },
     ticketId: (e) => e.ticketId,
+    organization: () => 'ORG1',
+    route: () => ({ simulate: false }),
     select: () => undefined,
     enrich: async () => null,
     decide(records: readonly Located<TestEvent>[]): Decision<{ ticketId: string; generation: number }>[] {
@@ -148,7 +150,7 @@ export function testRole(recorder: MemoryRecorder, over: Partial<RoleSpec<TestEv
         return { kind: 'push', work: { ticketId: r.event.ticketId, generation: r.event.generation } };
       });
     },
-    item: (e) => ({ ticketId: e.ticketId, generation: e.generation }),
+    item: (e) => ({ ticketId: e.ticketId, organization: 'ORG1', generation: e.generation }),
     ...over,
   };
 }
@@ -156,8 +158,6 @@ export function testRole(recorder: MemoryRecorder, over: Partial<RoleSpec<TestEv
 export const SETTINGS: PipelineSettings = {
   batch: { maxItems: 10, maxBytes: 1_000_000, lingerMs: 5 },
   maxTicketsPerRequest: 10,
-  maxRequestBytes: 1_000_000,
-  simulate: false,
   retry: { baseMs: 1, maxMs: 5 },
   dlq: { maxConsecutive: 1000, maxRatio: 1, ratioMinMessages: 1000 },
   instanceId: 'test',
@@ -218,7 +218,7 @@ export class Engine {
         },
         deadLetters: { write: async (letters) => void this.deadLetters.push(...letters.map((l) => l.message)) },
         outbox: world.outbox,
-        tixngo: world.tixngo,
+        accounts: (organization) => (organization === 'ORG1' ? { tixngo: world.tixngo, maxRequestBytes: 1_000_000 } : undefined),
         recorder: world.recorder,
         commit: async (offsets) => {
           if (this.failCommits > 0) {

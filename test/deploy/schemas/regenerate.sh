@@ -44,7 +44,8 @@ rm -rf "$here/crds" && mkdir -p "$here/crds"
   python3 "$kubeconform_src/scripts/openapi2jsonschema.py" \
     "$keda/config/crd/bases/keda.sh_scaledobjects.yaml" \
     "$keda/config/crd/bases/keda.sh_triggerauthentications.yaml" \
-    "$promop/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml")
+    "$promop/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" \
+    "$promop/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml")
 
 echo "== compose-spec.json"
 cp "$(module_dir "$COMPOSE_GO_MODULE")/schema/compose-spec.json" "$here/compose-spec.json"

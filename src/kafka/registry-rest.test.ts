@@ -1,6 +1,6 @@
-import { INPUT_SUBJECT_COMPATIBILITY, protectsReader } from './subject-compatibility';
+import { INPUT_SUBJECT_COMPATIBILITY, protectsReader } from './registry-rest';
 
-describe('subject-compatibility', () => {
+describe('registry-rest', () => {
   describe('protectsReader', () => {
     // Protects: a producer schema the bridge's registered version cannot read is refused, also when a
     // field is first given a default and then dropped (only the transitive levels compare with every version).
