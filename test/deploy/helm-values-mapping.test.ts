@@ -164,8 +164,9 @@ describe('the rendered environment is a valid configuration for the service', ()
     const served = (effectiveValues(PROFILES.default).config.bridge.organizations as string[]).join(',');
     for (const d of ofKind(objs, 'Deployment')) {
       const role = roleOf(d);
-      const fromChart = configOf(objs, d, SITE);
-      const bare = loadConfig({ BRIDGE_ROLE: role, BRIDGE_ORGANIZATIONS: served, ...FAKE_SECRETS, ...SITE, KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', SCHEMA_REGISTRY_USERNAME: '', SCHEMA_REGISTRY_PASSWORD: '', NOTIFY_SMTP_URL: '' });
+      const { BRIDGE_ORGANIZATIONS: _siteServes, ...site } = SITE; // whom it serves comes from the chart here
+      const fromChart = configOf(objs, d, site);
+      const bare = loadConfig({ BRIDGE_ROLE: role, ...FAKE_SECRETS, ...site, BRIDGE_ORGANIZATIONS: served, KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', SCHEMA_REGISTRY_USERNAME: '', SCHEMA_REGISTRY_PASSWORD: '', NOTIFY_SMTP_URL: '' });
       expect({ ...fromChart, instanceId: '' }).toEqual({ ...bare, instanceId: '' });
     }
   });
