@@ -69,8 +69,9 @@ export interface HolderSyncDeps {
  *
  * Per page: read the feed after the stored key → validate each record (unusable ones are
  * dead-lettered, skip-listed ones ignored) → read the page's stored states, decide in memory which
- * records are newer → publish one `holder-updated` event per newer record (one acknowledged send) →
- * check the lease → write the new states by `_id` → check the lease → store the next key in the term.
+ * records are newer → check the lease → publish one `holder-updated` event per newer record (one
+ * acknowledged send) → check the lease → write the new states by `_id` → check the lease → store the
+ * next key in the term.
  * A crash anywhere repeats the page; no page is ever skipped. See docs/holder-sync.md.
  *
  * Throws at start if the `holder-updated` schema is not registered under the output topic, or if an
@@ -83,6 +84,9 @@ export async function startHolderSync(organizers: readonly HolderSyncOrganizer[]
   if (organizers.length === 0) throw new Error('holder-sync: no TIXnGO organizer to poll');
   await deps.codec.writerId(deps.config.topics.holderUpdated, 'holder-updated');
   const pollers = organizers.map((o) => new OrganizerPoller(o, deps.tixngoClient(o.tixngo), deps));
+  // Readiness is the role's (`holder-sync`, failing while any `holder-sync:<organizer>:…` component is);
+  // liveness is each poller's own beat as well.
+  deps.health.markStarted(HOLDER_SYNC_ROLE);
   for (const p of pollers) p.start();
   return {
     role: HOLDER_SYNC_ROLE,
@@ -203,7 +207,7 @@ class OrganizerPoller {
   }
 
   start(): void {
-    this.deps.health.markStarted(this.component);
+    this.beat();
     this.loop = this.run().catch((e: unknown) => {
       const error = e instanceof Error ? e : new Error(String(e));
       this.log.error({ error: toSafeError(error) }, 'holder-sync stopped on an error');
@@ -428,7 +432,9 @@ class OrganizerPoller {
     const plan = planPage(this.organizerId, valid, stored, observedAt, this.s.historyLimit);
     stage('plan');
 
-    this.checkClock(tenure);
+    // Nothing is published by a replica that lost the lease (the invariant in lease-store.ts): check it
+    // in the store, as before every write.
+    if (letters.length > 0 || plan.events.length > 0) await this.ensureHeld(tenure);
     if (letters.length > 0) await this.retry('kafka', () => this.deps.publisher.publish(this.dlqTopic, letters), signal);
     // Events before states: a state in the store means its events were acknowledged, so a page read
     // again after a crash may skip records that are no longer newer than the store without losing one.
@@ -563,8 +569,10 @@ class OrganizerPoller {
     }
   }
 
+  /** Liveness: this organizer's loop, and the role's (which every poller keeps beating). */
   private beat(): void {
     this.deps.health.beat(this.component);
+    this.deps.health.beat(ROLE);
   }
 }
 
