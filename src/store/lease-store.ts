@@ -37,6 +37,34 @@ import { duplicateKeyIndexes, storeOp } from './mongo';
  *    stale holder that commits later writes into a term nobody reads again, so the new holder at worst
  *    reads some pages again; it never skips one.
  *
+ * Who writes what, and what each side reads:
+ *
+ * | writer                        | writes                                               | reads before acting                        |
+ * |-------------------------------|------------------------------------------------------|--------------------------------------------|
+ * | claimer                       | inserts term n + 1 (never updates another's term)    | all terms (step 1), all terms again (2)    |
+ * | holder of term t              | its own term only: expiry, key, release (by `_id`)   | terms t and t + 1 by `_id` (3), before     |
+ * |                               | deletes terms < t once verified (4)                  | every publish, state write and key commit  |
+ * | standby                       | nothing                                              | the newest term's owner and expiry         |
+ *
+ * The FerretDB (1.24, SQLite) guarantees this relies on, and nothing more:
+ * - an insert of an `_id` that exists fails with E11000, so of concurrent inserts of one `_id` exactly
+ *   one succeeds (the unique `_id` index);
+ * - a delete by `_id` removes the document for every later reader;
+ * - an update by `_id` of a document that does not exist (pruned) matches nothing and creates nothing
+ *   (no upsert anywhere here). An update that read the document just before a prune deleted it
+ *   could at worst write back a term older than the newest; its holder then still finds the next term
+ *   (pruning goes oldest first), or, after two more terms, has run out of time by its own clock;
+ * - reads by `_id` / `_id $in` see every write acknowledged before them.
+ * Not relied on: atomic read-modify-write of any kind (findOneAndUpdate, a filter beyond `_id`, `$inc`,
+ * upsert), which FerretDB does as a separate read and write.
+ *
+ * Invariant: one active poller per organizer. Two replicas act as holder of the same organizer only if
+ * both pass step 3 at once; a term passes it only while it is the newest, and terms are created one
+ * at a time (one insert wins each number), so at most one term is the newest. A deposed holder (its
+ * term deleted, or a newer one present) fails step 3 at its next check, which comes before its next
+ * publish, state write and key commit: after losing the lease it neither writes the pagination key
+ * nor publishes, except for a write already past its check (the time margin below).
+ *
  * What remains is time, as with any lease without fencing in the store: a holder checks (3) and then
  * writes; a write that takes longer to land than the margin between the holder giving up (2/3 of the
  * TTL after its last renewal, by its clock) and a standby claiming (the full TTL, by the standby's
@@ -187,9 +215,13 @@ export class MongoLeaseStore implements LeaseStore {
     await storeOp(what, () => this.collection.updateOne({ _id: lease._id }, { $set: fields }));
   }
 
-  /** The organizer's terms, oldest first. */
+  /**
+   * The organizer's terms, oldest first. The document of the compare-and-set lease before terms
+   * (`holder-sync:<organizerId>`, no `term`) counts as term 0: the first claim carries its key over,
+   * and the first holder prunes it.
+   */
   private async terms(organizerId: string): Promise<LeaseTerm[]> {
     const docs = await storeOp('reading the poller lease', () => this.collection.find({ organizerId }).toArray());
-    return docs.sort((a, b) => a.term - b.term);
+    return docs.map((d) => (typeof d.term === 'number' ? d : { ...d, term: 0 })).sort((a, b) => a.term - b.term);
   }
 }
