@@ -71,6 +71,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const outbox = new MongoOutbox(mongo.db);
     await outbox.ensureIndexes();
     await ledger.ensureIndexes();
+    await holders.ensureIndexes();
 
     // Operations (issue 6): batch history and per-ticket trace for the CLI, failure digests by mail.
     const executions = new ExecutionStore(mongo.db, config.status.historyLimit);

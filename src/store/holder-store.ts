@@ -87,6 +87,11 @@ export class HolderStore {
     this.collection = db.collection<HolderDocument>(HOLDERS_COLLECTION);
   }
 
+  async ensureIndexes(): Promise<void> {
+    // `trace` looks a ticket's states up by ticket id, in every organizer; holder-sync and the inject role never do.
+    await storeOp('creating holder indexes', () => this.collection.createIndex({ ticketId: 1 }));
+  }
+
   /** The organizer's stored states of `ticketIds`, by ticket id: one `_id $in` read. */
   async getMany(organizerId: string, ticketIds: readonly string[]): Promise<Map<string, HolderDocument>> {
     if (ticketIds.length === 0) return new Map();
