@@ -100,12 +100,27 @@ export class HolderStore {
     return new Map(docs.map((d) => [d.ticketId, d]));
   }
 
-  /** The stored states of (organizer, ticket) pairs of any organizers, by `_id` (`holderStateId`): one `_id $in` read. */
+  /**
+   * The stored states of (organizer, ticket) pairs of any organizers, by `_id` (`holderStateId`): one
+   * `_id $in` read. A pair without a state of its own falls back to a state stored by the version before
+   * organizers (`_id` = the bare ticket id, no `organizerId`): that version polled the one organizer of a
+   * single-organization installation, so an upgraded installation keeps reprinting to the last known
+   * holder instead of the purchaser until the ticket's next change is synced.
+   */
   async getStates(keys: readonly { readonly organizerId: string; readonly ticketId: string }[]): Promise<Map<string, HolderDocument>> {
     if (keys.length === 0) return new Map();
-    const ids = [...new Set(keys.map((k) => holderStateId(k.organizerId, k.ticketId)))];
+    const ids = [...new Set(keys.flatMap((k) => [holderStateId(k.organizerId, k.ticketId), k.ticketId]))];
     const docs = await storeOp('reading holders', () => this.collection.find({ _id: { $in: ids } }).toArray());
-    return new Map(docs.map((d) => [d._id, d]));
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const out = new Map<string, HolderDocument>();
+    for (const k of keys) {
+      const id = holderStateId(k.organizerId, k.ticketId);
+      const own = byId.get(id);
+      const legacy = byId.get(k.ticketId);
+      if (own) out.set(id, own);
+      else if (legacy && legacy.organizerId === undefined) out.set(id, { ...legacy, organizerId: k.organizerId, ticketId: k.ticketId });
+    }
+    return out;
   }
 
   /**

@@ -42,4 +42,25 @@ describe('holder store (real MongoDB-compatible store)', () => {
       await db.dropDatabase();
     });
   });
+
+  it('reads a state the version before organizers stored (bare ticket id) when the organizer has none of its own', async () => {
+    const database = unique('db').replace(/-/g, '_');
+    await withMongo(database, async (db) => {
+      const holders = new HolderStore(db);
+      const { organizerId: _o, ticketId: _t, ...legacy } = aState('old', 'T-9', 3);
+      await holders.collection.insertMany([{ ...legacy, _id: 'T-9' }, { ...legacy, _id: 'T-8' }] as unknown as HolderDocument[]);
+      await holders.insertNew([aState('org-a', 'T-8', 5)]);
+
+      const states = await holders.getStates([
+        { organizerId: 'org-a', ticketId: 'T-9' },
+        { organizerId: 'org-a', ticketId: 'T-8' },
+        { organizerId: 'org-a', ticketId: 'T-7' },
+      ]);
+      expect([...states.entries()].map(([id, s]) => [id, s.version, s.organizerId, s.ticketId])).toEqual([
+        [holderStateId('org-a', 'T-9'), 3, 'org-a', 'T-9'], // the old state, read as the organizer's
+        [holderStateId('org-a', 'T-8'), 5, 'org-a', 'T-8'], // its own state wins over the old one
+      ]);
+      await db.dropDatabase();
+    });
+  });
 });
