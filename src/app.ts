@@ -71,6 +71,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const outbox = new MongoOutbox(mongo.db);
     await outbox.ensureIndexes();
     await ledger.ensureIndexes();
+    await holders.ensureIndexes();
 
     // Operations (issue 6): batch history and per-ticket trace for the CLI, failure digests by mail.
     const executions = new ExecutionStore(mongo.db, config.status.historyLimit);
@@ -108,16 +109,22 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
       cancel: () => startConsumerRole(cancellationRole({ config, ledger }), config.cancel, deps),
       control: () => startConsumerRole(controlRole({ config, ledger }), config.control, deps),
-      'holder-sync': async () => {
-        // One poller per TIXnGO organizer; organizations sharing an organizer share its poller.
-        const pollers: RunningRole[] = [];
-        for (const organizer of new OrganizationRouter(config.organizations).organizers()) {
-          const tixngo = new AxiosTixngoApi(organizer.tixngo);
-          closers.push(async () => tixngo.close());
-          pollers.push(await startHolderSync({ config, organizer, tixngo, holders, leases: new MongoLeaseStore(mongo.db), codec, publisher, metrics, health, log, events, notifier }));
-        }
-        return { role: 'holder-sync', stop: async (deadlineMs) => void (await Promise.all(pollers.map((p) => p.stop(deadlineMs)))) };
-      },
+      // One poller per TIXnGO organizer (organizations sharing an organizer share its poller); each
+      // poller closes its own TIXnGO client when it stops.
+      'holder-sync': () =>
+        startHolderSync(new OrganizationRouter(config.organizations).organizers(), {
+          config,
+          tixngoClient: (settings) => new AxiosTixngoApi(settings),
+          holders,
+          leases: new MongoLeaseStore(mongo.db),
+          codec,
+          publisher,
+          metrics,
+          health,
+          log,
+          events,
+          notifier,
+        }),
     };
     for (const role of config.roles) running.push(await starters[role]());
     const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
