@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, TixngoSettings } from '../config/load-config';
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
+import { dependencyRetry, type DependencyRetry } from '../ops/dependency-retry';
 import type { Health } from '../ops/health';
 import type { Logger } from '../ops/logger';
 import type { Metrics } from '../ops/metrics';
@@ -10,8 +11,7 @@ import type { RunningRole } from '../consumer-role';
 import { DlqLimit } from '../pipeline/dlq-limit';
 import { DlqLimitExceeded } from '../pipeline/engine';
 import type { PipelineEvents } from '../pipeline/report';
-import { AbortedError, BridgeError, PoisonMessageError, toSafeError, type TransientError } from '../shared/errors';
-import { withRetry } from '../shared/retry';
+import { AbortedError, BridgeError, PoisonMessageError, toSafeError } from '../shared/errors';
 import type { HolderHead, HolderStore } from '../store/holder-store';
 import type { LeaseStore, LeaseTerm } from '../store/lease-store';
 import type { TixngoApi } from '../tixngo/tixngo-api';
@@ -160,7 +160,6 @@ interface PageSummary {
 }
 
 const ROLE = HOLDER_SYNC_ROLE;
-const MAX_SILENT_SLEEP_MS = 5_000;
 
 /** The poller of one organizer. */
 class OrganizerPoller {
@@ -177,6 +176,7 @@ class OrganizerPoller {
   private readonly feedPath: string;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly retrier: DependencyRetry;
   private readonly log: Logger;
   /** Aborted by `stop()`: no new page, standby and poll waits end at once. */
   private readonly stopping = new AbortController();
@@ -208,6 +208,20 @@ class OrganizerPoller {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.log = deps.log.child({ role: ROLE, organizerId: organizer.organizerId });
+    this.retrier = dependencyRetry({
+      role: ROLE,
+      component: this.component,
+      labels: this.labels,
+      beat: () => this.beat(),
+      policy: c.retry,
+      heartbeatMs: c.kafka.heartbeatMs,
+      health: deps.health,
+      metrics: deps.metrics,
+      log: this.log,
+      events: deps.events,
+      random: this.random,
+      now: this.now,
+    });
   }
 
   start(): void {
@@ -529,7 +543,6 @@ class OrganizerPoller {
 
   /** Retries transient failures without limit (readiness false meanwhile) until `signal` aborts. */
   private async retry<T>(dependency: 'tixngo' | 'kafka' | 'mongo' | 'registry', op: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    const component = `${this.component}:${dependency}`;
     // An operation cut short by our own abort (lease lost, stop deadline) is not a dependency failure.
     const once = async (): Promise<T> => {
       try {
@@ -539,34 +552,14 @@ class OrganizerPoller {
         throw e;
       }
     };
-    let value: T;
-    try {
-      value = await withRetry(once, this.deps.config.retry, {
-        signal,
-        random: this.random,
-        heartbeat: async () => this.beat(),
-        heartbeatMs: 3_000,
-        onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: TransientError }) => {
-          const since = this.deps.health.failingSince(component, error.code);
-          this.beat();
-          this.deps.metrics.retries.inc({ ...this.labels, code: error.code });
-          this.log.warn({ dependency, attempt, delayMs, error: toSafeError(error) }, 'transient failure, retrying');
-          this.deps.events.onRetry?.({ role: ROLE, code: error.code, attempt, delayMs, failingForMs: this.now() - since });
-        },
-      });
-    } catch (e) {
-      if (signal.aborted) this.deps.health.recovered(component);
-      throw e;
-    }
-    this.deps.health.recovered(component);
-    return value;
+    return this.retrier(dependency, once, { signal });
   }
 
   /** Waits `ms`, beating for liveness, and returns early when the role stops. */
   private async pause(ms: number): Promise<void> {
     let left = ms;
     while (left > 0 && !this.stopping.signal.aborted) {
-      const step = Math.min(left, MAX_SILENT_SLEEP_MS);
+      const step = Math.min(left, this.deps.config.kafka.heartbeatMs);
       await sleep(step, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       left -= step;
       this.beat();

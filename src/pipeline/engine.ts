@@ -8,8 +8,9 @@ import type { DeadLetter, DeadLetterSink } from '../kafka/dead-letter';
 import type { Health } from '../ops/health';
 import type { Logger } from '../ops/logger';
 import type { Metrics } from '../ops/metrics';
-import { AbortedError, BridgeError, errorCode, FatalError, PoisonMessageError, type TransientError, toSafeError } from '../shared/errors';
-import { withRetry, type BackoffPolicy } from '../shared/retry';
+import { dependencyRetry, type DependencyRetry } from '../ops/dependency-retry';
+import { AbortedError, BridgeError, errorCode, FatalError, PoisonMessageError } from '../shared/errors';
+import type { BackoffPolicy } from '../shared/retry';
 import type { TixngoApi } from '../tixngo/tixngo-api';
 import { BatchBuilder, type BatchLimits } from './batch-builder';
 import { CommitPlanner } from './commit-plan';
@@ -137,6 +138,7 @@ export class Pipeline<E, S, W> {
   private readonly claims = new TicketClaims();
   private readonly outboxes: InFlight;
   private readonly deliverer: Deliverer;
+  private readonly retrier: DependencyRetry;
   /** Offset commits, one after another, so a later watermark never lands before an earlier one. */
   private commits: Promise<void> = Promise.resolve();
   private capacityWaiters: (() => void)[] = [];
@@ -154,6 +156,8 @@ export class Pipeline<E, S, W> {
     this.builder = new BatchBuilder<Accepted<E>>(settings.batch);
     this.dlqLimit = new DlqLimit(settings.dlq);
     this.now = deps.now ?? Date.now;
+    const { health, metrics, log, events } = deps;
+    this.retrier = dependencyRetry({ role: spec.role, policy: settings.retry, heartbeatMs: settings.heartbeatMs, health, metrics, log, events, now: this.now });
     const retry = <T>(dependency: Dependency, op: () => Promise<T>) => this.retry(undefined, dependency, op);
     this.outboxes = new InFlight(
       {
@@ -403,28 +407,10 @@ export class Pipeline<E, S, W> {
 
   /** Runs `op`, retrying transient failures without limit (until the role stops). */
   private retry<T>(run: BatchRun | undefined, dependency: Dependency | 'commit', op: () => Promise<T>): Promise<T> {
-    const component = `${this.spec.role}:${dependency}`;
-    return withRetry(op, this.settings.retry, {
-      signal: this.abort.signal,
-      onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: TransientError }) => {
-        if (run) run.retries++;
-        const since = this.deps.health.failingSince(component, error.code);
-        this.deps.health.beat(this.spec.role);
-        this.deps.metrics.retries.inc({ role: this.spec.role, code: error.code });
-        this.deps.log.warn({ dependency, attempt, delayMs, error: toSafeError(error) }, 'transient failure, retrying');
-        this.deps.events.onRetry?.({ role: this.spec.role, code: error.code, attempt, delayMs, failingForMs: this.now() - since });
-      },
-      onRecovered: () => this.deps.health.recovered(component),
-    }).then(
-      (v) => {
-        this.deps.health.recovered(component);
-        return v;
-      },
-      (e: unknown) => {
-        if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient')) throw new AbortedError('PIPELINE_STOPPED', 'stopped while retrying');
-        throw e;
-      },
-    );
+    return this.retrier(dependency, op, { signal: this.abort.signal, onRetry: () => void (run && run.retries++) }).catch((e: unknown) => {
+      if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient')) throw new AbortedError('PIPELINE_STOPPED', 'stopped while retrying');
+      throw e;
+    });
   }
 
   // ----- one batch ------------------------------------------------------------------------------

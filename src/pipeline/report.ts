@@ -1,10 +1,11 @@
 import type { BatchReport, CloseReason, TicketTrace } from '../contracts/report';
+import type { RetryEvent } from '../ops/dependency-retry';
 
 export interface PipelineEvents {
   /** A batch is fully handled and its offsets committed (or about to be). Must not throw. */
   onBatch?(report: BatchReport): void | Promise<void>;
   /** A transient failure is being retried (first attempt and every later one). */
-  onRetry?(info: { role: string; code: string; attempt: number; delayMs: number; failingForMs: number }): void;
+  onRetry?(info: RetryEvent): void;
   /** The role cannot go on (DLQ limit, a bug); the caller stops the process. */
   onFatal(error: Error): void;
 }

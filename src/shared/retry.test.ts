@@ -114,6 +114,22 @@ describe('retry', () => {
       expect(attempts).toEqual([0, 1]);
     });
 
+    it.each([
+      [1, [0]],
+      [3, [0, 1, 2]],
+    ])('stops after maxAttempts %i, throwing the last transient error', async (maxAttempts, expected) => {
+      const errors = [transient(), transient(), transient(), transient()];
+      const { op, attempts } = script(...errors);
+      await expect(withRetry(op, FAST, { maxAttempts })).rejects.toBe(errors[maxAttempts - 1]);
+      expect(attempts).toEqual(expected);
+    });
+
+    it('succeeds on the last allowed attempt', async () => {
+      const { op, attempts } = script(transient(), transient());
+      await expect(withRetry(op, FAST, { maxAttempts: 3 })).resolves.toBe('ok');
+      expect(attempts).toEqual([0, 1, 2]);
+    });
+
     it('does not start when the signal is already aborted', async () => {
       const { op, attempts } = script();
       const ac = new AbortController();
@@ -165,7 +181,7 @@ describe('retry', () => {
         beats++;
         throw new Error('heartbeat failed');
       };
-      await expect(withRetry(op, FAST, { random: () => 0, heartbeat, heartbeatMs: 1 })).resolves.toBe('ok');
+      await expect(withRetry(op, FAST, { random: () => 0, heartbeat: { beat: heartbeat, everyMs: 1 } })).resolves.toBe('ok');
       expect(beats).toBe(4);
     });
   });

@@ -27,20 +27,23 @@ export interface RetryHooks {
   readonly onRetry?: (info: { attempt: number; delayMs: number; error: TransientError }) => void | Promise<void>;
   /** Called once the operation succeeded after at least one retry. */
   readonly onRecovered?: (attempts: number) => void;
-  /** Invoked about every `heartbeatMs` while waiting, so a long backoff keeps group membership alive. */
-  readonly heartbeat?: () => Promise<void>;
-  readonly heartbeatMs?: number;
+  /** Beaten every `everyMs` while waiting, so a long backoff keeps liveness (or group membership) alive. */
+  readonly heartbeat?: { readonly beat: () => void | Promise<void>; readonly everyMs: number };
+}
+
+export interface RetryOptions extends RetryHooks {
+  /** Attempts in all, the first one included; past it the last transient error is thrown. Default: no limit. */
+  readonly maxAttempts?: number;
+  readonly signal?: AbortSignal;
+  readonly random?: () => number;
 }
 
 /**
- * Runs `op` until it succeeds or throws a non-transient error. Transient errors are retried without
- * limit (nothing is ever dropped) until `signal` aborts, which rejects with the abort reason.
+ * Runs `op` until it succeeds or throws a non-transient error. Transient errors are retried (without
+ * limit unless `maxAttempts` says otherwise: the pipeline never drops anything) until `signal`
+ * aborts, which rejects with the abort reason.
  */
-export async function withRetry<T>(
-  op: (attempt: number) => Promise<T>,
-  policy: BackoffPolicy,
-  opts: RetryHooks & { signal?: AbortSignal; random?: () => number } = {},
-): Promise<T> {
+export async function withRetry<T>(op: (attempt: number) => Promise<T>, policy: BackoffPolicy, opts: RetryOptions = {}): Promise<T> {
   const random = opts.random ?? Math.random;
   for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
@@ -49,7 +52,7 @@ export async function withRetry<T>(
       if (attempt > 0) opts.onRecovered?.(attempt);
       return result;
     } catch (e) {
-      if (!isTransient(e)) throw e;
+      if (!isTransient(e) || (opts.maxAttempts !== undefined && attempt + 1 >= opts.maxAttempts)) throw e;
       const delayMs = backoffDelay(attempt, policy, random, e.retryAfterMs);
       await opts.onRetry?.({ attempt: attempt + 1, delayMs, error: e });
       await waitWithHeartbeat(delayMs, opts);
@@ -57,8 +60,8 @@ export async function withRetry<T>(
   }
 }
 
-async function waitWithHeartbeat(delayMs: number, opts: RetryHooks & { signal?: AbortSignal }): Promise<void> {
-  const step = opts.heartbeat ? (opts.heartbeatMs ?? 3000) : delayMs;
+async function waitWithHeartbeat(delayMs: number, opts: RetryOptions): Promise<void> {
+  const step = opts.heartbeat ? Math.max(1, opts.heartbeat.everyMs) : delayMs;
   let left = delayMs;
   while (left > 0) {
     const d = Math.min(step, left);
@@ -67,6 +70,6 @@ async function waitWithHeartbeat(delayMs: number, opts: RetryHooks & { signal?: 
       throw opts.signal?.aborted ? opts.signal.reason : e;
     });
     left -= d;
-    if (opts.heartbeat) await opts.heartbeat().catch(() => undefined);
+    if (opts.heartbeat) await Promise.resolve().then(opts.heartbeat.beat).catch(() => undefined);
   }
 }
