@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchReport } from '../contracts/report';
-import { isTransient, toSafeError } from '../shared/errors';
+import { toSafeError } from '../shared/errors';
+import { withRetry, type BackoffPolicy } from '../shared/retry';
 import { toExecution, type ExecutionMode, type ExecutionStore } from '../store/executions';
 import { toTraceEntries, type TicketTraceStore } from '../store/ticket-trace';
 import type { Logger } from '../ops/logger';
@@ -15,8 +16,13 @@ export interface BatchHistoryOptions {
   readonly pruneIntervalMs?: number;
   /** Reports waiting to be written; past this the oldest are dropped (and said so in the log). */
   readonly maxQueued?: number;
+  /** A few quick retries for a store that blinks; a longer outage drops the reports (see the class doc). */
+  readonly retry?: BackoffPolicy & { readonly maxAttempts: number };
   readonly now?: () => number;
 }
+
+/** About 6 s of retries at the most: attempts waiting up to 0.4, 0.8, 1.6 and 3.2 s (full jitter). */
+const HISTORY_RETRY = { baseMs: 400, maxMs: 3_200, maxAttempts: 5 };
 
 /**
  * The pipeline observer that keeps the batch history (`executions`) and the per-ticket trace
@@ -32,6 +38,7 @@ export class BatchHistory {
   private writing: Promise<void> | undefined;
   private lastPruneAt: number | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
   private readonly now: () => number;
 
   constructor(
@@ -75,6 +82,7 @@ export class BatchHistory {
   async stop(deadlineMs = 5000): Promise<void> {
     await this.flush(deadlineMs);
     this.stopped = true;
+    this.stopping.abort();
   }
 
   private async drain(): Promise<void> {
@@ -83,10 +91,15 @@ export class BatchHistory {
       this.queue = [];
       const meta = { mode: this.opts.mode, instanceId: this.opts.instanceId, ...(this.opts.groupId ? { groupId: this.opts.groupId } : {}) };
       try {
-        await this.withRetries(async () => {
-          await this.executions.insert(reports.map((r) => toExecution(r, meta)));
-          await this.trace.insertMany(reports.flatMap((r) => toTraceEntries(r, this.opts.mode)));
-        });
+        const retry = this.opts.retry ?? HISTORY_RETRY;
+        await withRetry(
+          async () => {
+            await this.executions.insert(reports.map((r) => toExecution(r, meta)));
+            await this.trace.insertMany(reports.flatMap((r) => toTraceEntries(r, this.opts.mode)));
+          },
+          retry,
+          { maxAttempts: retry.maxAttempts, signal: this.stopping.signal },
+        );
       } catch (e) {
         this.log.warn({ error: toSafeError(e), reports: reports.length }, 'batch history not recorded');
       }
@@ -103,18 +116,6 @@ export class BatchHistory {
       if (deleted > 0) this.log.info({ documents: deleted }, 'old ticket trace deleted');
     } catch (e) {
       this.log.warn({ error: toSafeError(e) }, 'ticket trace not pruned');
-    }
-  }
-
-  /** A few quick retries for a store that blinks; a longer outage drops the reports (see the class doc). */
-  private async withRetries(op: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await op();
-      } catch (e) {
-        if (!isTransient(e) || attempt >= 5 || this.stopped) throw e;
-        await sleep(200 * 2 ** attempt);
-      }
     }
   }
 }
