@@ -12,7 +12,6 @@ import { offsetsReset } from './commands/offsets';
 import { replay } from './commands/replay';
 import { status } from './commands/status';
 import { trace } from './commands/trace';
-import { RoleNotAvailableError } from './role-catalog';
 import { CliFailure, CliRuntime, processOutput } from './runtime';
 
 /**
@@ -226,10 +225,6 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof ConfigError) {
       out.note(`tixngo-bridge: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof RoleNotAvailableError) {
-      out.note(`error: ${e.message}`);
       return 2;
     }
     out.note(`error: ${toSafeError(e).message}`);
