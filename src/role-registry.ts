@@ -2,7 +2,7 @@ import { cancellationRole } from './cancellation/cancellation.role';
 import { decideCancel } from './cancellation/decide';
 import type { Config, PipelineConfig, TixngoSettings } from './config/load-config';
 import { OrganizationRouter } from './config/organizations';
-import { startConsumerRole, type ConsumerRoleDeps, type RunningRole } from './consumer-role';
+import { consumerSettings, startConsumerRole, type ConsumerRoleDeps, type RunningRole } from './consumer-role';
 import { controlRole } from './control/control.role';
 import { decideControl } from './control/decide';
 import { startHolderSync, type HolderSyncDeps } from './holder-sync/holder-sync.poller';
@@ -122,8 +122,8 @@ function consumer<E, S, W>(d: ConsumerRoleDefinition<E, S, W>): ConsumerRoleDesc
     deadLetterSources: (t) => d.input.topics(t),
     start: (rt, oneShot) =>
       oneShot
-        ? startConsumerRole(build(rt), { ...d.settings(rt.config), groupId: oneShot.groupId }, rt, { stopAtOffsets: oneShot.stopAtOffsets })
-        : startConsumerRole(build(rt), d.settings(rt.config), rt),
+        ? startConsumerRole(build(rt), consumerSettings(rt.config, { ...d.settings(rt.config), groupId: oneShot.groupId }), rt, { stopAtOffsets: oneShot.stopAtOffsets })
+        : startConsumerRole(build(rt), consumerSettings(rt.config, d.settings(rt.config)), rt),
     forecaster(a) {
       const spec = build(a);
       return (records) => forecastRecords(spec, d.forecast, a.codec, records);
