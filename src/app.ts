@@ -66,6 +66,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const outbox = new MongoOutbox(mongo.db);
     await outbox.ensureIndexes();
     await ledger.ensureIndexes();
+    await holders.ensureIndexes();
 
     // Operations (issue 6): batch history and per-ticket trace for the CLI, failure digests by mail.
     const executions = new ExecutionStore(mongo.db, config.status.historyLimit);
@@ -106,11 +107,8 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       health,
       log,
       events,
-      tixngo: (settings) => {
-        const tixngo = new AxiosTixngoApi(settings);
-        closers.push(async () => tixngo.close());
-        return tixngo;
-      },
+      // Each holder-sync poller closes its own TIXnGO client when it stops.
+      tixngoClient: (settings) => new AxiosTixngoApi(settings),
       leases: new MongoLeaseStore(mongo.db),
       notifier,
     };

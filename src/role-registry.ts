@@ -1,6 +1,6 @@
 import { cancellationRole } from './cancellation/cancellation.role';
 import { decideCancel } from './cancellation/decide';
-import type { Config, PipelineConfig, TixngoSettings } from './config/load-config';
+import type { Config, PipelineConfig } from './config/load-config';
 import { OrganizationRouter } from './config/organizations';
 import { consumerSettings, startConsumerRole, type ConsumerRoleDeps, type RunningRole } from './consumer-role';
 import { controlRole } from './control/control.role';
@@ -17,7 +17,6 @@ import { ticketKey } from './shared/ticket-key';
 import type { HolderStore } from './store/holder-store';
 import type { LeaseStore } from './store/lease-store';
 import { EMPTY_FACTS, type TicketLedger } from './store/ticket-ledger';
-import type { TixngoApi } from './tixngo/tixngo-api';
 
 /**
  * The one place that knows each role: its name, its settings, the topics it reads and writes with
@@ -49,8 +48,7 @@ export type ConsumerRuntime = RoleAdapters & ConsumerRoleDeps;
 
 /** What starting the holder-sync poller needs besides the consumer roles' adapters. */
 export interface RoleRuntime extends ConsumerRuntime {
-  /** A TIXnGO client for one organizer's account; whoever hands it out closes it. */
-  tixngo(settings: TixngoSettings): TixngoApi;
+  readonly tixngoClient: HolderSyncDeps['tixngoClient'];
   readonly leases: LeaseStore;
   readonly notifier: HolderSyncDeps['notifier'];
 }
@@ -175,14 +173,22 @@ const holderSync: PollerRoleDescriptor = {
   outputs: (t) => [{ topic: t.holderUpdated, schema: 'holder-updated' }],
   // Change-feed records it could not use.
   deadLetterSources: (t) => [t.holderUpdated],
-  async start(rt) {
-    // One poller per TIXnGO organizer; organizations sharing an organizer share its poller.
-    const pollers: RunningRole[] = [];
-    for (const organizer of new OrganizationRouter(rt.config.organizations).organizers()) {
-      const { config, holders, leases, codec, publisher, metrics, health, log, events, notifier } = rt;
-      pollers.push(await startHolderSync({ config, organizer, tixngo: rt.tixngo(organizer.tixngo), holders, leases, codec, publisher, metrics, health, log, events, notifier }));
-    }
-    return { role: 'holder-sync', stop: async (deadlineMs) => void (await Promise.all(pollers.map((p) => p.stop(deadlineMs)))) };
+  start(rt) {
+    // One poller per TIXnGO organizer (organizations sharing an organizer share its poller).
+    const { config, tixngoClient, holders, leases, codec, publisher, metrics, health, log, events, notifier } = rt;
+    return startHolderSync(new OrganizationRouter(config.organizations).organizers(), {
+      config,
+      tixngoClient,
+      holders,
+      leases,
+      codec,
+      publisher,
+      metrics,
+      health,
+      log,
+      events,
+      notifier,
+    });
   },
 };
 

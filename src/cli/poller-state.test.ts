@@ -31,6 +31,20 @@ describe('cli/poller-state', () => {
       expect(lines[2]).toMatch(/lease free .*no replica is polling/);
     });
 
+    it('shows each organizer\'s newest term only', () => {
+      const older = { ...base, _id: 'holder-sync:default#4', term: 4, owner: 'pod-1:0000', paginationKey: 'key-40' };
+      const newer = { ...base, _id: 'holder-sync:default#5', term: 5 };
+      const other = { ...base, _id: 'holder-sync:b#1', organizerId: 'b', term: 1, paginationKey: 'key-b' };
+      expect(describePollerState([newer, other, older], now).lines).toEqual([
+        'organizer b: pagination key key-b',
+        '  key moved 2026-01-01T00:00:05.000Z (15 s ago), last page 2026-01-01T00:00:10.000Z',
+        '  lease held by pod-7:ab12 until 2026-01-01T00:00:30.000Z (term 1)',
+        'organizer default: pagination key key-42',
+        '  key moved 2026-01-01T00:00:05.000Z (15 s ago), last page 2026-01-01T00:00:10.000Z',
+        '  lease held by pod-7:ab12 until 2026-01-01T00:00:30.000Z (term 5)',
+      ]);
+    });
+
     it('says when the poller never ran', () => {
       expect(describePollerState([], now)).toEqual({ found: false, lines: ['no poller state stored: holder-sync never ran against this database'] });
     });

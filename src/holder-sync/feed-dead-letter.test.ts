@@ -1,6 +1,6 @@
 import { DLQ_HEADERS } from '../kafka/dead-letter';
 import { PoisonMessageError } from '../shared/errors';
-import { toFeedDeadLetter } from './feed-dead-letter';
+import { FEED_DLQ_ORGANIZER_HEADER, toFeedDeadLetter } from './feed-dead-letter';
 
 describe('feed-dead-letter', () => {
   describe('toFeedDeadLetter', () => {
@@ -10,7 +10,7 @@ describe('feed-dead-letter', () => {
 
     it('keeps the record as received and says where it came from and why, with the usual headers', () => {
       const raw = { ticketId: 'T-1', version: 'three', walletOwner: { email: 'ada@example.test' } };
-      const out = toFeedDeadLetter({ feedPath: '/organizer/tickets/diff', requestKey: 'djE6Nw', index: 3, raw, error, ticketId: 'T-1', observedAt }, 'holder-sync', now);
+      const out = toFeedDeadLetter({ organizerId: 'org-1', feedPath: '/organizer/tickets/diff', requestKey: 'djE6Nw', index: 3, raw, error, ticketId: 'T-1', observedAt }, 'holder-sync', now);
       expect(JSON.parse(out.value!.toString('utf8'))).toEqual(raw);
       expect(out.key?.toString()).toBe('T-1');
       expect(out.headers).toEqual({
@@ -25,11 +25,12 @@ describe('feed-dead-letter', () => {
         [DLQ_HEADERS.attempts]: '1',
         [DLQ_HEADERS.failedAt]: now.toISOString(),
         [DLQ_HEADERS.ticketId]: 'T-1',
+        [FEED_DLQ_ORGANIZER_HEADER]: 'org-1',
       });
     });
 
     it('has no key and no ticket header for a record without a ticket id, and marks the first page', () => {
-      const out = toFeedDeadLetter({ feedPath: '/diff', requestKey: null, index: 0, raw: 'oops', error, observedAt }, 'holder-sync', now);
+      const out = toFeedDeadLetter({ organizerId: 'org-1', feedPath: '/diff', requestKey: null, index: 0, raw: 'oops', error, observedAt }, 'holder-sync', now);
       expect(out.key).toBeNull();
       expect(out.value!.toString()).toBe('"oops"');
       expect(out.headers?.[DLQ_HEADERS.sourceOffset]).toBe('start+0');

@@ -10,10 +10,12 @@ import type { BridgeError } from '../shared/errors';
  * - `x-dlq-source-partition`: `0` (the feed has one sequence);
  * - `x-dlq-source-offset`: `<key the page was read after, or "start">+<position in the page>`;
  * - `x-dlq-source-timestamp`: when the page was read (ms since the epoch);
+ * - `x-dlq-organizer-id`: the TIXnGO organizer whose feed it came from (a bridge may poll several);
  * - key: the record's ticket id when it has one; value: the record as JSON, exactly as received.
  */
 export function toFeedDeadLetter(
   d: {
+    readonly organizerId: string;
     readonly feedPath: string;
     readonly requestKey: string | null;
     readonly index: number;
@@ -34,5 +36,9 @@ export function toFeedDeadLetter(
     headers: {},
     timestamp: String(d.observedAt.getTime()),
   };
-  return toDeadLetterRecord(role, { message, error: d.error, attempts: 1, ...(d.ticketId === undefined ? {} : { ticketId: d.ticketId }) }, now);
+  const letter = toDeadLetterRecord(role, { message, error: d.error, attempts: 1, ...(d.ticketId === undefined ? {} : { ticketId: d.ticketId }) }, now);
+  return { ...letter, headers: { ...letter.headers, [FEED_DLQ_ORGANIZER_HEADER]: d.organizerId } };
 }
+
+/** The dead-letter header naming the organizer of a change-feed record. */
+export const FEED_DLQ_ORGANIZER_HEADER = 'x-dlq-organizer-id';

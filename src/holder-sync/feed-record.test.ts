@@ -146,7 +146,7 @@ describe('feed-record', () => {
       );
       if (!parsed.ok) throw parsed.error;
       const observedAt = new Date('2030-06-01T10:00:05.000Z');
-      const event = toHolderUpdated(parsed.record, observedAt);
+      const event = toHolderUpdated(parsed.record, observedAt, 'org-1');
       expect(holderUpdated.isValid(event)).toBe(true);
       const back = holderUpdated.fromBuffer(holderUpdated.toBuffer(event)) as Record<string, unknown>;
       expect(back).toMatchObject({
@@ -160,13 +160,14 @@ describe('feed-record', () => {
         transferRecipient: null,
         action: 'DOWNLOAD',
         eventId: 'EV-1',
+        organizerId: 'org-1',
       });
     });
 
     it('carries the transfer recipient of a pending transfer, the action and the event id', () => {
       const parsed = parseFeedRecord(aRawFeedRecord({ status: 'PENDING_TRANSFER', action: 'START_TRANSFER', transferRecipient: { email: 'next@example.test' } }));
       if (!parsed.ok) throw parsed.error;
-      const event = toHolderUpdated(parsed.record, new Date('2030-06-01T10:00:05.000Z'));
+      const event = toHolderUpdated(parsed.record, new Date('2030-06-01T10:00:05.000Z'), 'org-1');
       expect(holderUpdated.isValid(event)).toBe(true);
       expect(holderUpdated.fromBuffer(holderUpdated.toBuffer(event))).toMatchObject({
         tixngoStatus: 'PENDING_TRANSFER',
@@ -179,7 +180,7 @@ describe('feed-record', () => {
     it('writes null for what TIXnGO did not send', () => {
       const parsed = parseFeedRecord({ ticketId: 'T-9', status: 'INJECTED', version: 1, updatedAt: '2030-06-01T10:00:00Z' });
       if (!parsed.ok) throw parsed.error;
-      expect(toHolderUpdated(parsed.record, new Date())).toMatchObject({ transferRecipient: null, action: null, eventId: null });
+      expect(toHolderUpdated(parsed.record, new Date(), 'org-1')).toMatchObject({ transferRecipient: null, action: null, eventId: null });
     });
   });
 });

@@ -99,7 +99,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return `${shown.join('; ')}${more}`.slice(0, 500);
 }
 
-/** The `holder-updated` Avro payload (schemas/holder-updated.avsc) of one record. */
+/** The `holder-updated` Avro payload (schemas/holder-updated.avsc) of one record of `organizerId`'s feed. */
 export interface HolderUpdatedEvent {
   readonly ticketId: string;
   readonly tixngoStatus: string;
@@ -112,9 +112,11 @@ export interface HolderUpdatedEvent {
   readonly transferRecipient: HolderPerson | null;
   readonly action: string | null;
   readonly eventId: string | null;
+  /** The TIXnGO organizer whose change feed reported the change. */
+  readonly organizerId: string;
 }
 
-export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdatedEvent {
+export function toHolderUpdated(r: HolderRecord, observedAt: Date, organizerId: string): HolderUpdatedEvent {
   return {
     ticketId: r.ticketId,
     tixngoStatus: r.status,
@@ -127,5 +129,6 @@ export function toHolderUpdated(r: HolderRecord, observedAt: Date): HolderUpdate
     transferRecipient: r.transferRecipient,
     action: r.action,
     eventId: r.eventId,
+    organizerId,
   };
 }

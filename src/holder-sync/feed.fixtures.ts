@@ -1,4 +1,4 @@
-import type { HolderState } from '../store/holder-store';
+import type { HolderDocument } from '../store/holder-store';
 import type { HolderRecord } from './feed-record';
 
 /** Builders for unit tables: a raw change-feed record as TIXnGO sends it, and a parsed one. Names are made up. */
@@ -39,10 +39,12 @@ export function aHolderRecord(over: Partial<HolderRecord> = {}): HolderRecord {
   };
 }
 
-/** A stored state of ticket `T-1` at `version` (changed at 10:0v), with its history. */
-export function aStoredState(version: number, over: Partial<HolderState> = {}): HolderState {
+/** A stored state of organizer `org-1`'s ticket `T-1` at `version` (changed at 10:0v), with its history. */
+export function aStoredState(version: number, over: Partial<HolderDocument> = {}): HolderDocument {
   return {
-    _id: 'T-1',
+    _id: 'org-1:T-1',
+    organizerId: 'org-1',
+    ticketId: 'T-1',
     status: 'DOWNLOADED',
     version,
     changedAt: at(version),

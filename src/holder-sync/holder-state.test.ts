@@ -1,4 +1,4 @@
-import type { HolderState } from '../store/holder-store';
+import type { HolderDocument } from '../store/holder-store';
 import { aHolderRecord, aStoredState } from './feed.fixtures';
 import { comparePrecedence, mergeTicket, planPage, type Precedence } from './holder-state';
 
@@ -30,10 +30,12 @@ describe('holder-state', () => {
         aHolderRecord({ version: 1, status: 'INJECTED', action: 'INJECT' }),
         aHolderRecord({ version: 2, status: 'DOWNLOADED', action: 'DOWNLOAD', walletOwner: { email: 'ada@example.test' } }),
       ];
-      const { next, outcomes } = mergeTicket(undefined, records, observedAt, 50);
+      const { next, outcomes } = mergeTicket('org-1', undefined, records, observedAt, 50);
       expect(outcomes).toEqual(['applied', 'applied']);
       expect(next).toEqual({
-        _id: 'T-1',
+        _id: 'org-1:T-1',
+        organizerId: 'org-1',
+        ticketId: 'T-1',
         status: 'DOWNLOADED',
         version: 2,
         changedAt: at(2),
@@ -53,13 +55,13 @@ describe('holder-state', () => {
 
     it('never lets an older record overwrite the stored state', () => {
       const stored = aStoredState(5);
-      const { next, outcomes } = mergeTicket(stored, [aHolderRecord({ version: 3, status: 'ASSIGNED' }), aHolderRecord({ version: 4 })], observedAt, 50);
+      const { next, outcomes } = mergeTicket('org-1', stored, [aHolderRecord({ version: 3, status: 'ASSIGNED' }), aHolderRecord({ version: 4 })], observedAt, 50);
       expect(next).toBeUndefined();
       expect(outcomes).toEqual(['stale', 'stale']);
     });
 
     it('changes nothing for a record it already has (a page read again after a crash)', () => {
-      const { next, outcomes } = mergeTicket(aStoredState(2), [aHolderRecord({ version: 2, status: 'DOWNLOADED' })], observedAt, 50);
+      const { next, outcomes } = mergeTicket('org-1', aStoredState(2), [aHolderRecord({ version: 2, status: 'DOWNLOADED' })], observedAt, 50);
       expect(next).toBeUndefined();
       expect(outcomes).toEqual(['duplicate']);
     });
@@ -71,7 +73,7 @@ describe('holder-state', () => {
         aHolderRecord({ version: 4, status: 'ASSIGNED' }),
         aHolderRecord({ version: 5, status: 'PENDING_TRANSFER' }),
       ];
-      const { next, outcomes } = mergeTicket(aStoredState(2), records, observedAt, 50);
+      const { next, outcomes } = mergeTicket('org-1', aStoredState(2), records, observedAt, 50);
       expect(outcomes).toEqual(['applied', 'stale', 'duplicate', 'applied']);
       expect(next?.status).toBe('PENDING_TRANSFER');
       expect(next?.history?.map((h) => h.version)).toEqual([1, 2, 4, 5]);
@@ -83,7 +85,7 @@ describe('holder-state', () => {
         aHolderRecord({ version: 4, status: 'PENDING_TRANSFER' }),
         aHolderRecord({ version: 5, status: 'TRANSFERRED' }),
       ];
-      const { next, outcomes } = mergeTicket(aStoredState(2), records, observedAt, 50);
+      const { next, outcomes } = mergeTicket('org-1', aStoredState(2), records, observedAt, 50);
       expect(outcomes).toEqual(['applied', 'applied', 'applied']);
       expect(next).toMatchObject({ status: 'TRANSFERRED', version: 5, changedAt: at(5) });
     });
@@ -97,7 +99,7 @@ describe('holder-state', () => {
         previousOwner: { email: 'ada@example.test' },
         ticketHolder: null,
       });
-      const { next } = mergeTicket(stored, [transfer], observedAt, 50);
+      const { next } = mergeTicket('org-1', stored, [transfer], observedAt, 50);
       expect(next).toMatchObject({ walletOwner: { email: 'grace@example.test' }, previousOwner: { email: 'ada@example.test' }, ticketHolder: null });
     });
 
@@ -108,38 +110,43 @@ describe('holder-state', () => {
     ])('keeps the last %i history entries', (limit, versions) => {
       const stored = aStoredState(8);
       const records = [9, 10, 11, 12].map((v) => aHolderRecord({ version: v }));
-      const { next } = mergeTicket(stored, records, observedAt, limit);
+      const { next } = mergeTicket('org-1', stored, records, observedAt, limit);
       expect(next?.history?.map((h) => h.version)).toEqual(versions);
     });
 
     it('starts a history for a stored state that has none', () => {
       const { history: _ignored, ...bare } = aStoredState(2);
-      const { next } = mergeTicket(bare as HolderState, [aHolderRecord({ version: 3 })], observedAt, 50);
+      const { next } = mergeTicket('org-1', bare as HolderDocument, [aHolderRecord({ version: 3 })], observedAt, 50);
       expect(next?.history?.map((h) => h.version)).toEqual([3]);
     });
   });
 
   describe('planPage', () => {
-    it('plans one write per changed ticket (insert or compare-and-set) and one event per change, in feed order', () => {
+    it('plans one write per changed ticket (insert or replacement) and one event per change, in feed order', () => {
       const a = (v: number) => aHolderRecord({ ticketId: 'A', version: v });
       const b = (v: number) => aHolderRecord({ ticketId: 'B', version: v });
       const c = (v: number) => aHolderRecord({ ticketId: 'C', version: v });
-      const stored = new Map<string, HolderState>([
-        ['B', { ...aStoredState(2), _id: 'B' }],
-        ['C', { ...aStoredState(7), _id: 'C' }],
+      const stored = new Map<string, HolderDocument>([
+        ['B', aStoredState(2, { ticketId: 'B', _id: 'org-1:B' })],
+        ['C', aStoredState(7, { ticketId: 'C', _id: 'org-1:C' })],
       ]);
       const page = [a(1), b(2), b(3), c(6), a(2), b(4)];
-      const plan = planPage(page, stored, observedAt, 50);
+      const plan = planPage('org-1', page, stored, observedAt, 50);
       expect(plan.outcomes).toEqual(['applied', 'duplicate', 'applied', 'stale', 'applied', 'applied']);
       expect(plan.events.map((r) => `${r.ticketId}${r.version}`)).toEqual(['A1', 'B3', 'A2', 'B4']);
-      expect(plan.writes.map((w) => [w.next._id, w.next.version, w.expectedVersion])).toEqual([
-        ['A', 2, null],
-        ['B', 4, 2],
+      expect(plan.writes.map((w) => [w.next._id, w.next.ticketId, w.next.version, w.replaces])).toEqual([
+        ['org-1:A', 'A', 2, false],
+        ['org-1:B', 'B', 4, true],
       ]);
     });
 
+    it('keys states by organizer: the same ticket id of another organizer is another state', () => {
+      const plan = planPage('org-2', [aHolderRecord({ version: 3 })], new Map(), observedAt, 50);
+      expect(plan.writes.map((w) => [w.next._id, w.next.organizerId, w.replaces])).toEqual([['org-2:T-1', 'org-2', false]]);
+    });
+
     it('plans nothing for an empty page', () => {
-      expect(planPage([], new Map(), observedAt, 50)).toEqual({ events: [], writes: [], outcomes: [] });
+      expect(planPage('org-1', [], new Map(), observedAt, 50)).toEqual({ events: [], writes: [], outcomes: [] });
     });
   });
 });

@@ -1,4 +1,4 @@
-import type { HolderHistoryEntry, HolderState } from '../store/holder-store';
+import { holderStateId, type HolderDocument, type HolderHead, type HolderHistoryEntry } from '../store/holder-store';
 import type { HolderRecord } from './feed-record';
 
 /**
@@ -36,13 +36,14 @@ export type RecordOutcome = 'applied' | 'stale' | 'duplicate';
  * `historyLimit` kept.
  */
 export function mergeTicket(
-  stored: HolderState | undefined,
+  organizerId: string,
+  stored: HolderHead | undefined,
   records: readonly HolderRecord[],
   observedAt: Date,
   historyLimit: number,
-): { next: HolderState | undefined; outcomes: RecordOutcome[] } {
-  let current: HolderState | undefined = stored;
-  let next: HolderState | undefined;
+): { next: HolderDocument | undefined; outcomes: RecordOutcome[] } {
+  let current: HolderHead | undefined = stored;
+  let next: HolderDocument | undefined;
   const outcomes: RecordOutcome[] = [];
   for (const r of records) {
     const p = comparePrecedence(r, current);
@@ -53,7 +54,9 @@ export function mergeTicket(
     const entry: HolderHistoryEntry = { status: r.status, version: r.version, changedAt: r.changedAt, action: r.action };
     const history = [...(current?.history ?? []), entry].slice(-Math.max(1, historyLimit));
     next = {
-      _id: r.ticketId,
+      _id: holderStateId(organizerId, r.ticketId),
+      organizerId,
+      ticketId: r.ticketId,
       status: r.status,
       version: r.version,
       changedAt: r.changedAt,
@@ -72,10 +75,10 @@ export function mergeTicket(
   return { next, outcomes };
 }
 
-/** A state to write: insert when there was none, else replace only if the stored version is still `expectedVersion`. */
+/** A state to write: a replacement of the stored one (by `_id`), or an insert when there was none. */
 export interface StateWrite {
-  readonly next: HolderState;
-  readonly expectedVersion: number | null;
+  readonly next: HolderDocument;
+  readonly replaces: boolean;
 }
 
 export interface PagePlan {
@@ -88,12 +91,14 @@ export interface PagePlan {
 }
 
 /**
- * The plan for the valid records of one page against the states stored before it. A ticket that
- * appears several times in the page gets one write (its newest state) and one event per change.
+ * The plan for the valid records of one page of `organizerId`'s feed against the states stored before
+ * it (by ticket id). A ticket that appears several times in the page gets one write (its newest state)
+ * and one event per change.
  */
 export function planPage(
+  organizerId: string,
   records: readonly HolderRecord[],
-  stored: ReadonlyMap<string, HolderState>,
+  stored: ReadonlyMap<string, HolderHead>,
   observedAt: Date,
   historyLimit: number,
 ): PagePlan {
@@ -107,9 +112,9 @@ export function planPage(
   const writes: StateWrite[] = [];
   for (const [ticketId, indexes] of byTicket) {
     const before = stored.get(ticketId);
-    const merged = mergeTicket(before, indexes.map((i) => records[i]!), observedAt, historyLimit);
+    const merged = mergeTicket(organizerId, before, indexes.map((i) => records[i]!), observedAt, historyLimit);
     merged.outcomes.forEach((o, k) => (outcomes[indexes[k]!] = o));
-    if (merged.next) writes.push({ next: merged.next, expectedVersion: before ? before.version : null });
+    if (merged.next) writes.push({ next: merged.next, replaces: before !== undefined });
   }
   return { events: records.filter((_, i) => outcomes[i] === 'applied'), writes, outcomes };
 }

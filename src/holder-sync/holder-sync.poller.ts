@@ -12,8 +12,8 @@ import { DlqLimitExceeded } from '../pipeline/engine';
 import type { PipelineEvents } from '../pipeline/report';
 import { BridgeError, PoisonMessageError, toSafeError, type TransientError } from '../shared/errors';
 import { withRetry } from '../shared/retry';
-import type { HolderState, HolderStore } from '../store/holder-store';
-import type { LeaseDocument, LeaseStore } from '../store/lease-store';
+import type { HolderHead, HolderStore } from '../store/holder-store';
+import type { LeaseStore, LeaseTerm } from '../store/lease-store';
 import type { TixngoApi } from '../tixngo/tixngo-api';
 import { toFeedDeadLetter } from './feed-dead-letter';
 import { parseFeedRecord, toHolderUpdated, type HolderRecord, type ParsedFeedRecord } from './feed-record';
@@ -26,17 +26,24 @@ export const HOLDER_SYNC_ROLE = 'holder-sync';
 /** Outcomes counted in `tixngo_bridge_poller_records_total{outcome}`. */
 export type PollerRecordOutcome = RecordOutcome | 'skipped' | 'dead-lettered';
 
-/** The TIXnGO organizer whose change feed a poller reads (organizations sharing it share one poller). */
-export interface Organizer {
+/**
+ * One TIXnGO organizer to poll: its own lease, pagination key, client and skip list. Organizations that
+ * inject into one organizer share its poller (`OrganizationRouter.organizers()`).
+ */
+export interface HolderSyncOrganizer {
+  /** TIXnGO's organizer (account) id: the lease, the key and the holder states are per organizer. */
   readonly organizerId: string;
+  /** How to reach that organizer's API (its base URL and API key among them). */
   readonly tixngo: TixngoSettings;
+  /** Skip list (HOLDER_SYNC_SKIP's syntax). */
   readonly skip: readonly string[];
 }
 
 export interface HolderSyncDeps {
+  /** Pacing, lease TTL and history limit (`holderSync`), topics, retry, dead-letter limit, instance id. */
   readonly config: Config;
-  readonly organizer: Organizer;
-  readonly tixngo: TixngoApi;
+  /** Builds the TIXnGO client of one organizer; closed when the role stops. */
+  readonly tixngoClient: (settings: TixngoSettings) => TixngoApi & { close?(): void };
   readonly holders: HolderStore;
   readonly leases: LeaseStore;
   readonly codec: AvroCodec;
@@ -55,23 +62,38 @@ export interface HolderSyncDeps {
 }
 
 /**
- * Starts the `holder-sync` role (S-360's "Retrieve ticket status from TIXnGO", domain.md §1.4): one
- * active poller per TIXnGO organizer, elected by a lease in MongoDB; the others stand by.
+ * Starts the `holder-sync` role (S-360's "Retrieve ticket status from TIXnGO", domain.md §1.4): for
+ * each TIXnGO organizer in `organizers`, one poller, active only while it holds that organizer's lease
+ * (store/lease-store.ts); the replicas that do not hold it stand by. Organizers are independent: each
+ * has its own lease, key, client, skip list and dead-letter limit, and its own states in the store.
  *
  * Per page: read the feed after the stored key → validate each record (unusable ones are
- * dead-lettered, skip-listed ones ignored) → publish one `holder-updated` event per record newer than
- * the stored state (one acknowledged send) → write the new states (an older record never overwrites a
- * newer state) → store the next key and renew the lease in one update conditioned on still holding
- * it. A crash anywhere repeats the page; no page is ever skipped. See docs/holder-sync.md.
+ * dead-lettered, skip-listed ones ignored) → read the page's stored states, decide in memory which
+ * records are newer → check the lease → publish one `holder-updated` event per newer record (one
+ * acknowledged send) → check the lease → write the new states by `_id` → check the lease → store the
+ * next key in the term.
+ * A crash anywhere repeats the page; no page is ever skipped. See docs/holder-sync.md.
  *
- * Throws at start if the `holder-updated` schema is not registered under the output topic.
+ * Throws at start if the `holder-updated` schema is not registered under the output topic, or if an
+ * organizer is listed twice.
  */
-export async function startHolderSync(deps: HolderSyncDeps): Promise<RunningRole> {
+export async function startHolderSync(organizers: readonly HolderSyncOrganizer[], deps: HolderSyncDeps): Promise<RunningRole> {
+  const ids = organizers.map((o) => o.organizerId);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new Error(`holder-sync: organizer ${twice} is listed twice; list each TIXnGO organizer once (several organizations of one organizer share its poller)`);
+  if (organizers.length === 0) throw new Error('holder-sync: no TIXnGO organizer to poll');
   await deps.codec.writerId(deps.config.topics.holderUpdated, 'holder-updated');
-  const poller = new HolderSyncPoller(deps);
-  poller.start();
+  const pollers = organizers.map((o) => new OrganizerPoller(o, deps.tixngoClient(o.tixngo), deps));
+  // Readiness is the role's (`holder-sync`, failing while any `holder-sync:<organizer>:…` component is);
+  // liveness is each poller's own beat as well.
   deps.health.markStarted(HOLDER_SYNC_ROLE);
-  return { role: HOLDER_SYNC_ROLE, stop: (deadlineMs) => poller.stop(deadlineMs) };
+  for (const p of pollers) p.start();
+  return {
+    role: HOLDER_SYNC_ROLE,
+    stop: async (deadlineMs) => {
+      await Promise.all(pollers.map((p) => p.stop(deadlineMs)));
+    },
+  };
 }
 
 /** The lease was taken over or could not be renewed in time: stop polling, write nothing more. */
@@ -84,15 +106,46 @@ class PageAbandonedError extends Error {
   override readonly name = 'PageAbandonedError';
 }
 
-/** One period of holding the lease. Aborted when the lease is lost or the page must be abandoned. */
+/**
+ * One term of holding an organizer's lease. Aborted when the lease is lost or the page must be
+ * abandoned. The holder acts only until `validUntil`: two thirds of the TTL after the last renewal that
+ * confirmed the term, by its own clock, while a standby waits the whole TTL after it (by its clock).
+ */
 class Tenure {
   private readonly controller = new AbortController();
-  constructor(public validUntil: number) {}
+  private writes: Promise<unknown> = Promise.resolve();
+  validUntil: number;
+
+  constructor(
+    readonly lease: LeaseTerm,
+    confirmedAt: number,
+    private readonly validForMs: number,
+  ) {
+    this.validUntil = confirmedAt + validForMs;
+  }
+
   get signal(): AbortSignal {
     return this.controller.signal;
   }
+
   end(reason: Error): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** A renewal that started at `at` was confirmed by a check after it. */
+  confirmed(at: number): void {
+    this.validUntil = Math.max(this.validUntil, at + this.validForMs);
+  }
+
+  /**
+   * Runs writes to the term's document one after the other. The holder is the document's only writer,
+   * but the local server applies an update by reading the document and writing it back whole: a
+   * renewal overlapping a key commit could write the old key back.
+   */
+  serialize<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(op, op);
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 }
 
@@ -105,39 +158,56 @@ interface PageSummary {
 const ROLE = HOLDER_SYNC_ROLE;
 const MAX_SILENT_SLEEP_MS = 5_000;
 
-class HolderSyncPoller {
-  private readonly s: Config['holderSync'] & { readonly organizerId: string; readonly skip: readonly string[] };
+/** The poller of one organizer. */
+class OrganizerPoller {
+  private readonly s: Config['holderSync'];
+  private readonly organizerId: string;
+  /** Health component (liveness beats, readiness failures `<component>:<dependency>`). */
+  private readonly component: string;
+  private readonly labels: { role: string; organizer: string };
   private readonly owner: string;
   private readonly skip: SkipList;
   private readonly dlqLimit: DlqLimit;
   private readonly topic: string;
   private readonly dlqTopic: string;
+  private readonly feedPath: string;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly log: Logger;
   /** Aborted by `stop()`: no new page, standby and poll waits end at once. */
   private readonly stopping = new AbortController();
   private tenure: Tenure | undefined;
+  /** The last term this poller claimed, released at stop. */
+  private lastTenure: Tenure | undefined;
   private renewing = false;
   private loop: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | undefined;
 
-  constructor(private readonly deps: HolderSyncDeps) {
+  constructor(
+    organizer: HolderSyncOrganizer,
+    private readonly tixngo: TixngoApi & { close?(): void },
+    private readonly deps: HolderSyncDeps,
+  ) {
     const c = deps.config;
-    this.s = { ...c.holderSync, organizerId: deps.organizer.organizerId, skip: deps.organizer.skip };
+    this.s = c.holderSync;
+    this.organizerId = organizer.organizerId;
+    this.component = `${ROLE}:${organizer.organizerId}`;
+    this.labels = { role: ROLE, organizer: organizer.organizerId };
     // The instance id alone is not unique: two bridges in one process (tests) or a restarted
     // container with the same hostname and pid must not both believe they hold the lease.
     this.owner = `${c.instanceId}:${randomBytes(4).toString('hex')}`;
-    this.skip = parseSkipList(this.s.skip);
+    this.skip = parseSkipList(organizer.skip);
     this.dlqLimit = new DlqLimit(c.dlq);
     this.topic = c.topics.holderUpdated;
     this.dlqTopic = `${c.topics.holderUpdated}${c.topics.dlqSuffix}`;
+    this.feedPath = organizer.tixngo.paths.changes;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    this.log = deps.log.child({ role: ROLE, organizerId: this.s.organizerId });
+    this.log = deps.log.child({ role: ROLE, organizerId: organizer.organizerId });
   }
 
   start(): void {
+    this.beat();
     this.loop = this.run().catch((e: unknown) => {
       const error = e instanceof Error ? e : new Error(String(e));
       this.log.error({ error: toSafeError(error) }, 'holder-sync stopped on an error');
@@ -161,12 +231,17 @@ class HolderSyncPoller {
       this.tenure?.end(new PageAbandonedError('stop deadline passed'));
       await settlesWithin(this.loop, 10_000);
     }
-    try {
-      if (await this.deps.leases.release(this.s.organizerId, this.owner, new Date(this.now()))) this.log.info('lease released');
-    } catch (e) {
-      this.log.warn({ error: toSafeError(e) }, 'could not release the lease; it expires on its own');
+    const last = this.lastTenure;
+    if (last) {
+      try {
+        await last.serialize(() => this.deps.leases.release(last.lease, new Date(this.now())));
+        this.log.info({ term: last.lease.term }, 'lease released');
+      } catch (e) {
+        this.log.warn({ error: toSafeError(e) }, 'could not release the lease; it expires on its own');
+      }
     }
-    this.log.info('role stopped');
+    this.tixngo.close?.();
+    this.log.info('poller stopped');
   }
 
   // ----- election ---------------------------------------------------------------------------------
@@ -175,9 +250,17 @@ class HolderSyncPoller {
     let standingBy = false;
     while (!this.stopping.signal.aborted) {
       this.beat();
-      let lease: LeaseDocument | null;
+      let lease: LeaseTerm | null;
+      let claimedAt = this.now();
       try {
-        lease = await this.retry('mongo', () => this.deps.leases.acquire(this.s.organizerId, this.owner, new Date(this.now()), this.s.leaseTtlMs), this.stopping.signal);
+        lease = await this.retry(
+          'mongo',
+          () => {
+            claimedAt = this.now();
+            return this.deps.leases.claim(this.organizerId, this.owner, new Date(claimedAt), this.s.leaseTtlMs);
+          },
+          this.stopping.signal,
+        );
       } catch (e) {
         if (this.stopping.signal.aborted) return;
         throw e;
@@ -185,30 +268,33 @@ class HolderSyncPoller {
       if (!lease) {
         if (!standingBy) {
           this.log.info({ owner: this.owner }, 'lease held by another replica; standing by');
-          this.deps.metrics.pollerKeyAge.reset();
+          this.deps.metrics.pollerKeyAge.remove(this.labels);
         }
         standingBy = true;
         await this.pause(this.s.leaseTtlMs / 3);
         continue;
       }
       standingBy = false;
-      await this.lead(lease);
+      await this.lead(lease, claimedAt);
     }
   }
 
-  /** Polls while holding the lease; returns when it is lost or the role stops. */
-  private async lead(lease: LeaseDocument): Promise<void> {
-    const tenure = new Tenure(this.now() + this.s.leaseTtlMs);
+  /** Polls while holding the lease (claimed at `claimedAt`); returns when it is lost or the role stops. */
+  private async lead(lease: LeaseTerm, claimedAt: number): Promise<void> {
+    const tenure = new Tenure(lease, claimedAt, Math.floor((this.s.leaseTtlMs * 2) / 3));
     this.tenure = tenure;
-    this.log.info({ owner: this.owner, hasKey: lease.paginationKey !== null }, 'lease acquired; polling the change feed');
+    this.lastTenure = tenure;
+    this.log.info({ owner: this.owner, term: lease.term, hasKey: lease.paginationKey !== null }, 'lease acquired; polling the change feed');
     const renewer = setInterval(() => void this.renew(tenure), Math.max(100, Math.floor(this.s.leaseTtlMs / 3)));
+    // Older terms are only clutter now (a holder of one finds its term gone and stops): best effort.
+    await this.deps.leases.prune(lease).catch((e: unknown) => this.log.warn({ error: toSafeError(e) }, 'could not delete older lease terms; the next holder will'));
     let key = lease.paginationKey;
     let keyMovedAt = (lease.keyUpdatedAt ?? lease.acquiredAt ?? new Date(this.now())).getTime();
     let delayMs = 0;
     let lastRequestAt = Number.NEGATIVE_INFINITY;
     try {
       while (!this.stopping.signal.aborted && !tenure.signal.aborted) {
-        this.deps.metrics.pollerKeyAge.set({ role: ROLE }, Math.max(0, (this.now() - keyMovedAt) / 1000));
+        this.deps.metrics.pollerKeyAge.set(this.labels, Math.max(0, (this.now() - keyMovedAt) / 1000));
         if (delayMs > 0) await this.pause(delayMs);
         if (this.stopping.signal.aborted || tenure.signal.aborted) break;
         lastRequestAt = this.now();
@@ -220,7 +306,7 @@ class HolderSyncPoller {
           // A non-transient refusal of the whole page (e.g. TIXnGO answers 400 to our key, or 404 to
           // a misconfigured path): no record can be handled and none may be skipped. Keep the lease,
           // report, and try again after the longest backoff; readiness stays false meanwhile.
-          this.deps.health.failingSince(`${ROLE}:page`, e.code);
+          this.deps.health.failingSince(`${this.component}:page`, e.code);
           this.deps.notifier?.reportPollerError({ role: ROLE, code: e.code });
           this.log.error({ error: toSafeError(e), retryInMs: this.deps.config.retry.maxMs }, 'change-feed page could not be handled; retrying later');
           delayMs = this.deps.config.retry.maxMs;
@@ -242,21 +328,21 @@ class HolderSyncPoller {
       this.tenure = undefined;
       // A standby has no page to fail: whatever kept this replica's page from being handled is no
       // longer its concern (the new holder reports its own).
-      this.deps.health.recovered(`${ROLE}:page`);
+      this.deps.health.recovered(`${this.component}:page`);
     }
     const reason: unknown = tenure.signal.reason;
-    if (reason instanceof LeaseLostError) this.log.warn({ reason: reason.message }, 'lease lost; nothing more written, standing by');
+    if (reason instanceof LeaseLostError) this.log.warn({ reason: reason.message, term: lease.term }, 'lease lost; nothing more written, standing by');
   }
 
-  /** Background renewal every TTL/3; ends the tenure once the lease is gone or has run out by our clock. */
+  /** Background renewal every TTL/3; ends the tenure once the term is taken over or has run out by our clock. */
   private async renew(tenure: Tenure): Promise<void> {
     if (this.renewing || tenure.signal.aborted) return;
     this.renewing = true;
     const startedAt = this.now();
     try {
-      const held = await this.deps.leases.renew(this.s.organizerId, this.owner, new Date(startedAt), this.s.leaseTtlMs);
-      if (held) tenure.validUntil = Math.max(tenure.validUntil, startedAt + this.s.leaseTtlMs);
-      else tenure.end(new LeaseLostError('another replica holds the lease'));
+      const held = await tenure.serialize(() => this.deps.leases.renew(tenure.lease, new Date(startedAt), this.s.leaseTtlMs));
+      if (held) tenure.confirmed(startedAt);
+      else tenure.end(new LeaseLostError('another replica claimed a newer term'));
     } catch (e) {
       this.log.warn({ error: toSafeError(e) }, 'lease renewal failed');
       if (this.now() >= tenure.validUntil) tenure.end(new LeaseLostError('the lease ran out while it could not be renewed'));
@@ -265,15 +351,42 @@ class HolderSyncPoller {
     }
   }
 
+  /** Throws (and ends the tenure) once the lease ran out by this replica's clock. */
+  private checkClock(tenure: Tenure): void {
+    tenure.signal.throwIfAborted();
+    if (this.now() < tenure.validUntil) return;
+    const lost = new LeaseLostError('the lease ran out while it could not be renewed');
+    tenure.end(lost);
+    throw lost;
+  }
+
+  /** Step 3 of the lease protocol (lease-store.ts): still this replica's term, and no newer one? Else end the tenure. */
+  private async ensureHeld(tenure: Tenure): Promise<void> {
+    this.checkClock(tenure);
+    if (await this.retry('mongo', () => this.deps.leases.holds(tenure.lease), tenure.signal)) return;
+    const lost = new LeaseLostError('another replica claimed a newer term');
+    tenure.end(lost);
+    throw lost;
+  }
+
   // ----- one page ---------------------------------------------------------------------------------
 
   private async pollPage(key: string | null, tenure: Tenure): Promise<PageSummary> {
     const signal = tenure.signal;
     const startedAt = this.now();
+    /** Milliseconds spent in each stage of the page, logged with it. */
+    const stagesMs: Record<string, number> = {};
+    let stageStart = startedAt;
+    const stage = (name: string) => {
+      const at = this.now();
+      stagesMs[name] = at - stageStart;
+      stageStart = at;
+    };
     this.beat();
-    const page = await this.retry('tixngo', () => this.deps.tixngo.fetchChanges({ paginationKey: key, limit: this.s.pageLimit }, { signal }), signal);
+    const page = await this.retry('tixngo', () => this.tixngo.fetchChanges({ paginationKey: key, limit: this.s.pageLimit }, { signal }), signal);
+    stage('fetch');
     const observedAt = new Date(this.now());
-    this.deps.metrics.pollerPages.inc({ role: ROLE });
+    this.deps.metrics.pollerPages.inc(this.labels);
 
     // Validate and sort out every record; unusable ones become dead letters (as values, not throws).
     const valid: HolderRecord[] = [];
@@ -289,7 +402,7 @@ class HolderSyncPoller {
         return;
       }
       let parsed: ParsedFeedRecord = parseFeedRecord(raw);
-      if (parsed.ok && !reader.isValid(toHolderUpdated(parsed.record, observedAt))) {
+      if (parsed.ok && !reader.isValid(toHolderUpdated(parsed.record, observedAt, this.organizerId))) {
         parsed = {
           ok: false,
           ticketId: parsed.record.ticketId,
@@ -304,7 +417,7 @@ class HolderSyncPoller {
       deadCodes.push(parsed.error.code);
       letters.push(
         toFeedDeadLetter(
-          { feedPath: this.deps.organizer.tixngo.paths.changes, requestKey: key, index, raw, error: parsed.error, ticketId: parsed.ticketId, observedAt },
+          { organizerId: this.organizerId, feedPath: this.feedPath, requestKey: key, index, raw, error: parsed.error, ticketId: parsed.ticketId, observedAt },
           ROLE,
           observedAt,
         ),
@@ -315,72 +428,85 @@ class HolderSyncPoller {
     if (dlqLimitReason) throw new DlqLimitExceeded(dlqLimitReason);
 
     const ticketIds = [...new Set(valid.map((r) => r.ticketId))];
-    const stored = ticketIds.length > 0 ? await this.retry('mongo', () => this.deps.holders.getMany(ticketIds), signal) : new Map<string, HolderState>();
-    const plan = planPage(valid, stored, observedAt, this.s.historyLimit);
+    const stored = ticketIds.length > 0 ? await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, ticketIds), signal) : new Map<string, HolderHead>();
+    const plan = planPage(this.organizerId, valid, stored, observedAt, this.s.historyLimit);
+    stage('plan');
 
+    // Nothing is published by a replica that lost the lease (the invariant in lease-store.ts): check it
+    // in the store, as before every write.
+    if (letters.length > 0 || plan.events.length > 0) await this.ensureHeld(tenure);
     if (letters.length > 0) await this.retry('kafka', () => this.deps.publisher.publish(this.dlqTopic, letters), signal);
     // Events before states: a state in the store means its events were acknowledged, so a page read
     // again after a crash may skip records that are no longer newer than the store without losing one.
     if (plan.events.length > 0) {
       const messages = await this.retry(
         'registry',
-        () => Promise.all(plan.events.map(async (r) => ({ key: r.ticketId, value: await this.deps.codec.encode(this.topic, 'holder-updated', toHolderUpdated(r, observedAt)) }))),
+        () => Promise.all(plan.events.map(async (r) => ({ key: r.ticketId, value: await this.deps.codec.encode(this.topic, 'holder-updated', toHolderUpdated(r, observedAt, this.organizerId)) }))),
         signal,
       );
       await this.retry('kafka', () => this.deps.publisher.publish(this.topic, messages), signal);
     }
-    await this.writeStates(plan.writes, valid, observedAt, signal);
+    stage('publish');
+    if (plan.writes.length > 0) {
+      await this.ensureHeld(tenure);
+      await this.writeStates(plan.writes, valid, observedAt, tenure);
+    }
+    stage('write');
 
-    // Only now, with every event of the page acknowledged and every state written: the key.
+    // Only now, with every event of the page acknowledged and every state written: the key, into this
+    // replica's term, if it still holds it.
     const nextKey = page.nextPaginationKey ?? key;
     const keyMoved = nextKey !== key;
+    await this.ensureHeld(tenure);
     const commitAt = this.now();
-    const held = await this.retry(
+    await this.retry(
       'mongo',
-      () => this.deps.leases.commitPage(this.s.organizerId, this.owner, { paginationKey: nextKey, keyMoved, now: new Date(commitAt), ttlMs: this.s.leaseTtlMs }),
+      () => tenure.serialize(() => this.deps.leases.commitPage(tenure.lease, { paginationKey: nextKey, keyMoved, now: new Date(commitAt), ttlMs: this.s.leaseTtlMs })),
       signal,
     );
-    if (!held) {
-      const lost = new LeaseLostError('another replica holds the lease; key not stored');
-      tenure.end(lost);
-      throw lost;
-    }
-    tenure.validUntil = Math.max(tenure.validUntil, commitAt + this.s.leaseTtlMs);
+    stage('commit');
 
     this.count(plan.outcomes, skipped, deadCodes);
-    this.deps.health.recovered(`${ROLE}:page`);
+    this.deps.health.recovered(`${this.component}:page`);
     this.beat();
     this.log.debug(
-      { records: page.records.length, events: plan.events.length, writes: plan.writes.length, skipped, deadLettered: letters.length, keyMoved, ms: this.now() - startedAt },
+      { records: page.records.length, events: plan.events.length, writes: plan.writes.length, skipped, deadLettered: letters.length, keyMoved, ms: this.now() - startedAt, stagesMs },
       'change-feed page handled',
     );
     return { records: page.records.length, nextKey, keyMoved };
   }
 
   /**
-   * Writes the page's states: new tickets in one insert, known ones each by compare-and-set on the
-   * version read. A ticket written meanwhile (a retried write that had succeeded, or a replica that
-   * still believed it held the lease) is read again and merged again, so a newer state always wins.
+   * Writes the page's states by `_id` only: new tickets in one insert, known ones replaced. The lease
+   * makes this replica the only writer of its organizer's states, so what it read is what is stored,
+   * and the replacements need no condition (on the local server a condition beyond `_id` costs a scan
+   * of the collection per write, and guards nothing: it is not atomic there). A state that appeared
+   * before its insert (a retried insert that had reached the server, or a holder that had not yet
+   * noticed it lost its term) is read again and decided again, so an older record never replaces it.
    */
-  private async writeStates(writes: readonly StateWrite[], records: readonly HolderRecord[], observedAt: Date, signal: AbortSignal): Promise<void> {
+  private async writeStates(writes: readonly StateWrite[], records: readonly HolderRecord[], observedAt: Date, tenure: Tenure): Promise<void> {
+    const signal = tenure.signal;
     let pending = writes;
     while (pending.length > 0) {
-      const conflicts = new Set<string>();
-      const inserts = pending.filter((w) => w.expectedVersion === null).map((w) => w.next);
-      if (inserts.length > 0) {
-        for (const id of await this.retry('mongo', () => this.deps.holders.insertNew(inserts), signal)) conflicts.add(id);
+      const inserts = pending.filter((w) => !w.replaces).map((w) => w.next);
+      const replacements = pending.filter((w) => w.replaces).map((w) => w.next);
+      this.checkClock(tenure);
+      const appeared = inserts.length > 0 ? await this.retry('mongo', () => this.deps.holders.insertNew(inserts), signal) : new Set<string>();
+      if (replacements.length > 0) {
+        await this.retry(
+          'mongo',
+          () =>
+            this.deps.holders.replace(replacements, () => {
+              this.checkClock(tenure);
+              this.beat();
+            }),
+          signal,
+        );
       }
-      for (const w of pending) {
-        if (w.expectedVersion === null) continue;
-        signal.throwIfAborted();
-        this.beat();
-        const expected = w.expectedVersion;
-        if (!(await this.retry('mongo', () => this.deps.holders.replaceIfVersion(w.next, expected), signal))) conflicts.add(w.next._id);
-      }
-      if (conflicts.size === 0) return;
-      this.log.info({ tickets: conflicts.size }, 'holder states changed while being written; merging again');
-      const fresh = await this.retry('mongo', () => this.deps.holders.getMany([...conflicts]), signal);
-      pending = planPage(records.filter((r) => conflicts.has(r.ticketId)), fresh, observedAt, this.s.historyLimit).writes;
+      if (appeared.size === 0) return;
+      this.log.info({ tickets: appeared.size }, 'holder states appeared while being inserted; deciding again');
+      const fresh = await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, [...appeared]), signal);
+      pending = planPage(this.organizerId, records.filter((r) => appeared.has(r.ticketId)), fresh, observedAt, this.s.historyLimit).writes;
     }
   }
 
@@ -390,16 +516,16 @@ class HolderSyncPoller {
     for (const o of outcomes) totals.set(o, (totals.get(o) ?? 0) + 1);
     if (skipped > 0) totals.set('skipped', skipped);
     if (deadCodes.length > 0) totals.set('dead-lettered', deadCodes.length);
-    for (const [outcome, n] of totals) m.pollerRecords.inc({ role: ROLE, outcome }, n);
-    if (skipped > 0) m.skipped.inc({ role: ROLE, reason: 'SKIP_LIST' }, skipped);
-    for (const code of deadCodes) m.deadLettered.inc({ role: ROLE, code });
+    for (const [outcome, n] of totals) m.pollerRecords.inc({ ...this.labels, outcome }, n);
+    if (skipped > 0) m.skipped.inc({ ...this.labels, reason: 'SKIP_LIST' }, skipped);
+    for (const code of deadCodes) m.deadLettered.inc({ ...this.labels, code });
   }
 
   // ----- plumbing ---------------------------------------------------------------------------------
 
   /** Retries transient failures without limit (readiness false meanwhile) until `signal` aborts. */
   private async retry<T>(dependency: 'tixngo' | 'kafka' | 'mongo' | 'registry', op: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    const component = `${ROLE}:${dependency}`;
+    const component = `${this.component}:${dependency}`;
     // An operation cut short by our own abort (lease lost, stop deadline) is not a dependency failure.
     const once = async (): Promise<T> => {
       try {
@@ -419,7 +545,7 @@ class HolderSyncPoller {
         onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: TransientError }) => {
           const since = this.deps.health.failingSince(component, error.code);
           this.beat();
-          this.deps.metrics.retries.inc({ role: ROLE, code: error.code });
+          this.deps.metrics.retries.inc({ ...this.labels, code: error.code });
           this.log.warn({ dependency, attempt, delayMs, error: toSafeError(error) }, 'transient failure, retrying');
           this.deps.events.onRetry?.({ role: ROLE, code: error.code, attempt, delayMs, failingForMs: this.now() - since });
         },
@@ -443,7 +569,9 @@ class HolderSyncPoller {
     }
   }
 
+  /** Liveness: this organizer's loop, and the role's (which every poller keeps beating). */
   private beat(): void {
+    this.deps.health.beat(this.component);
     this.deps.health.beat(ROLE);
   }
 }

@@ -6,7 +6,7 @@ import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
 import type { Decision, Located, RoleLogic } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import { listNames, parseTicketList } from '../shared/ticket-list';
-import type { HolderState, HolderStore } from '../store/holder-store';
+import { holderStateId, type HolderState, type HolderStore } from '../store/holder-store';
 import { EMPTY_FACTS, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import type { InjectTicket } from '../tixngo/tixngo-api';
 import { toInjectPayload, type PayloadSettings } from './payload';
@@ -19,6 +19,7 @@ import { parseEligible, type TicketPrintedEligible } from './ticket-event';
 
 export interface InjectionState {
   readonly ledger: ReadonlyMap<string, TicketFacts>;
+  /** Reprinted tickets' holder states, by `holderStateId(organizerId, ticketId)`. */
   readonly holders: ReadonlyMap<string, HolderState>;
 }
 
@@ -106,10 +107,14 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
     select: (t) => rules.select(t.organizationCode, (r) => selectForInjection(t, r.selection)),
 
     async enrich(events) {
-      const reprinted = events.filter((e) => e.reprintGeneration > 0).map((e) => e.ticketId);
+      const reprinted = events.flatMap((e) => {
+        const organizerId = e.reprintGeneration > 0 ? rules.of(e.organizationCode)?.organizerId : undefined;
+        return organizerId === undefined ? [] : [{ organizerId, ticketId: e.ticketId }];
+      });
       const [ledger, holders] = await Promise.all([
         deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen']),
-        deps.holders.getMany(reprinted),
+        // A reprint's last holder, from the change feed of the TIXnGO organizer its organization injects into.
+        deps.holders.getStates(reprinted),
       ]);
       return { ledger, holders };
     },
@@ -128,7 +133,7 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
         const d = decideInjection(t, state.ledger.get(key) ?? EMPTY_FACTS, listNames(r.selection.force, t));
         if (!d.push) return { kind: 'skip', reason: d.reason };
         try {
-          return { kind: 'push', work: toInjectPayload(t, state.holders.get(t.ticketId), r.payload).payload };
+          return { kind: 'push', work: toInjectPayload(t, state.holders.get(holderStateId(r.organizerId, t.ticketId)), r.payload).payload };
         } catch (e) {
           if (e instanceof PoisonMessageError) return { kind: 'dead-letter', error: e };
           throw e;

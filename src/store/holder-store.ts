@@ -16,7 +16,10 @@ export interface HolderPerson {
   readonly languageCode?: string | null;
 }
 
-/** The last known TIXnGO state of a ticket, written by holder-sync, read by injection for reprints. */
+/**
+ * The last known TIXnGO state of a ticket, written by holder-sync, read by injection for reprints.
+ * `_id` is `<organizerId>:<ticketId>` (see `holderStateId`).
+ */
 export interface HolderState {
   readonly _id: string;
   readonly status: string;
@@ -35,6 +38,16 @@ export interface HolderState {
   readonly eventId?: string | null;
 }
 
+/** What holder-sync needs of a stored state to decide which records are newer and to extend its history. */
+export type HolderHead = Pick<HolderState, 'version' | 'history'>;
+
+/** A state as holder-sync writes it: whose it is, besides what readers use. */
+export interface HolderDocument extends HolderState {
+  /** The TIXnGO organizer whose change feed reported it. */
+  readonly organizerId: string;
+  readonly ticketId: string;
+}
+
 /** One change of a ticket's state, oldest first in `HolderState.history` (bounded by HOLDER_SYNC_HISTORY_LIMIT). */
 export interface HolderHistoryEntry {
   readonly status: string;
@@ -45,28 +58,90 @@ export interface HolderHistoryEntry {
 
 export const HOLDERS_COLLECTION = 'ticket_holders';
 
+/**
+ * A state's `_id`. Ticket ids are unique within a TIXnGO organizer only: two organizers (two TIXnGO
+ * accounts) may use the same one, so the organizer is part of the key. Ticket ids cannot contain `:`
+ * (TIXnGO's pattern), so the id names one (organizer, ticket) pair whatever the organizer id holds.
+ */
+export function holderStateId(organizerId: string, ticketId: string): string {
+  return `${organizerId}:${ticketId}`;
+}
+
+/**
+ * Statements per replace command. The local MongoDB-compatible server (FerretDB 1.24) keeps a database
+ * connection open for every statement of an update command until the command ends, out of a pool of 100
+ * per database: a command of about 100 statements waits for itself forever and blocks the database
+ * (seen at 100; 80 passed). 25 leaves room for the other roles' commands running meanwhile.
+ */
+const REPLACES_PER_COMMAND = 25;
+
+/**
+ * Holder states, read and written by `_id` only (on the local server any other filter scans the
+ * collection). No write here is conditional: holder-sync's lease makes its holder the only writer of its
+ * organizer's states, and the holder decides in memory what to write (holder-state.ts).
+ */
 export class HolderStore {
-  readonly collection: Collection<HolderState>;
+  readonly collection: Collection<HolderDocument>;
 
   constructor(db: Db) {
-    this.collection = db.collection<HolderState>(HOLDERS_COLLECTION);
+    this.collection = db.collection<HolderDocument>(HOLDERS_COLLECTION);
   }
 
-  /** One round trip for a whole batch. */
-  async getMany(ticketIds: readonly string[]): Promise<Map<string, HolderState>> {
+  async ensureIndexes(): Promise<void> {
+    // `trace` looks a ticket's states up by ticket id, in every organizer; holder-sync and the inject role never do.
+    await storeOp('creating holder indexes', () => this.collection.createIndex({ ticketId: 1 }));
+  }
+
+  /** The organizer's stored states of `ticketIds`, by ticket id: one `_id $in` read. */
+  async getMany(organizerId: string, ticketIds: readonly string[]): Promise<Map<string, HolderDocument>> {
     if (ticketIds.length === 0) return new Map();
-    const docs = await storeOp('reading holders', () =>
-      this.collection.find({ _id: { $in: [...new Set(ticketIds)] } }).toArray(),
-    );
-    return new Map(docs.map((d) => [d._id, d]));
+    const ids = [...new Set(ticketIds)].map((t) => holderStateId(organizerId, t));
+    const docs = await storeOp('reading holders', () => this.collection.find({ _id: { $in: ids } }).toArray());
+    return new Map(docs.map((d) => [d.ticketId, d]));
   }
 
   /**
-   * Inserts states of tickets that had none (one unordered insertMany: the local MongoDB-compatible
-   * server does these fast). Returns the ids that already existed and were therefore left as they
-   * are: the caller re-reads and compares them (a retried insert, or a concurrent writer).
+   * The stored states of (organizer, ticket) pairs of any organizers, by `_id` (`holderStateId`): one
+   * `_id $in` read. A pair without a state of its own falls back to a state stored by the version before
+   * organizers (`_id` = the bare ticket id, no `organizerId`): that version polled the one organizer of a
+   * single-organization installation, so an upgraded installation keeps reprinting to the last known
+   * holder instead of the purchaser until the ticket's next change is synced.
    */
-  async insertNew(states: readonly HolderState[]): Promise<Set<string>> {
+  async getStates(keys: readonly { readonly organizerId: string; readonly ticketId: string }[]): Promise<Map<string, HolderDocument>> {
+    if (keys.length === 0) return new Map();
+    const ids = [...new Set(keys.flatMap((k) => [holderStateId(k.organizerId, k.ticketId), k.ticketId]))];
+    const docs = await storeOp('reading holders', () => this.collection.find({ _id: { $in: ids } }).toArray());
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const out = new Map<string, HolderDocument>();
+    for (const k of keys) {
+      const id = holderStateId(k.organizerId, k.ticketId);
+      const own = byId.get(id);
+      const legacy = byId.get(k.ticketId);
+      if (own) out.set(id, own);
+      else if (legacy && legacy.organizerId === undefined) out.set(id, { ...legacy, organizerId: k.organizerId, ticketId: k.ticketId });
+    }
+    return out;
+  }
+
+  /**
+   * What holder-sync decides with, for the organizer's `ticketIds` (by ticket id): each stored state's
+   * version and history, without the people (one `_id $in` read, less to send than `getMany`).
+   */
+  async heads(organizerId: string, ticketIds: readonly string[]): Promise<Map<string, HolderHead>> {
+    if (ticketIds.length === 0) return new Map();
+    const ids = [...new Set(ticketIds)].map((t) => holderStateId(organizerId, t));
+    const docs = await storeOp('reading holder versions', () =>
+      this.collection.find({ _id: { $in: ids } }, { projection: { _id: 0, ticketId: 1, version: 1, history: 1 } }).toArray(),
+    );
+    return new Map(docs.map((d) => [d.ticketId, { version: d.version, ...(d.history ? { history: d.history } : {}) }]));
+  }
+
+  /**
+   * Inserts states of tickets that had none (one unordered insertMany). Returns the ticket ids that
+   * already had a state and were therefore left as they are (a retried insert that had reached the
+   * server, or a state written meanwhile): the caller reads and decides again.
+   */
+  async insertNew(states: readonly HolderDocument[]): Promise<Set<string>> {
     const existing = new Set<string>();
     if (states.length === 0) return existing;
     await storeOp('inserting holder states', async () => {
@@ -75,20 +150,23 @@ export class HolderStore {
       } catch (e) {
         const duplicates = duplicateKeyIndexes(e);
         if (!duplicates) throw e;
-        for (const i of duplicates) existing.add(states[i]!._id);
+        for (const i of duplicates) existing.add(states[i]!.ticketId);
       }
     });
     return existing;
   }
 
-  /**
-   * Replaces a ticket's state only if the stored one still has `expectedVersion` (compare-and-set:
-   * whatever was written since the caller read it is never overwritten). False when it changed.
-   */
-  async replaceIfVersion(state: HolderState, expectedVersion: number): Promise<boolean> {
-    const r = await storeOp('updating a holder state', () =>
-      this.collection.replaceOne({ _id: state._id, version: expectedVersion }, state),
-    );
-    return r.matchedCount === 1;
+  /** Replaces stored states by `_id`, `REPLACES_PER_COMMAND` to a command; `beforeCommand` runs before each (and may throw to stop). */
+  async replace(states: readonly HolderDocument[], beforeCommand: () => void = () => undefined): Promise<void> {
+    for (let i = 0; i < states.length; i += REPLACES_PER_COMMAND) {
+      beforeCommand();
+      const chunk = states.slice(i, i + REPLACES_PER_COMMAND);
+      await storeOp('replacing holder states', () =>
+        this.collection.bulkWrite(
+          chunk.map((s) => ({ replaceOne: { filter: { _id: s._id }, replacement: s } })),
+          { ordered: false },
+        ),
+      );
+    }
   }
 }

@@ -12,9 +12,13 @@
  * through a 1,000,000-event backlog, and (b) again with TIXnGO 100 ms away, one batch in flight
  * against the default.
  *
+ * Last, holder-sync: the change-feed poller storing the states of BENCH_HOLDER_TICKETS new tickets,
+ * then one change of each of them (tickets the store already knows), with both rates.
+ *
  * Sizes: BENCH_EVENTS (default 200000), BENCH_NAIVE_EVENTS (5000), BENCH_STEADY_SECONDS (20),
- * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60), BENCH_LATENCY_EVENTS (20000). BENCH_PARTS picks parts:
- * `throughput,steady,backlog,latency`.
+ * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60), BENCH_LATENCY_EVENTS (20000), BENCH_HOLDER_TICKETS
+ * (100000), BENCH_HOLDER_SECONDS (600, the most one holder-sync phase may take). BENCH_PARTS picks parts:
+ * `throughput,steady,backlog,latency,holder-sync`.
  * BENCH_ROLE_ENV, BENCH_NODE_OPTIONS and BENCH_NODE_ARGS change how the role runs (see `startRole`).
  */
 import { ticketKey } from '../../src/shared/ticket-key';
@@ -27,6 +31,8 @@ import { MongoClient, type Db } from 'mongodb';
 import { toInjectPayload, type PayloadSettings } from '../../src/injection/payload';
 import { parseEligible } from '../../src/injection/ticket-event';
 import { AvroCodec } from '../../src/kafka/avro-codec';
+import { decodePaginationKey } from '../../src/simulator/feed';
+import { startSimulator } from '../../src/simulator/simulator';
 import type { ReceivedSummary } from '../../src/simulator/state';
 import { factId, TicketLedger } from '../../src/store/ticket-ledger';
 import { aPrintedTicket } from '../../src/tools/sample-events';
@@ -48,7 +54,9 @@ const ROLE_ENV: Record<string, string> = {
   ...Object.fromEntries((process.env.BENCH_ROLE_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])),
 };
 const LATENCY_N = Number(process.env.BENCH_LATENCY_EVENTS ?? 20_000);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog,latency').split(','));
+const HOLDER_TICKETS = Number(process.env.BENCH_HOLDER_TICKETS ?? 100_000);
+const HOLDER_S = Number(process.env.BENCH_HOLDER_SECONDS ?? 600);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog,latency,holder-sync').split(','));
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -279,6 +287,7 @@ async function main(): Promise<void> {
   if (PARTS.has('steady')) await steadyLatency();
   if (PARTS.has('backlog')) await backlogMemory();
   if (PARTS.has('latency')) await batchesInFlightUnderLatency();
+  if (PARTS.has('holder-sync')) await holderSync();
 }
 
 async function throughput(): Promise<void> {
@@ -415,6 +424,94 @@ async function batchesInFlightUnderLatency(): Promise<void> {
   }
   log(`TIXnGO 100 ms away, ${LATENCY_N} events: ${rates.join(', ')}`);
   await sim.close();
+}
+
+/**
+ * holder-sync: BENCH_HOLDER_TICKETS tickets injected into the simulator give as many feed records for
+ * tickets the store does not know; once the poller has stored them, one wallet-side change of each gives
+ * as many records for tickets it knows. Each rate is timed from the first page the poller stores (the
+ * start-up and the lease are not throughput) to the key pointing after the last record, as measured
+ * from outside: the key in the store. Each phase gives up after BENCH_HOLDER_SECONDS and reports how
+ * far it got. The simulator runs in this process, so that 100,000 tickets are injected and changed
+ * without as many HTTP requests; its feed pages are charged to this process, not to the role.
+ */
+async function holderSync(): Promise<void> {
+  const sim = await startSimulator({ apiKey: API_KEY, host: '127.0.0.1', port: 0 });
+  const topics = await createTestTopics(PARTITIONS);
+  const ids = Array.from({ length: HOLDER_TICKETS }, (_, i) => String(700_000_000 + i));
+  const event = { id: 'EV-BENCH', startTime: '2030-06-01T20:00:00+02:00', expirationDate: '2030-06-02T04:00:00+02:00' };
+  for (let i = 0; i < ids.length; i += 1000) {
+    const entries = ids.slice(i, i + 1000).map((ticketId) => ({ ticketId, event, purchaseDetails: {}, security: {}, spectatorDetails: { firstName: 'Bea', lastName: 'Bench', email: 'bench@example.test' } }));
+    if (sim.state.inject(entries, sim.state.nextRequestId()).some((r) => r.status !== 'OK')) throw new Error('the simulator refused a bench ticket');
+  }
+  const env = bridgeEnv(topics, sim, {
+    ...ROLE_ENV,
+    NODE_OPTIONS,
+    BRIDGE_ROLE: 'holder-sync',
+    HOLDER_SYNC_ORGANIZER_ID: 'bench',
+    HOLDER_SYNC_PAGE_LIMIT: '1000',
+    HOLDER_SYNC_MAX_REQUESTS_PER_SECOND: '1000',
+    HOLDER_SYNC_POLL_INTERVAL_MS: '200',
+  });
+  const mongo = await MongoClient.connect(services().mongoUri);
+  const db = mongo.db(env.MONGODB_DATABASE!);
+  const lastSeq = () => sim.state.feed()[sim.state.feed().length - 1]!.seq;
+  const role = spawnBridge(env, [], { built: true, nodeArgs: nodeArgs('BENCH_NODE_ARGS') });
+  try {
+    const fresh = await feedPhase(db, role, 0, lastSeq());
+    log(`holder-sync, ${HOLDER_TICKETS} new tickets:   ${fresh.summary}`);
+    const from = lastSeq();
+    for (const id of ids) if (!sim.state.holderAction(id, { action: 'download' }).ok) throw new Error('the simulator refused a bench change');
+    const known = await feedPhase(db, role, from, lastSeq());
+    log(`holder-sync, ${HOLDER_TICKETS} known tickets: ${known.summary}`);
+  } finally {
+    await stopRole(role);
+    await mongo.close();
+    await sim.close();
+  }
+}
+
+/** Times the poller from the first page it stores after `fromSeq` to the key pointing after `toSeq`. */
+async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: number): Promise<{ summary: string }> {
+  const startedAt = Date.now();
+  const deadline = startedAt + HOLDER_S * 1000;
+  let seq = fromSeq;
+  while ((seq = await storedSeq(db)) <= fromSeq && Date.now() < deadline) {
+    if (role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
+    await sleep(20);
+  }
+  seq = Math.max(seq, fromSeq);
+  const first = { seq, at: Date.now() };
+  const steal = stealMeter();
+  const quarter = first.seq + Math.ceil((toSeq - first.seq) / 4);
+  const lastQuarterFrom = toSeq - Math.ceil((toSeq - first.seq) / 4);
+  let atQuarter: { seq: number; at: number } | undefined;
+  let atLastQuarter: { seq: number; at: number } | undefined;
+  while (seq < toSeq && Date.now() < deadline) {
+    if (role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
+    await sleep(50);
+    seq = await storedSeq(db);
+    if (!atQuarter && seq >= quarter) atQuarter = { seq, at: Date.now() };
+    if (!atLastQuarter && seq >= lastQuarterFrom) atLastQuarter = { seq, at: Date.now() };
+  }
+  const ms = Date.now() - first.at;
+  const done = seq - first.seq;
+  const part = (a: { seq: number; at: number }, b: { seq: number; at: number }) => `${rate(b.seq - a.seq, Math.max(1, b.at - a.at))}/s`;
+  const end = { seq, at: Date.now() };
+  const flat = atQuarter && atLastQuarter && seq >= toSeq ? `; first quarter ${part(first, atQuarter)}, last quarter ${part(atLastQuarter, end)}` : '';
+  if (seq < toSeq) {
+    // Cut short: count what was stored instead (one scan, once). States carry when their page was read.
+    const stored = await db.collection('ticket_holders').countDocuments({ observedAt: { $gte: new Date(startedAt) } });
+    return { summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})` };
+  }
+  return { summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()})` };
+}
+
+/** How far the stored pagination key points, as a feed sequence (0 before the first page). */
+async function storedSeq(db: Db): Promise<number> {
+  const docs = await db.collection<{ term?: number; paginationKey: string | null }>('poller_leases').find({ organizerId: 'bench' }).toArray();
+  const latest = docs.sort((a, b) => (b.term ?? 0) - (a.term ?? 0))[0];
+  return latest?.paginationKey ? (decodePaginationKey(latest.paginationKey) ?? 0) : 0;
 }
 
 main().then(

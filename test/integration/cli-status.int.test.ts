@@ -103,15 +103,20 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     await withMongo(env.MONGODB_DATABASE!, async (db) => {
       const leases = new MongoLeaseStore(db);
       const now = new Date();
-      await leases.acquire('default', 'pod-7:ab12', now, 60_000);
-      await leases.commitPage('default', 'pod-7:ab12', { paginationKey: 'key-42', keyMoved: true, now, ttlMs: 60_000 });
+      const first = (await leases.claim('default', 'pod-6:ff00', now, 60_000))!;
+      await leases.commitPage(first, { paginationKey: 'key-41', keyMoved: true, now, ttlMs: 60_000 });
+      await leases.release(first, now);
+      // A new term, its predecessor not yet pruned: status shows the newest.
+      const term = (await leases.claim('default', 'pod-7:ab12', now, 60_000))!;
+      await leases.commitPage(term, { paginationKey: 'key-42', keyMoved: true, now, ttlMs: 60_000 });
     });
     const r = await runCli(['status', '--role', 'holder-sync'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Role holder-sync (change-feed poller)');
     expect(r.stdout).toContain('organizer default: pagination key key-42');
     expect(r.stdout).toMatch(/key moved \S+ \(\d+ s ago\), last page \S+/);
-    expect(r.stdout).toMatch(/lease held by pod-7:ab12 until /);
+    expect(r.stdout).toMatch(/lease held by pod-7:ab12 until \S+ \(term 2\)/);
+    expect(r.stdout).not.toContain('key-41');
     expect(r.stdout).not.toContain('Role inject');
   });
 });

@@ -16,6 +16,7 @@ import {
   withMongo,
 } from '../support/harness';
 import { waitFor } from '../support/wait-for';
+import { holderStateId } from '../../src/store/holder-store';
 
 /**
  * One running bridge, a few tickets with every fate (pushed, skipped, rejected by TIXnGO, poison),
@@ -49,7 +50,9 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
     // What holder-sync would have stored (names included): trace must show states only.
     await withMongo(config.mongo.database, (db) =>
       db.collection<{ _id: string } & Record<string, unknown>>('ticket_holders').insertOne({
-        _id: pushed.ticketId,
+        _id: holderStateId('default', pushed.ticketId),
+        organizerId: 'default',
+        ticketId: pushed.ticketId,
         status: 'DOWNLOADED',
         version: 3,
         changedAt: new Date('2026-01-02T10:00:00Z'),

@@ -4,8 +4,8 @@ import { AvroCodec } from '../../src/kafka/avro-codec';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { decodePaginationKey, encodePaginationKey } from '../../src/simulator/feed';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
-import type { HolderState } from '../../src/store/holder-store';
-import { LEASES_COLLECTION, leaseId, type LeaseDocument } from '../../src/store/lease-store';
+import { HOLDERS_COLLECTION, type HolderDocument } from '../../src/store/holder-store';
+import { MongoLeaseStore } from '../../src/store/lease-store';
 import type { Person } from '../../src/tixngo/wire-schemas';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
@@ -37,6 +37,7 @@ interface DecodedEvent {
   readonly transferRecipient: Person | null;
   readonly action: string | null;
   readonly eventId: string | null;
+  readonly organizerId: string | null;
 }
 
 describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and simulator)', () => {
@@ -124,11 +125,15 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     return encodePaginationKey(feed[feed.length - 1]!.seq);
   }
 
-  const lease = (database: string, organizerId = 'org-test') =>
-    withMongo(database, (db) => db.collection<LeaseDocument>(LEASES_COLLECTION).findOne({ _id: leaseId(organizerId) }));
+  /** The organizer's current lease term (its key, owner and expiry). */
+  const lease = (database: string, organizerId = 'org-test') => withMongo(database, (db) => new MongoLeaseStore(db).current(organizerId));
 
-  const states = (database: string) =>
-    withMongo(database, async (db: Db) => new Map((await db.collection<HolderState>('ticket_holders').find({}).toArray()).map((s) => [s._id, s])));
+  /** The organizer's stored states, by ticket id. */
+  const states = (database: string, organizerId = 'org-test') =>
+    withMongo(database, async (db: Db) => {
+      const docs = await db.collection<HolderDocument>(HOLDERS_COLLECTION).find({}).toArray();
+      return new Map(docs.filter((s) => s.organizerId === organizerId).map((s) => [s.ticketId, s]));
+    });
 
   async function waitForKey(database: string, key: string, opts: { timeoutMs?: number; describe?: () => unknown } = {}): Promise<void> {
     await waitFor(async () => (await lease(database))?.paginationKey === key, {
@@ -170,7 +175,7 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     };
   }
 
-  const storedState = (s: HolderState | undefined) =>
+  const storedState = (s: HolderDocument | undefined) =>
     s && { status: s.status, version: s.version, walletOwner: s.walletOwner?.email ?? null, ticketHolder: s.ticketHolder?.firstName ?? null, previousOwner: s.previousOwner?.email ?? null };
 
   // ----- tests ------------------------------------------------------------------------------------
@@ -216,7 +221,7 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     // One event per change, keyed by ticket id, in each ticket's order; none for the skipped ticket.
     const published = await events();
     expect(published.map(change).sort()).toEqual(feedChanges((id) => id !== 'HS-SKIP').sort());
-    for (const e of published) expect(e.key).toBe(e.ticketId);
+    for (const e of published) expect([e.key, e.organizerId]).toEqual([e.ticketId, 'org-test']);
     const hs1 = published.filter((e) => e.ticketId === 'HS-1');
     expect(hs1.map((e) => e.tixngoStatus)).toEqual(['INJECTED', 'DOWNLOADED', 'ASSIGNED', 'PENDING_TRANSFER', 'TRANSFERRED']);
     expect(hs1[2]).toMatchObject({ ticketHolder: expect.objectContaining({ firstName: 'Kim', lastName: 'Guest' }) });
@@ -260,7 +265,7 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     cleanups.push(() => mongo.close());
     const db = mongo.db(env.MONGODB_DATABASE!);
     const keySeq = async () => {
-      const key = (await db.collection<LeaseDocument>(LEASES_COLLECTION).findOne({ _id: leaseId('org-test') }))?.paginationKey;
+      const key = (await new MongoLeaseStore(db).current('org-test'))?.paginationKey;
       return key ? decodePaginationKey(key)! : 0;
     };
 
@@ -274,9 +279,9 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
       logs.push(proc.output);
       await waitFor(
         async () => {
-          const written = await db.collection<HolderState>('ticket_holders').find({}, { projection: { version: 1 } }).toArray();
+          const written = await db.collection<HolderDocument>(HOLDERS_COLLECTION).find({}, { projection: { ticketId: 1, version: 1 } }).toArray();
           const k = await keySeq();
-          return k < lastSeq && written.some((h) => (seqOf.get(change({ ticketId: h._id, version: h.version })) ?? 0) > k);
+          return k < lastSeq && written.some((h) => (seqOf.get(change(h)) ?? 0) > k);
         },
         { timeoutMs: 90_000, intervalMs: 20, describe: () => proc.output().slice(-2000) },
       );
@@ -394,6 +399,28 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     await startInProcess(env);
     await waitFor(async () => (await states(database)).get('S-1')?.status === 'DOWNLOADED');
   });
+
+  it('changes of tickets the store already knows are stored at the pace of new tickets, not one scan per ticket', async () => {
+    // 5,000 known tickets, then a change of 2,000 of them: at one collection scan per write (the
+    // compare-and-set on ticket id and version) that took minutes on the local store.
+    const ids = Array.from({ length: 5_000 }, (_, i) => `KN-${String(i).padStart(5, '0')}`);
+    injectInSimulator(ids);
+    const env = holderEnv({ HOLDER_SYNC_PAGE_LIMIT: '1000', HOLDER_SYNC_MAX_REQUESTS_PER_SECOND: '50' });
+    const database = env.MONGODB_DATABASE!;
+    await startInProcess(env);
+    await waitForKey(database, endKey(), { timeoutMs: 60_000 });
+
+    const changed = ids.slice(0, 2_000);
+    for (const id of changed) expect(simulator.state.holderAction(id, { action: 'download' }).ok).toBe(true);
+    const startedAt = Date.now();
+    await waitForKey(database, endKey(), { timeoutMs: 30_000 });
+    const seconds = (Date.now() - startedAt) / 1000;
+
+    const stored = await states(database);
+    expect(changed.filter((id) => stored.get(id)?.status !== 'DOWNLOADED')).toEqual([]);
+    expect(stored.size).toBe(5_000);
+    expect(seconds).toBeLessThan(30);
+  }, 150_000);
 
   it('dead-letters an unusable record with its reason and moves on', async () => {
     injectInSimulator(['D-1']);

@@ -15,6 +15,7 @@ import {
 } from '../support/harness';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { waitFor } from '../support/wait-for';
+import { holderStateId } from '../../src/store/holder-store';
 
 /** Recognisable values that must never appear in a log line, a CLI output or an e-mail. */
 const PLANTED = {
@@ -111,7 +112,9 @@ describe('no secret and no holder data in logs, CLI output or e-mails', () => {
     // What holder-sync would have stored for a ticket, names included.
     await withMongo(env.MONGODB_DATABASE!, (db) =>
       db.collection<{ _id: string } & Record<string, unknown>>('ticket_holders').insertOne({
-        _id: ok[0]!.ticketId,
+        _id: holderStateId('default', ok[0]!.ticketId),
+        organizerId: 'default',
+        ticketId: ok[0]!.ticketId,
         status: 'DOWNLOADED',
         version: 2,
         changedAt: new Date(),

@@ -133,10 +133,13 @@ describe('schema registry (SCHEMA_REGISTRY_URL)', () => {
     });
   });
 
-  describe('holder-updated, second version', () => {
+  describe('holder-updated, second and third versions', () => {
     const current = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'holder-updated.avsc'), 'utf8')) as RecordSchema;
-    const added = ['transferRecipient', 'action', 'eventId'];
-    const previous: RecordSchema = { ...current, fields: current.fields.filter((f) => !added.includes(f.name)) };
+    const addedInSecond = ['transferRecipient', 'action', 'eventId'];
+    const addedInThird = ['organizerId'];
+    const without = (names: readonly string[]): RecordSchema => ({ ...current, fields: current.fields.filter((f) => !names.includes(f.name)) });
+    const first = without([...addedInSecond, ...addedInThird]);
+    const second = without(addedInThird);
     const anEvent = (over: Record<string, unknown> = {}) => ({
       ticketId: 'T-1',
       tixngoStatus: 'PENDING_TRANSFER',
@@ -149,23 +152,41 @@ describe('schema registry (SCHEMA_REGISTRY_URL)', () => {
       ...over,
     });
 
-    it('is accepted over the first (BACKWARD), and each version reads what the other wrote', async () => {
-      expect(current.fields.slice(-3).map((f) => [f.name, f.default])).toEqual(added.map((name) => [name, null]));
+    it('the second is accepted over the first (BACKWARD), and each version reads what the other wrote', async () => {
+      expect(current.fields.slice(-4).map((f) => [f.name, f.default])).toEqual([...addedInSecond, ...addedInThird].map((name) => [name, null]));
       const registry = newClient();
       const subject = unique('holder-updated-value');
-      const v1 = await registry.register(avro(previous), { subject });
+      const v1 = await registry.register(avro(first), { subject });
       const oldEvent = await registry.encode(v1.id, anEvent());
 
-      const v2 = await registry.register(avro(current), { subject });
+      const v2 = await registry.register(avro(second), { subject });
 
       expect(v2.id).not.toBe(v1.id);
       expect(await registry.getLatestSchemaId(subject)).toBe(v2.id);
       const recipient = { id: null, title: null, firstName: null, lastName: null, email: 'next@example.test', phone: null, birthDate: null, nationality: null, idNumber: null, countryOfResidence: null, languageCode: null };
       const newEvent = await registry.encode(v2.id, anEvent({ transferRecipient: recipient, action: 'START_TRANSFER', eventId: 'EV-1' }));
       // A consumer still on the first version reads the new events (it skips the new fields)…
-      expect(await newClient().decode(newEvent, { [SchemaType.AVRO]: { readerSchema: previous } })).toEqual(anEvent());
+      expect(await newClient().decode(newEvent, { [SchemaType.AVRO]: { readerSchema: first } })).toEqual(anEvent());
       // …and one on the second version reads the old events, with the new fields null.
-      expect(await newClient().decode(oldEvent, { [SchemaType.AVRO]: { readerSchema: current } })).toEqual(anEvent({ transferRecipient: null, action: null, eventId: null }));
+      expect(await newClient().decode(oldEvent, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(anEvent({ transferRecipient: null, action: null, eventId: null }));
+    });
+
+    it('the third (the organizer) is accepted over the first two, and readers of each version read the others', async () => {
+      const registry = newClient();
+      const subject = unique('holder-updated-value');
+      const v1 = await registry.register(avro(first), { subject });
+      const v2 = await registry.register(avro(second), { subject });
+      const older = await registry.encode(v2.id, anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1' }));
+
+      const v3 = await registry.register(avro(current), { subject });
+
+      expect(new Set([v1.id, v2.id, v3.id]).size).toBe(3);
+      const newer = await registry.encode(v3.id, anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1', organizerId: 'org-1' }));
+      expect(await newClient().decode(newer, { [SchemaType.AVRO]: { readerSchema: first } })).toEqual(anEvent());
+      expect(await newClient().decode(newer, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1' }));
+      expect(await newClient().decode(older, { [SchemaType.AVRO]: { readerSchema: current } })).toEqual(
+        anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1', organizerId: null }),
+      );
     });
   });
 

@@ -7,6 +7,8 @@ import { CliFailure, type CliRuntime } from '../runtime';
 /** The holder fields `trace` reads: states and versions only, never the people. */
 interface HolderSummary {
   readonly _id: string;
+  /** The TIXnGO organizer whose feed reported it (absent on states stored before organizers were kept apart). */
+  readonly organizerId?: string;
   readonly status?: string;
   readonly version?: number;
   readonly changedAt?: Date;
@@ -28,13 +30,21 @@ const short = (s: string | undefined, n = 36) => (s === undefined ? '-' : s.leng
 export async function trace(rt: CliRuntime, ticketId: string, opts: { organization?: string } = {}): Promise<void> {
   const { db } = await rt.mongo();
   const org = opts.organization;
-  const [all, byOrganization, holder] = await Promise.all([
+  const [all, byOrganization, holders] = await Promise.all([
     new TicketTraceStore(db).of(ticketId),
     new TicketLedger(db).findByTicketId(ticketId),
+    // A ticket id is unique within a TIXnGO organizer only: its states in every organizer (and one
+    // stored before states were kept per organizer, whose `_id` is the ticket id).
     db
       .collection<HolderSummary>(HOLDERS_COLLECTION)
-      .findOne({ _id: ticketId }, { projection: { status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } }),
+      .find(
+        { $or: [{ ticketId }, { _id: ticketId }] },
+        { projection: { organizerId: 1, status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } },
+      )
+      .limit(20)
+      .toArray(),
   ]);
+  const holder = holders.length > 0 ? holders : null;
   const entries = org === undefined ? all : all.filter((e) => e.organization === org);
   const facts = [...byOrganization].flatMap(([o, list]) => (org === undefined || o === org ? list : [])).sort((a, b) => a.at.getTime() - b.at.getTime());
   if (org !== undefined && entries.length === 0 && facts.length === 0) {
@@ -133,15 +143,19 @@ function printDeadLetters(rt: CliRuntime, entries: readonly TraceEntry[]): void 
   rt.out.line(`  see: dlq list --role ${dead[0]!.role} --code ${dead[0]!.reason ?? '<code>'}`);
 }
 
-function printHolder(rt: CliRuntime, h: HolderSummary | null): void {
+function printHolder(rt: CliRuntime, states: readonly HolderSummary[] | null): void {
   rt.out.line('');
-  if (!h) {
+  if (!states) {
     rt.out.line('Holder state (holder-sync): none stored');
     return;
   }
-  rt.out.line(`Holder state (holder-sync): ${h.status ?? '?'} version ${h.version ?? '?'}, changed ${iso(h.changedAt)}, observed ${iso(h.observedAt)}`);
-  const steps = (h.history ?? []).map((s) => `${s.status ?? '?'} v${s.version ?? '?'} (${iso(s.changedAt)})`);
-  if (steps.length > 0) rt.out.line(`  history: ${steps.join(' → ')}`);
+  for (const h of states) {
+    // The organizer is named only where it tells states apart (several) or is known.
+    const of = h.organizerId !== undefined && states.length > 1 ? ` of TIXnGO organizer ${h.organizerId}` : '';
+    rt.out.line(`Holder state (holder-sync)${of}: ${h.status ?? '?'} version ${h.version ?? '?'}, changed ${iso(h.changedAt)}, observed ${iso(h.observedAt)}`);
+    const steps = (h.history ?? []).map((s) => `${s.status ?? '?'} v${s.version ?? '?'} (${iso(s.changedAt)})`);
+    if (steps.length > 0) rt.out.line(`  history: ${steps.join(' → ')}`);
+  }
 }
 
 function printWriteBack(rt: CliRuntime, facts: readonly Fact[]): void {
