@@ -176,8 +176,9 @@ const holderSync: PollerRoleDescriptor = {
   start(rt) {
     // One poller per TIXnGO organizer (organizations sharing an organizer share its poller).
     const { config, tixngoClient, holders, leases, codec, publisher, metrics, health, log, events, notifier } = rt;
+    const { holderSync, topics, retry, dlq, instanceId } = config;
     return startHolderSync(new OrganizationRouter(config.organizations).organizers(), {
-      config,
+      config: { holderSync, topics, retry, dlq, instanceId },
       tixngoClient,
       holders,
       leases,
