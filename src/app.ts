@@ -126,7 +126,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     closers.push(() => admin.close());
     // Readiness follows the brokers themselves, not only the failures the roles happen to see.
     if (config.health.kafkaProbeMs > 0) {
-      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, { intervalMs: config.health.kafkaProbeMs, timeoutMs: 2_000 }).start();
+      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, { intervalMs: config.health.kafkaProbeMs, timeoutMs: 3_000 }).start();
       closers.push(() => probe.stop());
     }
     if (lagTargets.length > 0 && config.status.lagIntervalMs > 0) {

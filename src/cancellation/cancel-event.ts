@@ -13,6 +13,9 @@ const Schema = z.object({
   shipmentMode: code,
   taxNumber: code,
   fileNumber: code.nullable(),
+  /** The core's print state: the point of sales it printed this generation through, and when (optional). */
+  printedPosCode: code.nullable().default(null),
+  printedAt: instant.nullable().default(null),
 });
 
 /** A decoded `ticket-cancelled` record (cancellation or invalidation; no personal data). */

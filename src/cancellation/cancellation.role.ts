@@ -3,6 +3,7 @@ import { oncePerBatch, type Decision, type Located, type RoleSpec } from '../pip
 import { listNames, parseTicketList, selectByShipmentMode, type ShipmentSelection } from '../shared/ticket-list';
 import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import { ticketKey } from '../shared/ticket-key';
+import { whatTheCoreDid } from '../delivery/core-print-state';
 import { OrganizationRules } from '../config/organization-rules';
 import type { DeleteTicket } from '../tixngo/tixngo-api';
 import { parseCancelled, type TicketCancelled } from './cancel-event';
@@ -37,6 +38,8 @@ interface CancelRules {
   readonly selection: ShipmentSelection;
   readonly visibility: VisibilitySettings;
   readonly simulate: boolean;
+  /** The organization's TIXnGO point of sales (the core's print state names it). */
+  readonly posCode: string;
 }
 
 /**
@@ -55,6 +58,7 @@ export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancell
     selection: { shipmentModes: o.cancel.shipmentModes, force: parseTicketList(o.cancel.force), skip: parseTicketList(o.cancel.skip) },
     visibility: { overrideReasons: o.cancel.visibilityOverrideReasons, notifySpectator: o.cancel.notifySpectator, defaultValue: o.cancel.visibilityDefault },
     simulate: o.cancel.simulate,
+    posCode: o.inject.posCode,
   }));
 
   return {
@@ -69,8 +73,13 @@ export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancell
     route: (code) => rules.route(code, (r) => ({ simulate: r.simulate })),
     select: (t) => rules.select(t.organizationCode, (r) => selectByShipmentMode(t, r.selection)),
 
+    /**
+     * What the core did: the cancellation (every record, filtered or not: it stops a later injection),
+     * and, when the core says it printed the ticket through the organization's TIXnGO point of sales,
+     * that the ticket is in TIXnGO (a ticket put in the wallet before the bridge went live).
+     */
     async seen(records, at) {
-      await deps.ledger.record(records.map((r) => cancelSeenFact(r.event, at, { partition: r.partition, offset: r.offset })));
+      await deps.ledger.record(whatTheCoreDid(records, at, cancelSeenFact, (code) => rules.of(code)?.posCode ?? ''));
     },
 
     enrich: (events) => deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen', 'cancel-pushed']),

@@ -15,6 +15,8 @@ const cancel = (o: Partial<TicketCancelled> = {}): TicketCancelled => ({
   shipmentMode: 'MOBILE',
   taxNumber: '1',
   fileNumber: null,
+  printedPosCode: null,
+  printedAt: null,
   ...o,
 });
 
@@ -42,7 +44,8 @@ describe('cancellation/decide', () => {
 
     it.each<[string, Fact[], TicketCancelled, boolean, boolean, object]>([
       ['not injected: nothing to delete', [], cancel(), false, false, { push: false, reason: 'NOT_INJECTED' }],
-      ['not injected, even when forced', [], cancel(), true, false, { push: false, reason: 'NOT_INJECTED' }],
+      ['not injected as far as the ledger knows, but forced: pushed (the operator\'s recovery tool)', [], cancel(), true, false, { push: true }],
+      ['forced, but a newer generation is in TIXnGO', [fact('inject', 1)], cancel(), true, false, { push: false, reason: 'SUPERSEDED_BY_REPRINT' }],
       ['injected: delete', [fact('inject', 0)], cancel(), false, false, { push: true }],
       ['an injection may be on its way: wait for its hand-back', [fact('inject', 0)], cancel(), false, true, { push: false, reason: 'WAITING_FOR_INJECTION' }],
       ['an injection on its way wins over force too', [fact('inject', 0)], cancel(), true, true, { push: false, reason: 'WAITING_FOR_INJECTION' }],

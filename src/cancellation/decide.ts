@@ -86,8 +86,10 @@ export function cancellationToPush(facts: TicketFacts, g: number): Fact | undefi
 export function decideCancel(t: TicketCancelled, facts: TicketFacts, forced: boolean, injecting: boolean): CancelDecision {
   if (injecting) return { push: false, reason: 'WAITING_FOR_INJECTION' };
   const injected = facts.injectedGeneration;
-  if (injected === undefined || injected < t.reprintGeneration) return { push: false, reason: 'NOT_INJECTED' };
-  if (injected > t.reprintGeneration) return { push: false, reason: 'SUPERSEDED_BY_REPRINT' };
+  if (injected !== undefined && injected > t.reprintGeneration) return { push: false, reason: 'SUPERSEDED_BY_REPRINT' };
+  // Forcing is the operator's recovery tool (S-360's force list): it pushes even when the ledger does
+  // not know the ticket was injected (TIXnGO answers TICKET_NOT_FOUND if it truly lacks it).
+  if (!forced && (injected === undefined || injected < t.reprintGeneration)) return { push: false, reason: 'NOT_INJECTED' };
   const newest = newestCancellation(facts, t.reprintGeneration);
   if (newest && (newest.detail !== t.reason || occurredAtOf(newest) !== t.occurredAt.getTime())) {
     return { push: false, reason: 'SUPERSEDED_BY_NEWER_REASON' };

@@ -1,4 +1,4 @@
-import { ORGANIZATION_CODE } from '../config/organizations';
+import { isOrganizationCode } from '../config/organizations';
 import { fields, TICKET_ID } from '../shared/event-fields';
 import { parseZonedDateTime } from './datetime';
 
@@ -275,7 +275,7 @@ function toRow(v: Partial<Record<ImportColumn, string>>, rules: ImportRules): Li
 
   const organizationCode = v.organizationCode?.trim() || rules.defaultOrganization;
   if (organizationCode === undefined) return invalid('MISSING_ORGANIZATION', 'no organizationCode, and the release serves several organizations (or give --organization)');
-  if (!ORGANIZATION_CODE.test(organizationCode)) return invalid('BAD_ORGANIZATION', 'not an S-360 organization code (letters, digits, _ . -)');
+  if (!isOrganizationCode(organizationCode)) return invalid('BAD_ORGANIZATION', 'not an S-360 organization code (letters, digits, _ . -)');
   const refused = rules.refuseOrganization(organizationCode);
   if (refused !== undefined) return invalid('ORGANIZATION_NOT_SERVED', refused);
 

@@ -5,6 +5,7 @@ import { readTopicRanges, type PartitionRange } from '../kafka/admin';
 import type { SourceMessage } from '../pipeline/source';
 import type { RoleSpec } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
+import { ticketKey } from '../shared/ticket-key';
 import { EMPTY_FACTS, type TicketLedger } from '../store/ticket-ledger';
 import type { ConsumerRoleEntry, LedgerDecision, TicketEvent } from './role-catalog';
 
@@ -102,9 +103,10 @@ export async function forecastReplay(deps: {
       }
     }
     if (decided.length > 0) {
-      const facts = await deps.ledger.getMany(decided.map((e) => e.ticketId));
+      // The store keys tickets by organization (`ticketKey`).
+      const facts = await deps.ledger.getMany(decided.map((e) => ticketKey(e.organizationCode, e.ticketId)));
       for (const e of decided) {
-        const mine = facts.get(e.ticketId) ?? EMPTY_FACTS;
+        const mine = facts.get(ticketKey(e.organizationCode, e.ticketId)) ?? EMPTY_FACTS;
         tally.addDecided(e.ticketId, deps.entry.decide(e, mine, false), deps.entry.decide(e, mine, true));
       }
     }

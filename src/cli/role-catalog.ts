@@ -37,6 +37,7 @@ export type LedgerDecision = { readonly push: true } | { readonly push: false; r
 /** A ticket event as every consumer role's events carry it. */
 export interface TicketEvent {
   readonly ticketId: string;
+  readonly organizationCode: string;
   readonly taxNumber: string;
   readonly reprintGeneration: number;
 }

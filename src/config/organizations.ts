@@ -43,7 +43,10 @@ export const ORGANIZATION_KEYS =
 const ACCOUNT_KEYS = ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY', 'HOLDER_SYNC_ORGANIZER_ID'] as const;
 
 /** An S-360 organization code. */
-export const ORGANIZATION_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Whether `s` has the form of an S-360 organization code. */
+export const isOrganizationCode = (s: string): boolean => CODE.test(s);
 
 const FileSchema = z
   .object({
@@ -51,7 +54,7 @@ const FileSchema = z
       .array(
         z
           .object({
-            codes: z.array(z.string().regex(ORGANIZATION_CODE, 'expected S-360 organization codes (letters, digits, _ . -)')).min(1, 'name at least one organization code'),
+            codes: z.array(z.string().regex(CODE, 'expected S-360 organization codes (letters, digits, _ . -)')).min(1, 'name at least one organization code'),
             settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))])).default({}),
           })
           .strict(),
@@ -101,7 +104,7 @@ export function buildOrganizations(
   }
   const any = codes.includes('*');
   if (any && codes.length > 1) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: '* (every organization) stands alone' });
-  for (const c of codes) if (c !== '*' && !ORGANIZATION_CODE.test(c)) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: `"${c.slice(0, 40)}" is not an S-360 organization code` });
+  for (const c of codes) if (c !== '*' && !CODE.test(c)) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: `"${c.slice(0, 40)}" is not an S-360 organization code` });
   for (const key of ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY'] as const) if (e[key] === undefined) issues.push({ key, problem: 'required but not set' });
   const entry = organization(e, any ? undefined : codes, roles, readFile, (key) => key, issues);
   return issues.length > before || !entry ? undefined : { mode: any ? 'any' : 'list', entries: [entry] };

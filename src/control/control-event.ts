@@ -11,6 +11,9 @@ const Schema = z.object({
   organizationCode: code,
   shipmentMode: code,
   taxNumber: code,
+  /** The core's print state: the point of sales it printed this generation through, and when (optional). */
+  printedPosCode: code.nullable().default(null),
+  printedAt: instant.nullable().default(null),
 });
 
 /** A decoded `ticket-controlled` record (no personal data). */

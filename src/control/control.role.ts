@@ -3,6 +3,7 @@ import { oncePerBatch, type Decision, type Located, type RoleSpec } from '../pip
 import { listNames, parseTicketList, selectByShipmentMode, type ShipmentSelection } from '../shared/ticket-list';
 import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import { ticketKey } from '../shared/ticket-key';
+import { whatTheCoreDid } from '../delivery/core-print-state';
 import { OrganizationRules } from '../config/organization-rules';
 import type { ControlTicket } from '../tixngo/tixngo-api';
 import { parseControlled, type TicketControlled } from './control-event';
@@ -36,6 +37,8 @@ export function controlRole(deps: ControlDeps): RoleSpec<TicketControlled, Reado
   const rules = new OrganizationRules(deps.config.organizations, (o) => ({
     selection: { shipmentModes: o.control.shipmentModes, force: parseTicketList(o.control.force), skip: parseTicketList(o.control.skip) } as ShipmentSelection,
     simulate: o.control.simulate,
+    /** The organization's TIXnGO point of sales (the core's print state names it). */
+    posCode: o.inject.posCode,
   }));
 
   return {
@@ -50,8 +53,9 @@ export function controlRole(deps: ControlDeps): RoleSpec<TicketControlled, Reado
     route: (code) => rules.route(code, (r) => ({ simulate: r.simulate })),
     select: (t) => rules.select(t.organizationCode, (r) => selectByShipmentMode(t, r.selection)),
 
+    /** What the core did: the control, and that the ticket is in TIXnGO when the core printed it through the TIXnGO point of sales. */
     async seen(records, at) {
-      await deps.ledger.record(records.map((r) => controlSeenFact(r.event, at, { partition: r.partition, offset: r.offset })));
+      await deps.ledger.record(whatTheCoreDid(records, at, controlSeenFact, (code) => rules.of(code)?.posCode ?? ''));
     },
 
     enrich: (events) => deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-pushed', 'control-pushed']),

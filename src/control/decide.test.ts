@@ -12,6 +12,8 @@ const control = (o: Partial<TicketControlled> = {}): TicketControlled => ({
   organizationCode: 'O',
   shipmentMode: 'MOBILE',
   taxNumber: '1',
+  printedPosCode: null,
+  printedAt: null,
   ...o,
 });
 
@@ -19,6 +21,8 @@ describe('control/decide', () => {
   describe('decideControl', () => {
     it.each([
       ['not injected yet: waits in the ledger', [], control(), false, { push: false, reason: 'WAITING_FOR_INJECTION' }],
+      ['unknown to the ledger, but forced: pushed', [], control(), true, { push: true }],
+      ['forced past a deletion: refused', [fact('cancel-pushed', 0, 'R')], control(), true, { push: false, reason: 'TICKET_DELETED' }],
       ['injected: control', [fact('inject', 0)], control(), false, { push: true }],
       ['already controlled: never twice', [fact('inject', 0), fact('control-pushed', 0)], control(), false, { push: false, reason: 'ALREADY_CONTROLLED' }],
       ['already controlled, but forced', [fact('inject', 0), fact('control-pushed', 0)], control(), true, { push: true }],

@@ -69,6 +69,8 @@ export function aCancellation(ticketId: string, overrides: Partial<TicketCancell
     shipmentMode: 'MOBILE',
     taxNumber: `TAX-${ticketId}`,
     fileNumber: null,
+    printedPosCode: null,
+    printedAt: null,
     ...overrides,
   };
 }
@@ -83,6 +85,8 @@ export function aControl(ticketId: string, overrides: Partial<TicketControlled> 
     organizationCode: 'ORG1',
     shipmentMode: 'MOBILE',
     taxNumber: `TAX-${ticketId}`,
+    printedPosCode: null,
+    printedAt: null,
     ...overrides,
   };
 }

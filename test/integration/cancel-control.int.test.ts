@@ -55,7 +55,7 @@ describe('cancel and control roles (real stack and simulator)', () => {
     expect(ticket(t.ticketId)).toBeUndefined();
     expect(fx.simulator.state.requests({ endpoint: 'delete' })).toEqual([]);
     const skipped = (await bridge.metrics.skipped.get()).values;
-    expect(skipped).toEqual(expect.arrayContaining([expect.objectContaining({ labels: { role: 'inject', reason: 'CANCELLED_BEFORE_INJECTION' }, value: 1 })]));
+    expect(skipped).toEqual(expect.arrayContaining([expect.objectContaining({ labels: { role: 'inject', reason: 'CANCELLED_BEFORE_INJECTION', organization: 'ORG1' }, value: 1 })]));
   });
 
   it('deletes again only when the invalidation reason changed, or when forced', async () => {

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Organizations } from '../../config/load-config';
-import { ORGANIZATION_CODE, OrganizationRouter } from '../../config/organizations';
+import { OrganizationRouter } from '../../config/organizations';
 import { toSafeError } from '../../shared/errors';
 import { TicketLedger } from '../../store/ticket-ledger';
 import { formatCount, formatCounts, formatMs } from '../format';
@@ -121,7 +121,8 @@ export async function ledgerImport(rt: CliRuntime, opts: LedgerImportOptions): P
 }
 
 /**
- * The organization rules of an import (pure): `--organization` must be one the release serves
+ * The organization rules of an import (pure): `--organization` (its form checked when the command
+ * line is parsed) must be one the release serves
  * (`OrganizationRouter`); it is required with `BRIDGE_ORGANIZATIONS=*`, which does not say which
  * organization that is (the store keys every ticket by it). Without it, lines that name no
  * organization belong to the release's only one, if it has only one.
@@ -130,7 +131,6 @@ export function importRules(organizations: Organizations, option: string | undef
   const router = new OrganizationRouter(organizations);
   const served = organizations.entries.flatMap((e) => e.codes ?? []);
   if (option !== undefined) {
-    if (!ORGANIZATION_CODE.test(option)) throw new CliFailure('--organization: an S-360 organization code (letters, digits, _ . -)', 2);
     if (organizations.mode !== 'any' && !router.of(option)) {
       throw new CliFailure(`--organization ${option}: this release does not serve it (it serves ${served.join(', ')})`, 2);
     }
