@@ -192,13 +192,14 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
   const ledger = program.command('ledger').description('The ticket ledger: what the bridge knows TIXnGO holds').exitOverride();
   ledger
     .command('import')
-    .argument('<file>', 'CSV with a header row, or NDJSON; UTF-8')
+    .argument('<file>', 'CSV with a header row, or NDJSON; UTF-8; - reads standard input (kubectl exec -i … < file)')
     .description(
       'Seed the ledger with tickets injected into TIXnGO before go-live (by the S-360 batch jobs, a CSV upload or the back office), ' +
         'so that the cancel and control roles delete and control them. A dry run (counts only) unless --apply; running it again writes nothing twice.',
     )
     .addOption(organizationOption('the S-360 organization of lines without organizationCode (required with BRIDGE_ORGANIZATIONS=*)'))
     .option('--apply', 'write the new facts (default: a dry run that only counts)', false)
+    .addOption(new Option('--dry-run', 'only count, write nothing: the default, named as the other commands name it').conflicts('apply'))
     .option('--show-invalid <n>', 'list at most n invalid lines (all are counted)', positiveInt('--show-invalid'), 20)
     .addHelpText(
       'after',

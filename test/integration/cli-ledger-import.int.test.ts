@@ -106,6 +106,11 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
     });
     expect(fx.simulator.state.received({ payloads: false }).duplicates.delete).toEqual([]);
 
+    // From standard input (a pod's read-only filesystem: kubectl exec -i … < file): the same counts.
+    const piped = await runCli(['ledger', 'import', '-'], env, { stdinFile: file });
+    expect({ code: piped.code, ...counts(piped.stdout) }).toEqual({ code: 0, lines: ['8', '1', '1'], written: ['0', 'would be written'], known: '3', duplicates: '1', invalid: '2' });
+    expect(piped.stdout).toContain('ledger import standard input (CSV, comma-separated)');
+
     const trace = await runCli(['trace', imported], env);
     expect(trace.stdout).toMatch(/inject\s+0\s+-\s+-\s+in TIXnGO before go-live \(ledger import\)/);
     expectNoSecretOrHolderData(dry.stdout + dry.stderr + applied.stdout + again.stdout + trace.stdout);

@@ -11,6 +11,7 @@ import { readLines } from '../line-reader';
 import { CliFailure, type CliRuntime } from '../runtime';
 
 export interface LedgerImportOptions {
+  /** A path, or `-`: standard input (a pod's root filesystem is read-only: `kubectl exec -i … < file`). */
   readonly file: string;
   /** The S-360 organization of lines that name none. */
   readonly organization?: string;
@@ -52,21 +53,32 @@ interface Counts {
 export async function ledgerImport(rt: CliRuntime, opts: LedgerImportOptions): Promise<void> {
   const startedAt = new Date();
   const rules = importRules(rt.config.organizations, opts.organization, startedAt);
-  const handle = await open(opts.file).catch((e: unknown) => {
-    throw new CliFailure(`cannot read ${opts.file}: ${openProblem(e)}`);
-  });
+  const fromStdin = opts.file === '-';
+  if (fromStdin && process.stdin.isTTY) throw new CliFailure('- reads the file from standard input: redirect it (< injected.csv) or pipe it', 2);
+  const name = fromStdin ? 'standard input' : basename(opts.file);
+  const handle = fromStdin
+    ? undefined
+    : await open(opts.file).catch((e: unknown) => {
+        throw new CliFailure(`cannot read ${opts.file}: ${openProblem(e)}`);
+      });
   const counts: Counts = { lines: 0, header: 0, blank: 0, new: 0, known: 0, duplicates: 0, invalid: 0, invalidByCode: {}, listed: [] };
-  let stream: ReturnType<typeof handle.createReadStream> | undefined;
+  let stream: NodeJS.ReadableStream & { readonly bytesRead?: number; destroy(): void } | undefined;
   let stop: string | undefined;
   const onSigint = () => (stop = 'SIGINT');
   const onSigterm = () => (stop = 'SIGTERM');
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new CliFailure(`cannot read ${opts.file}: not a file`);
-    stream = handle.createReadStream({ autoClose: false });
+    // The size, for the share read and the ETA; unknown on standard input.
+    let size: number | undefined;
+    if (handle) {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw new CliFailure(`cannot read ${opts.file}: not a file`);
+      size = stat.size;
+      stream = handle.createReadStream({ autoClose: false });
+    } else stream = process.stdin;
     const ledger = new TicketLedger((await rt.mongo()).db);
     if (opts.apply) await ledger.ensureIndexes();
-    const parser = new ImportFileParser(basename(opts.file), rules);
+    // On standard input the format is judged by content alone (no extension to agree with).
+    const parser = new ImportFileParser(fromStdin ? '' : name, rules);
     const chunker = new ImportChunker(IMPORT_CHUNK_SIZE);
     const flush = async () => {
       const { entries, repeats } = chunker.take();
@@ -99,24 +111,26 @@ export async function ledgerImport(rt: CliRuntime, opts: LedgerImportOptions): P
         if (stop) break;
         if (Date.now() - shownAt >= PROGRESS_EVERY_MS) {
           shownAt = Date.now();
-          rt.out.progress(progressLine(counts, stream.bytesRead, stat.size, Date.now() - startedAt.getTime(), opts.apply));
+          rt.out.progress(progressLine(counts, stream.bytesRead, size, Date.now() - startedAt.getTime(), opts.apply));
         }
       }
       await flush();
     } catch (e) {
       rt.out.endProgress();
-      if (e instanceof ImportFileError) throw new CliFailure(`${basename(opts.file)}: ${e.message}; ${writtenSoFar(opts.apply, counts.new)}`, e.exitCode);
+      if (e instanceof ImportFileError) throw new CliFailure(`${name}: ${e.message}; ${writtenSoFar(opts.apply, counts.new)}`, e.exitCode);
       throw new CliFailure(`stopped at line ${counts.lines}: ${toSafeError(e).message}; ${writtenSoFar(opts.apply, counts.new)}`);
     }
     rt.out.endProgress();
-    if (!parser.format) throw new CliFailure(`${basename(opts.file)}: the file is empty (no header, no tickets)`);
-    printSummary(rt, opts, describeFormat(parser.format), rules.defaultOrganization, counts, Date.now() - startedAt.getTime(), stop !== undefined);
+    if (!parser.format) throw new CliFailure(`${name}: the file is empty (no header, no tickets)`);
+    printSummary(rt, name, opts, describeFormat(parser.format), rules.defaultOrganization, counts, Date.now() - startedAt.getTime(), stop !== undefined);
     if (stop) throw new CliFailure(`interrupted (${stop}) after line ${counts.lines}; ${writtenSoFar(opts.apply, counts.new)}`, 130);
   } finally {
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);
-    stream?.destroy();
-    await handle.close().catch(() => undefined);
+    if (handle) {
+      stream?.destroy();
+      await handle.close().catch(() => undefined);
+    }
   }
 }
 
@@ -164,18 +178,24 @@ function writtenSoFar(apply: boolean, written: number): string {
     : `${formatCount(written)} fact(s) were written before it; run the import again (after fixing the cause): they count as already known and the rest is written`;
 }
 
-function progressLine(c: Counts, bytesRead: number, size: number, elapsedMs: number, apply: boolean): string {
-  const share = size > 0 ? Math.min(100, (bytesRead / size) * 100) : 100;
+/** `bytesRead` and `size` are unknown on standard input: no share of the file, no ETA. */
+function progressLine(c: Counts, bytesRead: number | undefined, size: number | undefined, elapsedMs: number, apply: boolean): string {
   const rate = elapsedMs > 0 ? (c.lines / elapsedMs) * 1000 : 0;
-  const eta = bytesRead > 0 && share < 100 ? formatMs((elapsedMs * (size - bytesRead)) / bytesRead) : '-';
+  let where = '';
+  if (size !== undefined && bytesRead !== undefined) {
+    const share = size > 0 ? Math.min(100, (bytesRead / size) * 100) : 100;
+    const eta = bytesRead > 0 && share < 100 ? formatMs((elapsedMs * (size - bytesRead)) / bytesRead) : '-';
+    where = ` (${share.toFixed(1)}% of the file), ETA ${eta}`;
+  }
   return (
-    `${formatCount(c.lines)} lines (${share.toFixed(1)}% of the file), ${formatCount(Math.round(rate))} lines/s, ETA ${eta}; ` +
+    `${formatCount(c.lines)} lines${where}, ${formatCount(Math.round(rate))} lines/s; ` +
     `${apply ? 'written' : 'new'} ${formatCount(c.new)}, known ${formatCount(c.known)}, invalid ${formatCount(c.invalid)}`
   );
 }
 
 function printSummary(
   rt: CliRuntime,
+  name: string,
   opts: LedgerImportOptions,
   format: string,
   defaultOrganization: string | undefined,
@@ -184,7 +204,7 @@ function printSummary(
   interrupted: boolean,
 ): void {
   const out = rt.out;
-  out.line(`ledger import ${basename(opts.file)} (${format}): ${opts.apply ? 'applied' : 'dry run, nothing written (--apply writes)'}`);
+  out.line(`ledger import ${name} (${format}): ${opts.apply ? 'applied' : 'dry run, nothing written (--apply writes)'}`);
   if (defaultOrganization) out.line(`Organization of lines without one: ${defaultOrganization}`);
   out.line(`Lines read:      ${formatCount(c.lines)} (${formatCount(c.header)} header, ${formatCount(c.blank)} blank)`);
   out.line(`  new facts:     ${formatCount(c.new)} ${opts.apply ? 'written' : 'would be written'}`);
