@@ -146,7 +146,11 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
      * ran is made good when the records are read again.
      */
     async reconcile(ticketIds) {
-      const facts = await deps.ledger.getMany(ticketIds, ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
+      // Only a ticket the core cancelled or controlled can have something waiting (almost none of a
+      // batch): look for those first, then read the rest of their facts.
+      const seen = await deps.ledger.getMany(ticketIds, ['cancel-seen', 'control-seen']);
+      if (seen.size === 0) return;
+      const facts = await deps.ledger.getMany([...seen.keys()], ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
       for (const f of facts.values()) {
