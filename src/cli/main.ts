@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { createLogger } from '../ops/logger';
+import { isOrganizationCode } from '../config/organizations';
 import { ROLES, type Role } from '../roles';
 import { ConfigError, toSafeError } from '../shared/errors';
 import { loadCliConfig, type CliConfigRequest } from './cli-config';
@@ -57,6 +58,11 @@ const partitionNumber = (v: string) => {
   if (!/^\d+$/.test(v)) throw new CliFailure('--partition: a partition number (0, 1, …)', 2);
   return Number(v);
 };
+const organizationCode = (v: string) => {
+  if (!isOrganizationCode(v)) throw new CliFailure('--organization: an S-360 organization code (letters, digits, _ . -)', 2);
+  return v;
+};
+const organizationOption = (what: string) => new Option('--organization <code>', what).argParser(organizationCode);
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 function buildProgram(): Command {
@@ -121,10 +127,13 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
     .command('trace')
     .argument('<ticketId>', 'the S-360 ticket id')
     .description(
-      "A ticket's story from what the bridge stored: records seen (topic, partition, offset, time), decisions and skip reasons, " +
+      "A ticket's story from what the bridge stored: records seen (organization, topic, partition, offset, time), decisions and skip reasons, " +
         "pushes with TIXnGO's answers and request ids, dead letters, holder states and the printed write-back. No personal data.",
     )
-    .action((ticketId: string) => withRuntime({ needs: ['mongo'] }, (rt) => trace(rt, ticketId)));
+    .addOption(organizationOption("only this S-360 organization's records and ledger facts (the store keeps each organization's tickets apart)"))
+    .action((ticketId: string, o: { organization?: string }) =>
+      withRuntime({ needs: ['mongo'] }, (rt) => trace(rt, ticketId, o.organization === undefined ? {} : { organization: o.organization })),
+    );
 
   const dlq = program.command('dlq').description('Inspect and re-drive dead-lettered records (<input topic>.dlq)').exitOverride();
   dlq
@@ -183,11 +192,13 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
     .command('status')
     .description(
       'Last executions (closed batches) per role, S-360 style: time, duration, received, pushed, skipped by reason, rejected, ' +
-        "dead-lettered, status OK / WARNING / ERROR; each role's consumer lag; the holder-sync poller's key and lease",
+        "dead-lettered, status OK / WARNING / ERROR, and the same per organization when a batch held several; each role's consumer lag; " +
+        "the holder-sync poller's key and lease",
     )
     .addOption(roleOption(false, 'only this role'))
     .option('--limit <n>', 'executions per role', positiveInt('--limit'), 10)
-    .action((o: { role?: Role; limit: number }) =>
+    .addOption(organizationOption("only the executions holding this S-360 organization's records, with its counts"))
+    .action((o: { role?: Role; limit: number; organization?: string }) =>
       withRuntime({ ...(o.role ? { role: o.role } : {}), needs: ['kafka', 'mongo'] }, (rt) => status(rt, o)),
     );
 

@@ -45,6 +45,9 @@ const ACCOUNT_KEYS = ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY', 'HOLDER_SYNC_ORGANIZE
 /** An S-360 organization code. */
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Whether `s` has the form of an S-360 organization code. */
+export const isOrganizationCode = (s: string): boolean => CODE.test(s);
+
 const FileSchema = z
   .object({
     organizations: z

@@ -1,18 +1,31 @@
+import type { TicketTrace } from '../pipeline/report';
+
 /**
  * Failure digests (pure): what happened to a role, grouped and counted, and when a mail about it may
  * go out. At most one mail per role per window: the first incident after a quiet window is mailed
  * after a short gathering delay (so the counts of one batch arrive together), later ones are
  * summarised in the next mail once the window has passed.
  *
- * Incidents carry roles, error codes, counts and durations only: no ticket holder data, no secrets,
- * no free text from outside the bridge. Codes are reduced to `[A-Z0-9_.-]` before they are rendered.
+ * Incidents carry roles, S-360 organization codes, error codes, counts and durations only: no ticket
+ * holder data, no secrets, no free text from outside the bridge. Codes are reduced to `[A-Z0-9_.-]`
+ * before they are rendered.
  */
+
+/** Counts by S-360 organization, then error code; `''` for records whose organization is unknown (not decoded). */
+export type CountsByOrganization = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** Tickets or records that failed, by error code and by organization. */
+export interface FailedRecords {
+  readonly count: number;
+  readonly codes: Readonly<Record<string, number>>;
+  readonly byOrganization: CountsByOrganization;
+}
 
 export type Incident =
   /** Tickets TIXnGO refused (per ticket, or the whole request). */
-  | { readonly kind: 'rejected'; readonly role: string; readonly count: number; readonly codes: Readonly<Record<string, number>> }
+  | ({ readonly kind: 'rejected'; readonly role: string } & FailedRecords)
   /** Input that can never be processed (poison), parked in the dead-letter topic. */
-  | { readonly kind: 'dead-lettered'; readonly role: string; readonly count: number; readonly codes: Readonly<Record<string, number>> }
+  | ({ readonly kind: 'dead-lettered'; readonly role: string } & FailedRecords)
   /** A dependency failing for longer than the configured time, still being retried. */
   | { readonly kind: 'transient'; readonly role: string; readonly code: string; readonly failingForMs: number }
   /** The holder-sync poller could not read or handle a page of the change feed. */
@@ -24,18 +37,24 @@ export interface Digest {
   readonly role: string;
   readonly firstAt: number;
   readonly lastAt: number;
-  readonly rejected: { readonly count: number; readonly codes: Readonly<Record<string, number>> };
-  readonly deadLettered: { readonly count: number; readonly codes: Readonly<Record<string, number>> };
+  readonly rejected: FailedRecords;
+  readonly deadLettered: FailedRecords;
   readonly transient: Readonly<Record<string, { readonly longestMs: number; readonly reports: number }>>;
   readonly pollerErrors: Readonly<Record<string, number>>;
   readonly stopped: readonly string[];
 }
 
+interface PendingFailures {
+  count: number;
+  codes: Record<string, number>;
+  byOrganization: Record<string, Record<string, number>>;
+}
+
 interface Pending {
   firstAt: number;
   lastAt: number;
-  rejected: { count: number; codes: Record<string, number> };
-  deadLettered: { count: number; codes: Record<string, number> };
+  rejected: PendingFailures;
+  deadLettered: PendingFailures;
   transient: Record<string, { longestMs: number; reports: number }>;
   pollerErrors: Record<string, number>;
   stopped: string[];
@@ -46,6 +65,22 @@ export interface DigestPolicy {
   readonly windowMs: number;
   /** How long the first incident of a quiet role waits for others before it is mailed. */
   readonly gatherMs: number;
+}
+
+/** Pure: a batch's records of one fate, by error code and by organization (`''`: not decoded, unknown). */
+export function failedRecords(tickets: readonly TicketTrace[], outcome: 'rejected' | 'dead-lettered'): FailedRecords {
+  const codes: Record<string, number> = {};
+  const byOrganization: Record<string, Record<string, number>> = {};
+  let count = 0;
+  for (const t of tickets) {
+    if (t.outcome !== outcome) continue;
+    const code = t.reason ?? 'UNKNOWN';
+    const mine = (byOrganization[t.organization ?? ''] ??= {});
+    codes[code] = (codes[code] ?? 0) + 1;
+    mine[code] = (mine[code] ?? 0) + 1;
+    count++;
+  }
+  return { count, codes, byOrganization };
 }
 
 export class DigestPlanner {
@@ -63,6 +98,10 @@ export class DigestPlanner {
         const bucket = incident.kind === 'rejected' ? p.rejected : p.deadLettered;
         bucket.count += incident.count;
         for (const [code, n] of Object.entries(incident.codes)) bucket.codes[code] = (bucket.codes[code] ?? 0) + n;
+        for (const [organization, codes] of Object.entries(incident.byOrganization)) {
+          const mine = (bucket.byOrganization[organization] ??= {});
+          for (const [code, n] of Object.entries(codes)) mine[code] = (mine[code] ?? 0) + n;
+        }
         break;
       }
       case 'transient': {
@@ -110,8 +149,8 @@ export class DigestPlanner {
     const p = this.pendingOf(d.role, d.firstAt);
     p.firstAt = Math.min(p.firstAt, d.firstAt);
     p.lastAt = Math.max(p.lastAt, d.lastAt);
-    this.add({ kind: 'rejected', role: d.role, count: d.rejected.count, codes: d.rejected.codes }, d.lastAt);
-    this.add({ kind: 'dead-lettered', role: d.role, count: d.deadLettered.count, codes: d.deadLettered.codes }, d.lastAt);
+    this.add({ kind: 'rejected', role: d.role, ...d.rejected }, d.lastAt);
+    this.add({ kind: 'dead-lettered', role: d.role, ...d.deadLettered }, d.lastAt);
     for (const [code, t] of Object.entries(d.transient)) {
       const mine = (p.transient[code] ??= { longestMs: 0, reports: 0 });
       mine.longestMs = Math.max(mine.longestMs, t.longestMs);
@@ -139,8 +178,8 @@ export class DigestPlanner {
       p = {
         firstAt: nowMs,
         lastAt: nowMs,
-        rejected: { count: 0, codes: {} },
-        deadLettered: { count: 0, codes: {} },
+        rejected: { count: 0, codes: {}, byOrganization: {} },
+        deadLettered: { count: 0, codes: {}, byOrganization: {} },
         transient: {},
         pollerErrors: {},
         stopped: [],
@@ -170,6 +209,13 @@ export function renderDigest(d: Digest, ctx: RenderContext): { subject: string; 
       .map(([c, n]) => `${safeCode(c)} x${n}`)
       .join(', ');
   const topCode = (codes: Readonly<Record<string, number>>) => Object.entries(codes).sort((a, b) => b[1] - a[1])[0]?.[0];
+  // Which organization(s) the failed tickets belong to: counts by organization and code.
+  const byOrganization = (f: FailedRecords) => {
+    const organizations = Object.entries(f.byOrganization).sort((a, b) => (a[0] === '' ? 1 : b[0] === '' ? -1 : a[0].localeCompare(b[0])));
+    if (organizations.length === 0) return [];
+    const total = (codes: Readonly<Record<string, number>>) => Object.values(codes).reduce((s, n) => s + n, 0);
+    return organizations.map(([o, codes]) => `    ${o === '' ? 'organization unknown (not decoded)' : `organization ${safeCode(o)}`}: ${total(codes)} (${codesOf(codes)})`);
+  };
 
   if (d.stopped.length > 0) {
     headline.push(`role stopped (${d.stopped.map(safeCode).join(', ')})`);
@@ -181,12 +227,12 @@ export function renderDigest(d: Digest, ctx: RenderContext): { subject: string; 
   }
   if (d.rejected.count > 0) {
     headline.push(`${d.rejected.count} rejected by TIXnGO`);
-    lines.push(`- ${d.rejected.count} ticket(s) rejected by TIXnGO, now in the dead-letter topic: ${codesOf(d.rejected.codes)}`);
+    lines.push(`- ${d.rejected.count} ticket(s) rejected by TIXnGO, now in the dead-letter topic: ${codesOf(d.rejected.codes)}`, ...byOrganization(d.rejected));
     commands.add(`dlq list --role ${role} --code ${safeCode(topCode(d.rejected.codes) ?? '')}`);
   }
   if (d.deadLettered.count > 0) {
     headline.push(`${d.deadLettered.count} dead-lettered`);
-    lines.push(`- ${d.deadLettered.count} record(s) could not be processed (invalid input) and were dead-lettered: ${codesOf(d.deadLettered.codes)}`);
+    lines.push(`- ${d.deadLettered.count} record(s) could not be processed (invalid input) and were dead-lettered: ${codesOf(d.deadLettered.codes)}`, ...byOrganization(d.deadLettered));
     commands.add(`dlq list --role ${role} --code ${safeCode(topCode(d.deadLettered.codes) ?? '')}`);
   }
   const transient = Object.entries(d.transient).sort((a, b) => b[1].longestMs - a[1].longestMs);
@@ -204,7 +250,7 @@ export function renderDigest(d: Digest, ctx: RenderContext): { subject: string; 
     lines.push(`- The change-feed poller failed ${n} time(s): ${codesOf(d.pollerErrors)}`);
     commands.add('doctor');
   }
-  if (d.rejected.count + d.deadLettered.count > 0) commands.add('trace <ticketId>');
+  if (d.rejected.count + d.deadLettered.count > 0) commands.add('trace <ticketId> [--organization <code>]');
 
   const subject = `[tixngo-bridge] ${role}: ${headline.join(', ') || 'failure'}`;
   const text = [

@@ -2,7 +2,7 @@ import type { Config } from '../config/load-config';
 import type { Logger } from '../ops/logger';
 import type { BatchReport } from '../pipeline/report';
 import { toSafeError } from '../shared/errors';
-import { DigestPlanner, renderDigest, type Digest, type Incident } from './digest';
+import { DigestPlanner, failedRecords, renderDigest, type Digest, type Incident } from './digest';
 import { SmtpMailer, type Mailer } from './mailer';
 
 /**
@@ -52,14 +52,8 @@ export class MailNotifier implements FailureNotifier {
   }
 
   onBatch(r: BatchReport): void {
-    const rejected: Record<string, number> = {};
-    const dead: Record<string, number> = {};
-    for (const t of r.tickets) {
-      if (t.outcome === 'rejected') rejected[t.reason ?? 'UNKNOWN'] = (rejected[t.reason ?? 'UNKNOWN'] ?? 0) + 1;
-      if (t.outcome === 'dead-lettered') dead[t.reason ?? 'UNKNOWN'] = (dead[t.reason ?? 'UNKNOWN'] ?? 0) + 1;
-    }
-    if (r.rejected > 0) this.add({ kind: 'rejected', role: r.role, count: r.rejected, codes: rejected });
-    if (r.deadLettered > 0) this.add({ kind: 'dead-lettered', role: r.role, count: r.deadLettered, codes: dead });
+    if (r.rejected > 0) this.add({ kind: 'rejected', role: r.role, ...failedRecords(r.tickets, 'rejected') });
+    if (r.deadLettered > 0) this.add({ kind: 'dead-lettered', role: r.role, ...failedRecords(r.tickets, 'dead-lettered') });
   }
 
   onRetry(info: { role: string; code: string; failingForMs: number }): void {

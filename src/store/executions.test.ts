@@ -1,5 +1,6 @@
-import type { BatchReport } from '../pipeline/report';
-import { toExecution } from './executions';
+import type { BatchReport, TicketTrace } from '../pipeline/report';
+import { countByOrganization, toExecution } from './executions';
+import { aTicketTrace } from './ticket-trace.fixtures';
 import { toTraceEntries } from './ticket-trace';
 
 const report: BatchReport = {
@@ -48,7 +49,56 @@ describe('store/executions', () => {
     });
   });
 
+  describe('countByOrganization', () => {
+    const rec = (organization: string | undefined, outcome: TicketTrace['outcome'], reason?: string) =>
+      aTicketTrace(outcome, { ...(organization ? { organization } : {}), ...(reason ? { reason } : {}) });
+
+    it('counts each organization\'s records on their own, codes in order, records without an organization last', () => {
+      const counts = countByOrganization([
+        rec('ORG_B', 'pushed'),
+        rec(undefined, 'dead-lettered', 'AVRO_BAD_FRAME'),
+        rec('ORG_A', 'skipped', 'ORGANIZATION_NOT_SERVED'),
+        rec('ORG_B', 'rejected', 'TIXNGO_INVALID_SEAT'),
+        rec('ORG_A', 'skipped', 'ORGANIZATION_NOT_SERVED'),
+        rec('ORG_B', 'skipped', 'FILTER_TARIFF'),
+        rec('ORG_B', 'dead-lettered', 'EVENT_MISSING_FIELD'),
+      ]);
+      expect(counts).toEqual([
+        { organization: 'ORG_A', received: 2, pushed: 0, skipped: [{ reason: 'ORGANIZATION_NOT_SERVED', count: 2 }], rejected: 0, deadLettered: 0, errorCodes: [] },
+        {
+          organization: 'ORG_B',
+          received: 4,
+          pushed: 1,
+          skipped: [{ reason: 'FILTER_TARIFF', count: 1 }],
+          rejected: 1,
+          deadLettered: 1,
+          errorCodes: [
+            { code: 'TIXNGO_INVALID_SEAT', count: 1 },
+            { code: 'EVENT_MISSING_FIELD', count: 1 },
+          ],
+        },
+        { received: 1, pushed: 0, skipped: [], rejected: 0, deadLettered: 1, errorCodes: [{ code: 'AVRO_BAD_FRAME', count: 1 }] },
+      ]);
+    });
+
+    it('counts every record of the batch once, and toExecution records it', () => {
+      const e = toExecution({ ...report, tickets: report.tickets.map((t, i) => (t.ticketId ? { ...t, organization: i % 2 ? 'ORG_B' : 'ORG_A' } : t)) }, { mode: 'live', instanceId: 'pod-1' });
+      const sum = (f: (o: NonNullable<typeof e.organizations>[number]) => number) => e.organizations!.reduce((n, o) => n + f(o), 0);
+      expect(e.organizations!.map((o) => o.organization)).toEqual(['ORG_A', 'ORG_B', undefined]);
+      expect([sum((o) => o.received), sum((o) => o.pushed), sum((o) => o.rejected), sum((o) => o.deadLettered)]).toEqual([5, 1, 1, 2]);
+    });
+  });
+
   describe('toTraceEntries', () => {
+    it('keeps the organization of each record that has one', () => {
+      const entries = toTraceEntries({ ...report, tickets: [{ ...report.tickets[0]!, organization: 'ORG_A' }, report.tickets[3]!] }, 'live');
+      expect(entries.map((e) => [e.ticketId, e.organization])).toEqual([
+        ['1', 'ORG_A'],
+        ['4', undefined],
+      ]);
+      expect(entries[1]).not.toHaveProperty('organization');
+    });
+
     it('gives one entry per record with a ticket id (or a key), stamped with the batch', () => {
       const entries = toTraceEntries(report, 'replay');
       expect(entries.map((t) => [t.ticketId, t.outcome, t.reason ?? null, t.requestId ?? null])).toEqual([

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { BatchReport } from '../pipeline/report';
+import type { BatchReport, TicketTrace } from '../pipeline/report';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
 export const EXECUTIONS_COLLECTION = 'executions';
@@ -7,12 +7,31 @@ export const EXECUTIONS_COLLECTION = 'executions';
 /** Whether a batch belongs to the role in service or to a one-shot `replay` of the support CLI. */
 export type ExecutionMode = 'live' | 'replay';
 
+/** What became of a batch's records (or of one organization's among them). */
+export interface RecordCounts {
+  readonly received: number;
+  readonly pushed: number;
+  readonly skipped: readonly { readonly reason: string; readonly count: number }[];
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly errorCodes: readonly { readonly code: string; readonly count: number }[];
+}
+
+/**
+ * One organization's share of a batch: a batch may hold the records of several S-360 organizations
+ * (the topics are shared), each delivered to its own TIXnGO account or skipped.
+ */
+export interface OrganizationCounts extends RecordCounts {
+  /** The S-360 organization code; absent for records that could not be decoded (no organization known). */
+  readonly organization?: string;
+}
+
 /**
  * One closed batch, S-360's "execution": what `status` shows. Counts only; no ticket ids (those are
- * in `ticket_trace`) and no personal data. Maps of reasons and codes are kept as arrays so that no
- * reason ever becomes a field name.
+ * in `ticket_trace`) and no personal data. Maps of reasons, codes and organizations are kept as arrays
+ * so that none ever becomes a field name.
  */
-export interface Execution {
+export interface Execution extends RecordCounts {
   readonly _id: string;
   readonly role: string;
   readonly mode: ExecutionMode;
@@ -22,17 +41,51 @@ export interface Execution {
   readonly startedAt: Date;
   readonly finishedAt: Date;
   readonly durationMs: number;
-  readonly received: number;
-  readonly pushed: number;
   readonly simulated: boolean;
-  readonly skipped: readonly { readonly reason: string; readonly count: number }[];
-  readonly rejected: number;
-  readonly deadLettered: number;
-  readonly errorCodes: readonly { readonly code: string; readonly count: number }[];
   readonly requests: number;
   readonly retries: number;
   readonly status: BatchReport['status'];
   readonly stagesMs?: Readonly<Record<string, number>>;
+  /** The counts by organization, in code order (records without one last); absent in executions recorded before them. */
+  readonly organizations?: readonly OrganizationCounts[];
+}
+
+/** Pure: a batch's records counted by organization (codes in order; records without an organization last). */
+export function countByOrganization(tickets: readonly TicketTrace[]): OrganizationCounts[] {
+  interface Tally {
+    received: number;
+    pushed: number;
+    skipped: Map<string, number>;
+    rejected: number;
+    deadLettered: number;
+    errorCodes: Map<string, number>;
+  }
+  const tallies = new Map<string | undefined, Tally>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const t of tickets) {
+    let c = tallies.get(t.organization);
+    if (!c) tallies.set(t.organization, (c = { received: 0, pushed: 0, skipped: new Map(), rejected: 0, deadLettered: 0, errorCodes: new Map() }));
+    c.received++;
+    if (t.outcome === 'pushed') c.pushed++;
+    else if (t.outcome === 'skipped') bump(c.skipped, t.reason ?? 'UNKNOWN');
+    else {
+      if (t.outcome === 'rejected') c.rejected++;
+      else c.deadLettered++;
+      bump(c.errorCodes, t.reason ?? 'UNKNOWN');
+    }
+  }
+  const order = (a: string | undefined, b: string | undefined) => (a === undefined ? 1 : b === undefined ? -1 : a < b ? -1 : a > b ? 1 : 0);
+  return [...tallies.entries()]
+    .sort(([a], [b]) => order(a, b))
+    .map(([organization, c]) => ({
+      ...(organization !== undefined ? { organization } : {}),
+      received: c.received,
+      pushed: c.pushed,
+      skipped: [...c.skipped].map(([reason, count]) => ({ reason, count })),
+      rejected: c.rejected,
+      deadLettered: c.deadLettered,
+      errorCodes: [...c.errorCodes].map(([code, count]) => ({ code, count })),
+    }));
 }
 
 /** Pure: the execution document of a batch report (the per-ticket list is left out). */
@@ -59,6 +112,7 @@ export function toExecution(r: BatchReport, meta: { mode: ExecutionMode; instanc
     retries: r.retries,
     status: r.status,
     ...(r.stagesMs ? { stagesMs: r.stagesMs } : {}),
+    organizations: countByOrganization(r.tickets),
   };
 }
 
@@ -121,8 +175,12 @@ export class ExecutionStore {
     });
   }
 
-  /** The newest `n` executions of `role`, newest first. */
-  async latest(role: string, n: number): Promise<Execution[]> {
-    return storeOp('reading executions', () => this.collection.find({ role }).sort({ finishedAt: -1 }).limit(n).toArray());
+  /**
+   * The newest `n` executions of `role`, newest first; with `organization`, those that held records of
+   * that S-360 organization (the history of a role is bounded by `limit`: no index is needed for it).
+   */
+  async latest(role: string, n: number, organization?: string): Promise<Execution[]> {
+    const filter = organization === undefined ? { role } : { role, 'organizations.organization': organization };
+    return storeOp('reading executions', () => this.collection.find(filter).sort({ finishedAt: -1 }).limit(n).toArray());
   }
 }

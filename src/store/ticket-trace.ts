@@ -28,6 +28,7 @@ export function toTraceEntries(r: BatchReport, mode: ExecutionMode): TraceEntry[
     if (!ticketId) continue;
     out.push({
       ticketId,
+      ...(t.organization ? { organization: t.organization } : {}),
       role: r.role,
       mode,
       batchId: r.batchId,
@@ -100,12 +101,14 @@ export class TicketTraceStore {
     return storeOp('pruning the ticket trace', async () => (await this.collection.deleteMany({ at: { $lt: cutoff } })).deletedCount);
   }
 
-  /** Every entry of a ticket, oldest first. */
-  async of(ticketId: string): Promise<TraceEntry[]> {
+  /**
+   * Every entry of a ticket id, oldest first; with `organization`, only that S-360 organization's (a
+   * record that could not be decoded has no organization, and is then left out).
+   */
+  async of(ticketId: string, organization?: string): Promise<TraceEntry[]> {
     const docs = await storeOp('reading the ticket trace', () => this.collection.find({ ticketIds: ticketId }).toArray());
-    const entries = docs.flatMap((d) =>
-      d.records.filter((r) => r.ticketId === ticketId).map((r): TraceEntry => ({ ...r, role: d.role, mode: d.mode, batchId: d.batchId, at: d.at })),
-    );
+    const mine = (r: RecordTrace) => r.ticketId === ticketId && (organization === undefined || r.organization === organization);
+    const entries = docs.flatMap((d) => d.records.filter(mine).map((r): TraceEntry => ({ ...r, role: d.role, mode: d.mode, batchId: d.batchId, at: d.at })));
     return entries.sort((a, b) => a.at.getTime() - b.at.getTime() || compareOffsets(a.offset, b.offset));
   }
 }

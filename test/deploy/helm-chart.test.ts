@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SECRET_KEYS } from '../../src/config/load-config';
+import { loadConfig, SECRET_KEYS, type Organizations } from '../../src/config/load-config';
 import { effectiveEnv, ofKind, roleOf, walkStrings, workloadContainers, type Container } from './support/manifests';
 import {
   CHART,
@@ -30,6 +30,25 @@ import {
 import { CONSUMER_ROLES, ROLES, effectiveValues, type Values } from './support/values';
 
 const PROFILE_NAMES = Object.keys(PROFILES) as Profile[];
+
+/** What the service makes of an organizations file (every role, so every per-role rule is judged). */
+function buildOrganizationsFromFile(text: string): Organizations {
+  const path = '/etc/tixngo-bridge/organizations/organizations.yaml';
+  const env = {
+    BRIDGE_ROLE: 'all',
+    BRIDGE_ORGANIZATIONS_FILE: path,
+    KAFKA_BROKERS: 'kafka:9092',
+    SCHEMA_REGISTRY_URL: 'http://schema-registry:8081',
+    MONGODB_URI: 'mongodb://mongo:27017',
+    INJECT_SALES_CHANNEL_CODE: 'WEB',
+    CANCEL_SHIPMENT_MODES: 'MOBILE',
+    CONTROL_SHIPMENT_MODES: 'MOBILE',
+  };
+  return loadConfig(env, (p) => {
+    if (p !== path) throw new Error(`unexpected file ${p}`);
+    return text;
+  }).organizations;
+}
 afterAll(removeScratchDir);
 
 /** Variables that only ever come from Secrets: the service's list plus the SASL/registry user names. */
@@ -143,8 +162,10 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
         }
       }
     }
-    // The two mandatory secrets are always wired into the role pods.
-    for (const name of ['TIXNGO_API_KEY', 'MONGODB_URI']) expect(seenSecretVars).toContain(name);
+    // The mandatory secrets are always wired into the role pods (the organizations file brings each
+    // organization's API key instead of TIXNGO_API_KEY: see "whom a release serves").
+    expect(seenSecretVars).toContain('MONGODB_URI');
+    if (!values.organizationsSecret.name) expect(seenSecretVars).toContain('TIXNGO_API_KEY');
   });
 
   test('every Deployment: probes on /livez and /readyz, hardened securityContext, /tmp emptyDir, resources', () => {
@@ -241,17 +262,113 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
   });
 });
 
-describe('the values example of docs/deployment.md', () => {
-  test('renders (schema included) and passes kubeconform, with every role', () => {
+describe('whom a release serves: one organization (a list), or several (the organizations file from a Secret)', () => {
+  const ORGANIZATIONS_MOUNT = '/etc/tixngo-bridge/organizations';
+  /** Names of the release's own TIXnGO account: the service refuses them beside the organizations file. */
+  const ACCOUNT = ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY', 'HOLDER_SYNC_ORGANIZER_ID'];
+  const envOf = (objs: K8sObject[], o: K8sObject) => effectiveEnv(objs, o.spec.template.spec.containers[0], (name) => `secret:${name}`);
+
+  test('one organization: BRIDGE_ORGANIZATIONS and the TIXnGO account come from the values and their Secret, no file is mounted', () => {
+    const objs = parseManifests(renderChart(PROFILES.full));
+    for (const d of ofKind(objs, 'Deployment')) {
+      const env = envOf(objs, d);
+      expect({ at: d.metadata.name, env }).toEqual({
+        at: d.metadata.name,
+        env: expect.objectContaining({
+          BRIDGE_ORGANIZATIONS: 'ORG1,ORG2',
+          TIXNGO_BASE_URL: 'https://tixngo.example.com/v3',
+          TIXNGO_API_KEY: 'secret:TIXNGO_API_KEY',
+          HOLDER_SYNC_ORGANIZER_ID: 'organizer-42',
+        }),
+      });
+      expect(env.BRIDGE_ORGANIZATIONS_FILE).toBeUndefined();
+      expect(d.spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('organizations');
+    }
+  });
+
+  test('several organizations: every role pod mounts the file read-only from the Secret and BRIDGE_ORGANIZATIONS_FILE points at it; no account of the release\'s own', () => {
+    const objs = parseManifests(renderChart(PROFILES.organizations));
+    const deployments = ofKind(objs, 'Deployment');
+    expect(deployments.map(roleOf).sort()).toEqual([...ROLES].sort());
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const at = d.metadata.name;
+      expect({ at, volume: pod.volumes.find((v: any) => v.name === 'organizations') }).toEqual({
+        at,
+        volume: { name: 'organizations', secret: { secretName: 'tixngo-bridge-organizations', defaultMode: 0o440, items: [{ key: 'organizations.yaml', path: 'organizations.yaml' }] } },
+      });
+      expect({ at, mount: pod.containers[0].volumeMounts.find((m: any) => m.name === 'organizations') }).toEqual({
+        at,
+        mount: { name: 'organizations', mountPath: ORGANIZATIONS_MOUNT, readOnly: true },
+      });
+      const env = envOf(objs, d);
+      expect({ at, file: env.BRIDGE_ORGANIZATIONS_FILE }).toEqual({ at, file: `${ORGANIZATIONS_MOUNT}/organizations.yaml` });
+      expect({ at, set: [...ACCOUNT, 'BRIDGE_ORGANIZATIONS'].filter((k) => env[k] !== undefined) }).toEqual({ at, set: [] });
+    }
+  });
+
+  test('several organizations: holder-sync stays one replica (one process polls every organizer of the file), even when asked for 3', () => {
+    const objs = parseManifests(renderChart(PROFILES.organizations, ['roles.holder-sync.replicaCount=3']));
+    const hs = ofKind(objs, 'Deployment').find((d) => roleOf(d) === 'holder-sync')!;
+    expect(hs.spec.replicas).toBe(1);
+    expect(hs.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('several organizations: the schema-registration hook neither mounts nor names the file, nor any TIXnGO account', () => {
+    const objs = parseManifests(renderChart(PROFILES.organizations, ['schemaRegistration.enabled=true']));
+    const job = ofKind(objs, 'Job')[0]!;
+    const pod = job.spec.template.spec;
+    expect(pod.volumes.map((v: any) => v.name)).not.toContain('organizations');
+    const names = pod.containers[0].env.map((e: any) => e.name);
+    expect([...ACCOUNT, 'BRIDGE_ORGANIZATIONS_FILE'].filter((k) => names.includes(k))).toEqual([]);
+  });
+
+  test.each([
+    ['neither (values.yaml alone): the release must say whom it serves', [] as string[], [] as string[], /'\/config\/bridge\/organizations': minItems: got 0, want 1/],
+    ['both a list and the organizations file', PROFILES.organizations, ['config.bridge.organizations={ORG_A}'], /'\/config\/bridge\/organizations': maxItems: got 1, want 0/],
+    ['a TIXnGO base URL of the release beside the file', PROFILES.organizations, ['config.tixngo.baseUrl=https://tixngo.example.com/v3'], /config\.tixngo\.baseUrl: organizationsSecret is set/],
+    ['a TIXnGO organizer of the release beside the file', PROFILES.organizations, ['config.holderSync.organizerId=organizer-42'], /config\.holderSync\.organizerId: organizationsSecret is set/],
+    ['an organization code the service would refuse', PROFILES.default, ['config.bridge.organizations={ORG 1}'], /config\/bridge\/organizations\/0/],
+    ['a Secret name Kubernetes would refuse', PROFILES.organizations, ['organizationsSecret.name=Org_Secret'], /organizationsSecret\/name/],
+  ])('refused: %s', (_what, files, sets, message) => {
+    expect(renderChartExpectingFailure(files, sets)).toMatch(message);
+  });
+});
+
+describe('the values examples of docs/deployment.md', () => {
+  /** The YAML blocks of the section under `heading`, in order. */
+  const yamlBlocks = (heading: string): string[] => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'deployment.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('### 2. Write the values'));
-    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(example).toBeDefined();
-    const text = renderChart([writeTemp('values-prod.yaml', example!)]);
+    const start = doc.indexOf(heading);
+    expect(start).toBeGreaterThanOrEqual(0);
+    const section = doc.slice(start, doc.indexOf('\n### ', start + heading.length));
+    return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  };
+
+  const renderValid = (values: string): K8sObject[] => {
+    const text = renderChart([writeTemp('values-prod.yaml', values)]);
     const r = kubeconform(writeTemp('docs-example.yaml', text));
     expect(r.stdout).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
     expect(r.status).toBe(0);
-    expect(ofKind(parseManifests(text), 'Deployment').map(roleOf).sort()).toEqual([...ROLES].sort());
+    return parseManifests(text);
+  };
+
+  test('one organization: renders (schema included) and passes kubeconform, with every role', () => {
+    const objs = renderValid(yamlBlocks('### 2. Write the values')[0]!);
+    expect(ofKind(objs, 'Deployment').map(roleOf).sort()).toEqual([...ROLES].sort());
+  });
+
+  test('several organizations: the organizations file is one the service accepts, and the values render, mounting it', () => {
+    const [file, values] = yamlBlocks('### Whom the release serves');
+    const organizations = buildOrganizationsFromFile(file!);
+    expect(organizations.entries.map((e) => [e.name, e.organizerId])).toEqual([
+      ['ORG_A', 'organizer-a'],
+      ['ORG_B,ORG_B_SHOP', 'organizer-b'],
+    ]);
+    const objs = renderValid(values!);
+    for (const d of ofKind(objs, 'Deployment')) {
+      expect(d.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }));
+    }
   });
 });
 
@@ -282,13 +399,13 @@ describe('the schema-registration hook Job (full profile)', () => {
 
 describe('values that must change the rendering', () => {
   test('holder-sync asked for 3 replicas still gets exactly 1', () => {
-    const objs = parseManifests(renderChart([], ['roles.holder-sync.replicaCount=3']));
+    const objs = parseManifests(renderChart(PROFILES.default, ['roles.holder-sync.replicaCount=3']));
     const hs = ofKind(objs, 'Deployment').find((d) => roleOf(d) === 'holder-sync');
     expect(hs!.spec.replicas).toBe(1);
   });
 
   test('a longer drain deadline lengthens the grace period', () => {
-    const objs = parseManifests(renderChart([], ['config.shutdown.drainMs=90500']));
+    const objs = parseManifests(renderChart(PROFILES.default, ['config.shutdown.drainMs=90500']));
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(91 + 15);
   });
 });
@@ -310,7 +427,7 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a SASL mechanism without credential references', ['config.kafka.saslMechanism=plain'], /secrets\.kafka\.saslUsername/],
     ['a grace period not longer than the drain', ['terminationGracePeriodExtraSeconds=0'], /terminationGracePeriodExtraSeconds/],
   ])('%s', (_what, sets, message) => {
-    expect(renderChartExpectingFailure([], sets)).toMatch(message);
+    expect(renderChartExpectingFailure(PROFILES.default, sets)).toMatch(message);
   });
 });
 
@@ -325,6 +442,7 @@ describe('secret values cannot get into the chart (sentinels)', () => {
     ['config.schemaRegistry.password', `config.schemaRegistry.password=${SENTINEL}`],
     ['config.notify.smtpUrl', `config.notify.smtpUrl=smtp://u:${SENTINEL}@mail:25`],
     ['secrets.tixngo.apiKey.value', `secrets.tixngo.apiKey.value=${SENTINEL}`],
+    ['organizationsSecret.content', `organizationsSecret.content=${SENTINEL}`],
     ['extraEnv literal', `extraEnv[0].name=TIXNGO_API_KEY`, `extraEnv[0].value=${SENTINEL}`],
     ['role extraEnv literal', `roles.inject.extraEnv[0].name=KAFKA_SASL_PASSWORD`, `roles.inject.extraEnv[0].value=${SENTINEL}`],
   ])('%s is refused', (_where, ...sets) => {
@@ -382,6 +500,19 @@ describe('NOTES.txt', () => {
     const pod = JSON.parse(overrides);
     expect(pod.spec.containers[0].envFrom).toEqual([{ configMapRef: { name: 'bridge-tixngo-bridge' } }]);
     expect(notes).not.toMatch(/SENTINEL/);
+  });
+
+  test('says whom the release serves; with several organizations, names the Secret of their file, how to create it, and no TIXnGO key to set', () => {
+    expect(renderNotes(PROFILES.full)).toContain('Serves: S-360 organization(s) ORG1, ORG2, into the TIXnGO account of config.tixngo.');
+    const notes = renderNotes(PROFILES.organizations);
+    expect(notes).toContain('Serves: the S-360 organizations of the organizations file (secret tixngo-bridge-organizations');
+    expect(notes).toContain('BRIDGE_ORGANIZATIONS_FILE <- secret tixngo-bridge-organizations, key organizations.yaml');
+    expect(notes).toContain('kubectl -n ticketing create secret generic tixngo-bridge-organizations --from-file=organizations.yaml=./organizations.yaml');
+    expect(notes).not.toMatch(/TIXNGO_API_KEY|config\.tixngo\.baseUrl|WARNING/);
+    // The support CLI's one-off pod reads the same file (doctor checks each organization's account).
+    const pod = JSON.parse(/--overrides='([^']+)'/.exec(notes)![1]!);
+    expect(pod.spec.volumes).toContainEqual(expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }));
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'organizations', mountPath: '/etc/tixngo-bridge/organizations', readOnly: true });
   });
 
   test('with KEDA, the role is paused through the ScaledObject rather than scaled by hand', () => {

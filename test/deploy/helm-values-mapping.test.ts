@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, SECRET_KEYS, type Config } from '../../src/config/load-config';
+import { OrganizationRouter } from '../../src/config/organizations';
 import { effectiveEnv, ofKind, roleOf } from './support/manifests';
 import {
+  FIXTURES,
   PROFILES,
   REPO,
   envNameOf,
@@ -17,7 +19,7 @@ import {
   type K8sObject,
   type Profile,
 } from './support/tools';
-import { defaultValues, type Values } from './support/values';
+import { defaultValues, effectiveValues, type Values } from './support/values';
 
 afterAll(removeScratchDir);
 
@@ -42,7 +44,7 @@ function serviceEnvNames(): Set<string> {
 }
 
 /** Variables the chart sets itself instead of taking them from values. */
-const CHART_MANAGED = ['BRIDGE_ROLE'];
+const CHART_MANAGED = ['BRIDGE_ROLE', 'BRIDGE_ORGANIZATIONS_FILE'];
 
 function mappedNames(values: Values): { config: Map<string, string>; secrets: Map<string, string> } {
   const config = new Map<string, string>();
@@ -74,10 +76,10 @@ describe('values.yaml <-> load-config.ts', () => {
   });
 
   test('the chart applies the same rule: the default ConfigMap holds exactly the non-empty defaults', () => {
-    const objs = parseManifests(renderChart([]));
+    const objs = parseManifests(renderChart(PROFILES.default));
     const cm = ofKind(objs, 'ConfigMap')[0]!;
     const expected: Record<string, string> = {};
-    for (const [group, keys] of Object.entries(defaultValues().config as Values)) {
+    for (const [group, keys] of Object.entries(effectiveValues(PROFILES.default).config as Values)) {
       for (const [key, v] of Object.entries(keys as Values)) {
         const s = Array.isArray(v) ? v.join(',') : String(v);
         if (s !== '') expected[envNameOf(group, key)] = s;
@@ -103,6 +105,9 @@ const secretValue = (envName: string): string => {
   return v;
 };
 
+/** The organizations file the several-organizations profile's Secret holds (fake API keys). */
+const ORGANIZATIONS_FILE = readFileSync(join(FIXTURES, 'organizations.yaml'), 'utf8');
+
 /** loadConfig on a rendered Deployment's environment; files can only be read under the pod's mounts. */
 function configOf(objs: K8sObject[], d: K8sObject, extra: Record<string, string> = {}): Config {
   const pod = d.spec.template.spec;
@@ -110,6 +115,7 @@ function configOf(objs: K8sObject[], d: K8sObject, extra: Record<string, string>
   const mounts: string[] = pod.containers[0].volumeMounts.map((m: any) => m.mountPath);
   const readFile = (path: string): string => {
     if (!mounts.some((m) => path.startsWith(`${m}/`))) throw new Error(`${path} is not under a volume mount`);
+    if (path.startsWith('/etc/tixngo-bridge/organizations/')) return ORGANIZATIONS_FILE;
     return path.endsWith('.crt') ? '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n' : '{}';
   };
   return loadConfig(env, readFile);
@@ -128,7 +134,7 @@ const SITE = {
 };
 
 describe('the rendered environment is a valid configuration for the service', () => {
-  test.each(['minimal', 'full'] as Profile[])('every role of the %s profile passes loadConfig', (profile) => {
+  test.each(['minimal', 'full', 'organizations'] as Profile[])('every role of the %s profile passes loadConfig', (profile) => {
     const objs = parseManifests(renderChart(PROFILES[profile]));
     const deployments = ofKind(objs, 'Deployment');
     expect(deployments.length).toBeGreaterThan(0);
@@ -155,11 +161,46 @@ describe('the rendered environment is a valid configuration for the service', ()
 
   test('values.yaml defaults are the service defaults (same Config as with those variables unset)', () => {
     const objs = parseManifests(renderChart(PROFILES.default));
+    const served = (effectiveValues(PROFILES.default).config.bridge.organizations as string[]).join(',');
     for (const d of ofKind(objs, 'Deployment')) {
       const role = roleOf(d);
-      const fromChart = configOf(objs, d, SITE);
-      const bare = loadConfig({ BRIDGE_ROLE: role, ...FAKE_SECRETS, ...SITE, KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', SCHEMA_REGISTRY_USERNAME: '', SCHEMA_REGISTRY_PASSWORD: '', NOTIFY_SMTP_URL: '' });
+      const { BRIDGE_ORGANIZATIONS: _siteServes, ...site } = SITE; // whom it serves comes from the chart here
+      const fromChart = configOf(objs, d, site);
+      const bare = loadConfig({ BRIDGE_ROLE: role, ...FAKE_SECRETS, ...site, BRIDGE_ORGANIZATIONS: served, KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', SCHEMA_REGISTRY_USERNAME: '', SCHEMA_REGISTRY_PASSWORD: '', NOTIFY_SMTP_URL: '' });
       expect({ ...fromChart, instanceId: '' }).toEqual({ ...bare, instanceId: '' });
     }
+  });
+
+  test('one organization per release: whom it serves reaches the service, into the one TIXnGO account of the values', () => {
+    const objs = parseManifests(renderChart(PROFILES.full));
+    for (const d of ofKind(objs, 'Deployment')) {
+      const cfg = configOf(objs, d);
+      expect(cfg.organizations.mode).toBe('list');
+      expect(cfg.organizations.entries.map((e) => e.codes)).toEqual([['ORG1', 'ORG2']]);
+      expect(cfg.organizations.entries[0]!.tixngo).toEqual(expect.objectContaining({ baseUrl: 'https://tixngo.example.com/v3', apiKey: FAKE_SECRETS.TIXNGO_API_KEY }));
+      expect(cfg.organizations.entries[0]!.organizerId).toBe('organizer-42');
+    }
+  });
+
+  test('several organizations in one release: each gets the TIXnGO account and rules of its entry in the mounted file, the values as defaults', () => {
+    const objs = parseManifests(renderChart(PROFILES.organizations));
+    for (const d of ofKind(objs, 'Deployment')) {
+      const cfg = configOf(objs, d);
+      expect(cfg.organizations.mode).toBe('file');
+      const [a, b] = cfg.organizations.entries;
+      expect([a!.codes, b!.codes]).toEqual([['ORG_A'], ['ORG_B', 'ORG_B_SHOP']]);
+      expect([a!.tixngo.baseUrl, b!.tixngo.baseUrl]).toEqual(['https://org-a.tixngo.test/v3', 'https://org-b.tixngo.test/v3']);
+      expect([a!.tixngo.apiKey, b!.tixngo.apiKey]).toEqual(['fake-api-key-of-org-a', 'fake-api-key-of-org-b']);
+      // What an entry does not give comes from the values; what it gives is its own.
+      expect([a!.inject.salesChannelCode, a!.inject.posCode, b!.inject.posCode]).toEqual(['WEB', 'POS-A', 'POS-B']);
+      expect([a!.cancel.shipmentModes, b!.cancel.shipmentModes]).toEqual([['MOBILE'], ['MOBILE', 'PRINT_AT_HOME']]);
+    }
+    // The one holder-sync pod polls each TIXnGO organizer of the file, one lease each.
+    const hs = ofKind(objs, 'Deployment').find((d) => roleOf(d) === 'holder-sync')!;
+    const organizers = new OrganizationRouter(configOf(objs, hs).organizations).organizers();
+    expect(organizers.map((o) => [o.organizerId, o.organizations])).toEqual([
+      ['organizer-a', ['ORG_A']],
+      ['organizer-b', ['ORG_B,ORG_B_SHOP']],
+    ]);
   });
 });

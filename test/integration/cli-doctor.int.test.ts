@@ -1,4 +1,7 @@
-import type { RunningSimulator } from '../../src/simulator/simulator';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
 import { readSchema } from '../../src/kafka/avro-codec';
 import { API_KEY, bridgeEnv, createTestTopics, services, startTestSimulator, type TestTopics } from '../support/harness';
@@ -106,5 +109,75 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
     expect(r.stdout).toMatch(/^OK\s+kafka:/m);
     expect(r.stdout + r.stderr).not.toMatch(/pa55word|\bshort\b/);
     expect(r.stdout + r.stderr).not.toContain(API_KEY);
+  });
+
+  describe('several organizations in one release (the organizations file), two TIXnGO accounts', () => {
+    const KEY_A = `key-of-org-a-${unique('k')}`;
+    const KEY_B = `key-of-org-b-${unique('k')}`;
+    const WRONG_B = `not-the-key-of-org-b-${unique('k')}`;
+    let simA: RunningSimulator;
+    let simB: RunningSimulator;
+
+    beforeEach(async () => {
+      simA = await startSimulator({ apiKey: KEY_A, host: '127.0.0.1', port: 0 });
+      simB = await startSimulator({ apiKey: KEY_B, host: '127.0.0.1', port: 0 });
+    });
+    afterEach(async () => {
+      await simA?.close();
+      await simB?.close();
+    });
+
+    /** The release's environment with the given organizations file instead of a TIXnGO account of its own. */
+    function fileEnv(entries: { codes: string; url: string; key: string; organizer: string }[]): Record<string, string> {
+      const file = join(mkdtempSync(join(tmpdir(), 'orgs-')), 'organizations.yaml');
+      const lines = ['organizations:'];
+      for (const e of entries) {
+        lines.push(`  - codes: [${e.codes}]`, '    settings:', `      TIXNGO_BASE_URL: ${e.url}`, `      TIXNGO_API_KEY: ${e.key}`, `      HOLDER_SYNC_ORGANIZER_ID: ${e.organizer}`);
+      }
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const fileShape: Record<string, string> = { ...env, NOTIFY_RECIPIENTS: '', BRIDGE_ORGANIZATIONS_FILE: file };
+      for (const k of ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY', 'BRIDGE_ORGANIZATIONS']) delete fileShape[k];
+      return fileShape;
+    }
+
+    it('checks each organization with its own key, names the one whose key is refused (never the key), and prints the organization → organizer pairing', async () => {
+      const r = await runCli(
+        ['doctor'],
+        fileEnv([
+          { codes: 'ORG_A', url: simA.url, key: KEY_A, organizer: 'organizer-a' },
+          { codes: 'ORG_B, ORG_B_SHOP', url: simB.url, key: WRONG_B, organizer: 'organizer-b' },
+        ]),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^OK\s+configuration: every setting is valid$/m);
+      expect(r.stdout).toContain(`OK    tixngo: S-360 organization(s) ORG_A → ${simA.url}, TIXnGO organizer organizer-a (holder-sync reads its change feed): the API key was accepted`);
+      expect(r.stdout).toMatch(
+        new RegExp(`^FAIL\\s+tixngo: S-360 organization\\(s\\) ORG_B,ORG_B_SHOP → ${simB.url.replace(/[.]/g, '\\.')}, TIXnGO organizer organizer-b: TIXnGO refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER of ORG_B,ORG_B_SHOP in BRIDGE_ORGANIZATIONS_FILE$`, 'm'),
+      );
+      for (const what of ['kafka', 'schema registry', 'mongodb']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
+      expect(r.stderr).toContain('error: 1 problem(s) found');
+      // Each account was asked with its own key, once, read-only.
+      expect(simA.state.requests().map((q) => [q.method, q.endpoint, q.status])).toEqual([['GET', 'changes', 200]]);
+      expect(simB.state.requests().map((q) => [q.method, q.endpoint, q.status])).toEqual([['GET', 'changes', 401]]);
+      for (const key of [KEY_A, KEY_B, WRONG_B]) expect(r.stdout + r.stderr).not.toContain(key);
+      expectNoSecretOrHolderData(r.stdout + r.stderr);
+    });
+
+    it('names a bad setting by its organization (never its value) and still checks Kafka, the registry and MongoDB', async () => {
+      const r = await runCli(
+        ['doctor'],
+        fileEnv([
+          { codes: 'ORG_A', url: simA.url, key: KEY_A, organizer: 'organizer-a' },
+          { codes: 'ORG_B', url: 'not-a-url', key: 'short', organizer: 'organizer-b' },
+        ]),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL\s+configuration: BRIDGE_ORGANIZATIONS_FILE: organizations\[1\] \(ORG_B\): TIXNGO_API_KEY: invalid .*value not shown/m);
+      expect(r.stdout).toMatch(/^FAIL\s+configuration: BRIDGE_ORGANIZATIONS_FILE: organizations\[1\] \(ORG_B\): TIXNGO_BASE_URL: /m);
+      expect(r.stdout).toMatch(/^SKIP\s+tixngo: not checked: its settings are invalid/m);
+      for (const what of ['kafka', 'schema registry', 'mongodb']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
+      expect(r.stdout + r.stderr).not.toMatch(/\bshort\b|not-a-url/);
+      expect(r.stdout + r.stderr).not.toContain(KEY_A);
+    });
   });
 });

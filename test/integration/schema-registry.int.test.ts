@@ -45,6 +45,9 @@ const aControlledTicket = () => ({
   organizationCode: 'FIFA',
   shipmentMode: 'MOBILE',
   taxNumber: 'TX-42',
+  // The optional print-state fields (v2), set so the round trip covers them too.
+  printedPosCode: 'TIXNGO',
+  printedAt: Date.UTC(2026, 5, 1, 9, 0, 0),
 });
 
 describe('schema registry (SCHEMA_REGISTRY_URL)', () => {

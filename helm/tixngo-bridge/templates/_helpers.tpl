@@ -116,6 +116,9 @@ Values -> environment. The one mapping rule: config.<group>.<key> and secrets.<g
 
 {{- define "tixngo-bridge.kafkaCaPath" -}}/etc/tixngo-bridge/kafka-ca/{{ .Values.kafkaCa.key }}{{- end -}}
 {{- define "tixngo-bridge.templatePath" -}}/etc/tixngo-bridge/template/{{ .Values.injectTemplate.key }}{{- end -}}
+{{- define "tixngo-bridge.organizationsPath" -}}/etc/tixngo-bridge/organizations/{{ .Values.organizationsSecret.key }}{{- end -}}
+{{/* Several organizations in one release: the organizations file comes from a Secret. */}}
+{{- define "tixngo-bridge.organizationsFromFile" -}}{{ if .Values.organizationsSecret.name }}true{{ end }}{{- end -}}
 {{- define "tixngo-bridge.kafkaCaEnabled" -}}{{ if or .Values.kafkaCa.existingSecret .Values.kafkaCa.existingConfigMap }}true{{ end }}{{- end -}}
 {{- define "tixngo-bridge.templateEnabled" -}}{{ if or .Values.injectTemplate.existingConfigMap .Values.injectTemplate.content }}true{{ end }}{{- end -}}
 {{- define "tixngo-bridge.templateConfigMapName" -}}
@@ -142,16 +145,25 @@ the schema-registration Job gets it as literals (a pre-install hook runs before 
 {{- if include "tixngo-bridge.templateEnabled" . -}}
 {{- $_ := set $env "INJECT_TEMPLATE_FILE" (include "tixngo-bridge.templatePath" .) -}}
 {{- end -}}
+{{- if include "tixngo-bridge.organizationsFromFile" . -}}
+{{- /* Each organization's entry gives its own TIXnGO account; the service refuses these beside the file. */ -}}
+{{- $env = omit $env "TIXNGO_BASE_URL" "HOLDER_SYNC_ORGANIZER_ID" -}}
+{{- $_ := set $env "BRIDGE_ORGANIZATIONS_FILE" (include "tixngo-bridge.organizationsPath" .) -}}
+{{- end -}}
 {{- toYaml $env -}}
 {{- end -}}
 
-{{/* Secret env vars as EnvVar items with secretKeyRef (entries whose key is empty are left out). */}}
+{{/*
+Secret env vars as EnvVar items with secretKeyRef (entries whose key is empty are left out, and
+TIXNGO_API_KEY when the organizations file gives each organization its own).
+*/}}
 {{- define "tixngo-bridge.secretEnv" -}}
 {{- $root := . -}}
+{{- $fromFile := include "tixngo-bridge.organizationsFromFile" . -}}
 {{- range $group, $entries := .Values.secrets -}}
 {{- if kindIs "map" $entries -}}
 {{- range $key, $ref := $entries -}}
-{{- if $ref.key }}
+{{- if and $ref.key (not (and $fromFile (eq $group "tixngo") (eq $key "apiKey"))) }}
 - name: {{ include "tixngo-bridge.envName" (dict "group" $group "key" $key) }}
   valueFrom:
     secretKeyRef:
@@ -195,7 +207,14 @@ Checks the schema cannot express. Each failure names the value to fix.
 {{- if eq (len $enabled) 0 -}}
 {{- fail "roles: enable at least one of inject, cancel, control, holder-sync" -}}
 {{- end -}}
-{{- if not $v.secrets.tixngo.apiKey.key -}}
+{{- if include "tixngo-bridge.organizationsFromFile" . -}}
+{{- if $v.config.tixngo.baseUrl -}}
+{{- fail "config.tixngo.baseUrl: organizationsSecret is set, so each organization's entry in the file gives its own TIXNGO_BASE_URL; leave this empty" -}}
+{{- end -}}
+{{- if ne $v.config.holderSync.organizerId "default" -}}
+{{- fail "config.holderSync.organizerId: organizationsSecret is set, so each organization's entry in the file names its TIXnGO organizer (HOLDER_SYNC_ORGANIZER_ID); leave this at its default" -}}
+{{- end -}}
+{{- else if not $v.secrets.tixngo.apiKey.key -}}
 {{- fail "secrets.tixngo.apiKey.key: TIXNGO_API_KEY is required; name its key in the Secret" -}}
 {{- end -}}
 {{- if not $v.secrets.mongodb.uri.key -}}
@@ -261,9 +280,11 @@ Checks the schema cannot express. Each failure names the value to fix.
 {{- end -}}
 
 {{/*
-Pod volumes and mounts: /tmp, the Kafka CA, and the ticket template. Argument: dict root, template (bool).
-Every role pod mounts the template because the service reads INJECT_TEMPLATE_FILE at start-up whatever its
-role; the hook Job does not (a chart-made template ConfigMap does not exist yet when a pre-install hook runs).
+Pod volumes and mounts: /tmp, the Kafka CA, the ticket template and the organizations file. Argument: dict
+root, rolePod (bool: a role pod or the support CLI's one-off pod, which read the whole configuration).
+Every role pod mounts the template and the organizations file because the service reads them at start-up
+whatever its role; the hook Job does not (a chart-made template ConfigMap does not exist yet when a
+pre-install hook runs, and registering schemas needs neither).
 */}}
 {{- define "tixngo-bridge.volumes" -}}
 {{- $v := .root.Values -}}
@@ -287,13 +308,23 @@ role; the hook Job does not (a chart-made template ConfigMap does not exist yet 
       - key: {{ $v.kafkaCa.key }}
         path: {{ $v.kafkaCa.key }}
 {{- end }}
-{{- if and .template (include "tixngo-bridge.templateEnabled" .root) }}
+{{- if and .rolePod (include "tixngo-bridge.templateEnabled" .root) }}
 - name: inject-template
   configMap:
     name: {{ include "tixngo-bridge.templateConfigMapName" .root }}
     items:
       - key: {{ $v.injectTemplate.key }}
         path: {{ $v.injectTemplate.key }}
+{{- end }}
+{{- if and .rolePod (include "tixngo-bridge.organizationsFromFile" .root) }}
+- name: organizations
+  secret:
+    secretName: {{ $v.organizationsSecret.name }}
+    # 0440: it holds every organization's API key; readable by the pod's group (fsGroup) only.
+    defaultMode: 288
+    items:
+      - key: {{ $v.organizationsSecret.key }}
+        path: {{ $v.organizationsSecret.key }}
 {{- end }}
 {{- end -}}
 
@@ -305,9 +336,14 @@ role; the hook Job does not (a chart-made template ConfigMap does not exist yet 
   mountPath: /etc/tixngo-bridge/kafka-ca
   readOnly: true
 {{- end }}
-{{- if and .template (include "tixngo-bridge.templateEnabled" .root) }}
+{{- if and .rolePod (include "tixngo-bridge.templateEnabled" .root) }}
 - name: inject-template
   mountPath: /etc/tixngo-bridge/template
+  readOnly: true
+{{- end }}
+{{- if and .rolePod (include "tixngo-bridge.organizationsFromFile" .root) }}
+- name: organizations
+  mountPath: /etc/tixngo-bridge/organizations
   readOnly: true
 {{- end }}
 {{- end -}}

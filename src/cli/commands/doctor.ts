@@ -77,6 +77,8 @@ export async function doctor(env: Readonly<Record<string, string | undefined>>, 
 }
 
 function areaOf(key: string): Area | 'other' {
+  // Whom the release serves, and (the file) each organization's TIXnGO account: without them no account can be checked.
+  if (/^BRIDGE_ORGANIZATIONS/.test(key)) return 'tixngo';
   if (/^KAFKA_/.test(key)) return 'kafka';
   if (/^SCHEMA_REGISTRY_/.test(key)) return 'registry';
   if (/^MONGODB_/.test(key)) return 'mongo';
@@ -217,23 +219,26 @@ async function checkMongo(rt: CliRuntime): Promise<[Verdict, string][]> {
 }
 
 /**
- * Each organization's TIXnGO account: an authenticated, read-only request (one change-feed record),
- * and the pairing of S-360 organizations with TIXnGO organizers that holder-sync uses.
+ * Each organization's TIXnGO account: an authenticated, read-only request (one change-feed record) with
+ * that organization's own key, and the pairing of S-360 organizations with TIXnGO organizers that
+ * holder-sync uses. A failure names the organization and the setting to check, never the key.
  */
 async function checkTixngo(config: Config): Promise<[Verdict, string][]> {
   const out: [Verdict, string][] = [];
-  const served = config.organizations.mode === 'any' ? 'every S-360 organization (BRIDGE_ORGANIZATIONS=*: a single-organization installation)' : undefined;
+  const { mode } = config.organizations;
   for (const o of config.organizations.entries) {
-    const who = served ?? `S-360 organization(s) ${o.name}`;
+    const who = mode === 'any' ? 'every S-360 organization (BRIDGE_ORGANIZATIONS=*: a single-organization installation)' : `S-360 organization(s) ${o.name}`;
+    const pairing = `${who} → ${o.tixngo.baseUrl}, TIXnGO organizer ${o.organizerId}`;
+    // In the file, the settings to fix are that entry's.
+    const of = mode === 'file' ? ` of ${o.name} in BRIDGE_ORGANIZATIONS_FILE` : '';
     const api = new AxiosTixngoApi({ ...o.tixngo, requestTimeoutMs: Math.min(o.tixngo.requestTimeoutMs, 15_000) });
-    const where = config.organizations.mode === 'file' ? `${o.name}: ` : '';
     try {
       await api.fetchChanges({ paginationKey: null, limit: 1 });
-      out.push(['OK', `${who} → ${o.tixngo.baseUrl}, TIXnGO organizer ${o.organizerId} (holder-sync reads its change feed): the API key was accepted (one change-feed record read, nothing changed)`]);
+      out.push(['OK', `${pairing} (holder-sync reads its change feed): the API key was accepted (one change-feed record read, nothing changed)`]);
     } catch (e) {
       const s = toSafeError(e);
-      if (s.code === 'TIXNGO_AUTH') out.push(['FAIL', `${where}${o.tixngo.baseUrl} refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER`]);
-      else out.push(['FAIL', `${where}${o.tixngo.baseUrl}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings)`]);
+      if (s.code === 'TIXNGO_AUTH') out.push(['FAIL', `${pairing}: TIXnGO refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER${of}`]);
+      else out.push(['FAIL', `${pairing}: ${s.message} (check TIXNGO_BASE_URL and the TIXNGO_*_PATH settings${of})`]);
     } finally {
       api.close();
     }

@@ -18,30 +18,42 @@ const iso = (d: Date | undefined) => (d instanceof Date ? d.toISOString() : '-')
 const short = (s: string | undefined, n = 36) => (s === undefined ? '-' : s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /**
- * `trace <ticketId>`: the ticket's story from what the bridge stored: each record seen (topic,
- * partition, offset, when its batch was handled, outcome and reason), the ledger's facts (what
- * TIXnGO accepted, under which request id), dead letters, the holder state from holder-sync
- * (status and version only) and the printed write-back. Ids, codes and times only: no names, no
- * e-mail addresses, no payloads.
+ * `trace <ticketId> [--organization <code>]`: the ticket's story from what the bridge stored: each
+ * record seen (its S-360 organization, topic, partition, offset, when its batch was handled, outcome
+ * and reason), the ledger's facts (what TIXnGO accepted, under which request id), dead letters, the
+ * holder state from holder-sync (status and version only) and the printed write-back. The store keeps
+ * each organization's tickets apart; with `organization`, only that organization's records and facts
+ * are shown. Ids, codes and times only: no names, no e-mail addresses, no payloads.
  */
-export async function trace(rt: CliRuntime, ticketId: string): Promise<void> {
+export async function trace(rt: CliRuntime, ticketId: string, opts: { organization?: string } = {}): Promise<void> {
   const { db } = await rt.mongo();
-  const [entries, facts, holder] = await Promise.all([
+  const org = opts.organization;
+  const [all, byOrganization, holder] = await Promise.all([
     new TicketTraceStore(db).of(ticketId),
-    // Every organization's facts of this ticket id (the store scopes tickets by organization).
-    new TicketLedger(db).findByTicketId(ticketId).then((byOrganization) => [...byOrganization.values()].flat().sort((a, b) => a.at.getTime() - b.at.getTime())),
+    new TicketLedger(db).findByTicketId(ticketId),
     db
       .collection<HolderSummary>(HOLDERS_COLLECTION)
       .findOne({ _id: ticketId }, { projection: { status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } }),
   ]);
+  const entries = org === undefined ? all : all.filter((e) => e.organization === org);
+  const facts = [...byOrganization].flatMap(([o, list]) => (org === undefined || o === org ? list : [])).sort((a, b) => a.at.getTime() - b.at.getTime());
+  if (org !== undefined && entries.length === 0 && facts.length === 0) {
+    const others = [...new Set([...all.flatMap((e) => (e.organization ? [e.organization] : [])), ...byOrganization.keys()])].sort();
+    throw new CliFailure(
+      `nothing stored about ticket ${short(ticketId, 80)} of organization ${org}: no record of it was handled (within the trace retention) and no ledger fact. ` +
+        (others.length > 0 ? `Stored for this ticket id: organization(s) ${others.join(', ')}.` : 'Check the id and the organization code.'),
+    );
+  }
   if (entries.length === 0 && facts.length === 0 && !holder) {
     throw new CliFailure(
       `nothing stored about ticket ${short(ticketId, 80)}: no record of it was handled (within the trace retention), ` +
         'no ledger fact and no holder state. Check the id; older records may still be in Kafka (dlq list, replay --dry-run).',
     );
   }
-  rt.out.line(`Ticket ${ticketId}`);
+  rt.out.line(org === undefined ? `Ticket ${ticketId}` : `Ticket ${ticketId} of organization ${org}`);
   printRecords(rt, entries);
+  const undecoded = org === undefined ? 0 : all.filter((e) => e.organization === undefined).length;
+  if (undecoded > 0) rt.out.line(`  (${undecoded} more record(s) under this id could not be decoded, so their organization is unknown: trace without --organization shows them)`);
   printFacts(rt, facts);
   printDeadLetters(rt, entries);
   printHolder(rt, holder);
@@ -57,9 +69,10 @@ function printRecords(rt: CliRuntime, entries: readonly TraceEntry[]): void {
   }
   rt.out.line(
     renderTable(
-      ['HANDLED AT', 'ROLE', 'TOPIC', 'PARTITION', 'OFFSET', 'OUTCOME', 'REASON', 'REQUEST ID'],
+      ['HANDLED AT', 'ORGANIZATION', 'ROLE', 'TOPIC', 'PARTITION', 'OFFSET', 'OUTCOME', 'REASON', 'REQUEST ID'],
       entries.map((e) => [
         iso(e.at),
+        e.organization ?? '-',
         e.mode === 'replay' ? `${e.role} (replay)` : e.role,
         e.topic,
         e.partition,
@@ -115,7 +128,7 @@ function printDeadLetters(rt: CliRuntime, entries: readonly TraceEntry[]): void 
   }
   for (const e of dead) {
     const why = e.outcome === 'rejected' ? `rejected by TIXnGO (${e.reason ?? '?'}${e.requestId ? `, request ${e.requestId}` : ''})` : `invalid input (${e.reason ?? '?'})`;
-    rt.out.line(`  ${iso(e.at)} ${e.role}: ${why}; record ${e.topic}[${e.partition}]@${e.offset} is in ${e.topic}${rt.config.topics.dlqSuffix}`);
+    rt.out.line(`  ${iso(e.at)} ${e.role}${e.organization ? ` (organization ${e.organization})` : ''}: ${why}; record ${e.topic}[${e.partition}]@${e.offset} is in ${e.topic}${rt.config.topics.dlqSuffix}`);
   }
   rt.out.line(`  see: dlq list --role ${dead[0]!.role} --code ${dead[0]!.reason ?? '<code>'}`);
 }

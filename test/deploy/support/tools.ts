@@ -85,11 +85,19 @@ export function helm(args: readonly string[]): RunResult {
   return run(requireTool('helm'), args, helmEnv());
 }
 
-/** Values profiles of the tests. `default` is values.yaml alone. */
+/** Test fixtures (values files, the organizations file). */
+export const FIXTURES = join(REPO, 'test', 'deploy', 'fixtures');
+
+/**
+ * Values profiles of the tests. `default` is values.yaml with the one value it cannot default: whom the
+ * release serves (values.schema.json refuses values.yaml alone). `organizations` is the other shape:
+ * several organizations, each with its own TIXnGO account, from the organizations file in a Secret.
+ */
 export const PROFILES = {
   minimal: [join(CHART, 'ci', 'minimal-values.yaml')],
-  default: [],
+  default: [join(FIXTURES, 'default-values.yaml')],
   full: [join(CHART, 'ci', 'full-values.yaml')],
+  organizations: [join(CHART, 'ci', 'organizations-values.yaml')],
 } as const;
 export type Profile = keyof typeof PROFILES;
 
