@@ -107,7 +107,8 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     async enrich(events) {
       const reprinted = events.filter((e) => e.reprintGeneration > 0).map((e) => e.ticketId);
       const [ledger, holders] = await Promise.all([
-        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen']),
+        // Mostly new tickets, without facts: one slot per kind first (see `getMany`).
+        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen'], 1),
         deps.holders.getMany(reprinted),
       ]);
       return { ledger, holders };
@@ -148,9 +149,9 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
     async reconcile(ticketIds) {
       // Only a ticket the core cancelled or controlled can have something waiting (almost none of a
       // batch): look for those first, then read the rest of their facts.
-      const seen = await deps.ledger.getMany(ticketIds, ['cancel-seen', 'control-seen']);
+      const seen = await deps.ledger.keysWithAny(ticketIds, ['cancel-seen', 'control-seen']);
       if (seen.size === 0) return;
-      const facts = await deps.ledger.getMany([...seen.keys()], ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
+      const facts = await deps.ledger.getMany([...seen], ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
       for (const f of facts.values()) {
