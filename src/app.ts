@@ -52,7 +52,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
   };
 
   try {
-    const mongo = await connectMongo(config.mongo);
+    const mongo = await connectMongo({ ...config.mongo, metrics });
     closers.push(() => mongo.close());
     const kafka = createKafka(config.kafka, log);
     const publisher = new KafkaEventPublisher(kafka);

@@ -112,7 +112,8 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
         return organizerId === undefined ? [] : [{ organizerId, ticketId: e.ticketId }];
       });
       const [ledger, holders] = await Promise.all([
-        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen']),
+        // Mostly new tickets, without facts: one slot per kind first (see `getMany`).
+        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen'], 1),
         // A reprint's last holder, from the change feed of the TIXnGO organizer its organization injects into.
         deps.holders.getStates(reprinted),
       ]);
@@ -152,7 +153,11 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
      * ran is made good when the records are read again.
      */
     async reconcile(ticketIds) {
-      const facts = await deps.ledger.getMany(ticketIds, ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
+      // Only a ticket the core cancelled or controlled can have something waiting (almost none of a
+      // batch): look for those first, then read the rest of their facts.
+      const seen = await deps.ledger.keysWithAny(ticketIds, ['cancel-seen', 'control-seen']);
+      if (seen.size === 0) return;
+      const facts = await deps.ledger.getMany([...seen], ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
       for (const f of facts.values()) {
