@@ -1,8 +1,4 @@
 import type { Config } from './config/load-config';
-import { cancellationRole } from './cancellation/cancellation.role';
-import { controlRole } from './control/control.role';
-import { startHolderSync } from './holder-sync/holder-sync.poller';
-import { injectionRole } from './injection/injection.role';
 import { AvroCodec } from './kafka/avro-codec';
 import { createKafka } from './kafka/kafka-client';
 import { KafkaEventPublisher } from './kafka/producer';
@@ -17,9 +13,9 @@ import { Health } from './ops/health';
 import { startOpsServer } from './ops/http-server';
 import type { Logger } from './ops/logger';
 import { createMetrics, type Metrics } from './ops/metrics';
-import { startConsumerRole, type RunningRole } from './consumer-role';
+import type { RunningRole } from './consumer-role';
+import { checkOutputSchemas, ROLE_REGISTRY, type RoleRuntime } from './role-registry';
 import type { PipelineEvents } from './pipeline/report';
-import type { Role } from './roles';
 import { errorCode, toSafeError } from './shared/errors';
 import { HolderStore } from './store/holder-store';
 import { MongoLeaseStore } from './store/lease-store';
@@ -29,7 +25,6 @@ import { LedgerRecorder } from './delivery/recorder';
 import { TicketLedger } from './store/ticket-ledger';
 import { AxiosTixngoApi } from './tixngo/axios-tixngo-api';
 import { TixngoAccounts } from './tixngo/accounts';
-import { OrganizationRouter } from './config/organizations';
 
 export interface Bridge {
   readonly metrics: Metrics;
@@ -57,7 +52,7 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
   };
 
   try {
-    const mongo = await connectMongo(config.mongo);
+    const mongo = await connectMongo({ ...config.mongo, metrics });
     closers.push(() => mongo.close());
     const kafka = createKafka(config.kafka, log);
     const publisher = new KafkaEventPublisher(kafka);
@@ -97,36 +92,31 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
       },
     };
     const recorder = new LedgerRecorder(ledger, publisher, codec);
-    const deps = { config, kafka, codec, publisher, outbox, accounts: (code: string) => accounts.account(code), recorder, metrics, health, log, events };
-
-    const starters: Record<Role, () => Promise<RunningRole>> = {
-      inject: async () => {
-        // Output schemas are checked before consuming: a missing registration stops the role at once.
-        await codec.writerId(config.topics.printed, 'ticket-printed');
-        await codec.writerId(config.topics.cancelled, 'ticket-cancelled');
-        await codec.writerId(config.topics.controlled, 'ticket-controlled');
-        return startConsumerRole(injectionRole({ config, ledger, holders, codec, publisher }), config.inject, deps);
-      },
-      cancel: () => startConsumerRole(cancellationRole({ config, ledger }), config.cancel, deps),
-      control: () => startConsumerRole(controlRole({ config, ledger }), config.control, deps),
-      // One poller per TIXnGO organizer (organizations sharing an organizer share its poller); each
-      // poller closes its own TIXnGO client when it stops.
-      'holder-sync': () =>
-        startHolderSync(new OrganizationRouter(config.organizations).organizers(), {
-          config,
-          tixngoClient: (settings) => new AxiosTixngoApi(settings),
-          holders,
-          leases: new MongoLeaseStore(mongo.db),
-          codec,
-          publisher,
-          metrics,
-          health,
-          log,
-          events,
-          notifier,
-        }),
+    const rt: RoleRuntime = {
+      config,
+      ledger,
+      holders,
+      codec,
+      publisher,
+      kafka,
+      outbox,
+      accounts: (code: string) => accounts.account(code),
+      recorder,
+      metrics,
+      health,
+      log,
+      events,
+      // Each holder-sync poller closes its own TIXnGO client when it stops.
+      tixngoClient: (settings) => new AxiosTixngoApi(settings),
+      leases: new MongoLeaseStore(mongo.db),
+      notifier,
     };
-    for (const role of config.roles) running.push(await starters[role]());
+    for (const role of config.roles) {
+      const d = ROLE_REGISTRY[role];
+      // Output schemas are checked before consuming: a missing registration stops the role at once.
+      await checkOutputSchemas(d, codec, config.topics);
+      running.push(await d.start(rt));
+    }
     const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
     const admin = new LazyKafkaAdmin(kafka);
     closers.push(() => admin.close());

@@ -14,8 +14,37 @@ import type { PipelineEvents } from './pipeline/report';
 import type { RoleSpec } from './pipeline/role-spec';
 import type { OffsetToCommit } from './contracts/source';
 
+/** What a consumer role's engine and Kafka consumer take from the configuration (`consumerSettings`). */
+export interface ConsumerSettings {
+  /** The role's consumer group and batching. */
+  readonly pipeline: PipelineConfig;
+  readonly kafka: Pick<Config['kafka'], 'sessionTimeoutMs' | 'heartbeatMs' | 'rebalanceTimeoutMs' | 'partitionsConcurrently' | 'maxWaitMs'>;
+  /** A dead letter goes to `<its source topic><dlqSuffix>`. */
+  readonly dlqSuffix: string;
+  readonly retry: Config['retry'];
+  readonly dlq: Config['dlq'];
+  readonly outbox: Config['outbox'];
+  readonly instanceId: string;
+  /** The organizations the release serves (their names, for the start-up log line). */
+  readonly organizations: readonly string[];
+}
+
+/** The slice of the configuration a consumer role runs with, `pipeline` being its own batching settings. */
+export function consumerSettings(config: Config, pipeline: PipelineConfig): ConsumerSettings {
+  const { sessionTimeoutMs, heartbeatMs, rebalanceTimeoutMs, partitionsConcurrently, maxWaitMs } = config.kafka;
+  return {
+    pipeline,
+    kafka: { sessionTimeoutMs, heartbeatMs, rebalanceTimeoutMs, partitionsConcurrently, maxWaitMs },
+    dlqSuffix: config.topics.dlqSuffix,
+    retry: config.retry,
+    dlq: config.dlq,
+    outbox: config.outbox,
+    instanceId: config.instanceId,
+    organizations: config.organizations.entries.map((o) => o.name),
+  };
+}
+
 export interface ConsumerRoleDeps {
-  readonly config: Config;
   readonly kafka: Kafka;
   readonly codec: AvroCodec;
   readonly publisher: EventPublisher;
@@ -48,20 +77,23 @@ export interface ConsumerRoleOptions {
 /** Wires a role's spec into the shared engine and a Kafka consumer group, and starts consuming. */
 export async function startConsumerRole<E, S, W>(
   spec: RoleSpec<E, S, W>,
-  settings: PipelineConfig,
+  config: ConsumerSettings,
   deps: ConsumerRoleDeps,
   options: ConsumerRoleOptions = {},
 ): Promise<RunningRole> {
   const log = deps.log.child({ role: spec.role });
-  const heartbeatMs = deps.config.kafka.heartbeatMs;
+  const settings = config.pipeline;
+  const { heartbeatMs } = config.kafka;
   const source = new KafkaMessageSource(
     deps.kafka,
     {
       groupId: settings.groupId,
       topics: spec.topics,
-      sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
+      maxWaitMs: config.kafka.maxWaitMs,
       heartbeatMs,
-      partitionsConcurrently: 64,
+      partitionsConcurrently: config.kafka.partitionsConcurrently,
       fromBeginning: true,
       ...(options.stopAtOffsets ? { stopAtOffsets: options.stopAtOffsets } : {}),
       onGroupJoin: () => deps.metrics.groupJoins.inc({ role: spec.role }),
@@ -72,7 +104,7 @@ export async function startConsumerRole<E, S, W>(
     spec,
     {
       decoder: deps.codec,
-      deadLetters: new KafkaDeadLetterSink(deps.publisher, spec.role, (t) => `${t}${deps.config.topics.dlqSuffix}`),
+      deadLetters: new KafkaDeadLetterSink(deps.publisher, spec.role, (t) => `${t}${config.dlqSuffix}`),
       outbox: deps.outbox,
       accounts: deps.accounts,
       recorder: deps.recorder,
@@ -86,17 +118,17 @@ export async function startConsumerRole<E, S, W>(
       batch: { maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, lingerMs: settings.lingerMs },
       maxTicketsPerRequest: settings.maxTicketsPerRequest,
       batchesInFlight: settings.batchesInFlight,
-      retry: deps.config.retry,
-      dlq: deps.config.dlq,
-      instanceId: deps.config.instanceId,
-      outboxStaleMs: deps.config.outbox.staleMs,
+      retry: config.retry,
+      dlq: config.dlq,
+      instanceId: config.instanceId,
+      outbox: config.outbox,
       heartbeatMs,
     },
   );
   source.onCrash((e) => deps.events.onFatal(e));
   await source.start(pipeline.accept, { onAssigned: (partitions) => pipeline.onAssigned(partitions) });
   deps.health.markStarted(spec.role);
-  log.info({ groupId: settings.groupId, topics: spec.topics, organizations: deps.config.organizations.entries.map((o) => o.name) }, 'role started');
+  log.info({ groupId: settings.groupId, topics: spec.topics, organizations: config.organizations }, 'role started');
   return {
     role: spec.role,
     groupId: settings.groupId,

@@ -1,5 +1,5 @@
-import type { Config } from '../config/load-config';
-import { oncePerBatch, type Decision, type Located, type RoleSpec } from '../pipeline/role-spec';
+import type { Organizations } from '../config/load-config';
+import { oncePerBatch, type Decision, type Located, type RoleLogic } from '../pipeline/role-spec';
 import { listNames, parseTicketList, selectByShipmentMode, type ShipmentSelection } from '../shared/ticket-list';
 import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import { ticketKey } from '../shared/ticket-key';
@@ -29,7 +29,8 @@ export function cancelSeenFact(t: TicketCancelled, at: Date, from?: { partition:
 }
 
 export interface CancellationDeps {
-  readonly config: Config;
+  /** Whom the release serves, and each organization's cancel settings. */
+  readonly organizations: Organizations;
   readonly ledger: TicketLedger;
 }
 
@@ -53,8 +54,8 @@ interface CancelRules {
  * Deletions are recorded per cancellation (`cancel-pushed`), so a ticket is deleted once per reason
  * change, always after TIXnGO accepted its injection, never after a newer generation was sent.
  */
-export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancelled, ReadonlyMap<string, TicketFacts>, DeleteTicket> {
-  const rules = new OrganizationRules(deps.config.organizations, (o): CancelRules => ({
+export function cancellationRole(deps: CancellationDeps): RoleLogic<TicketCancelled, ReadonlyMap<string, TicketFacts>, DeleteTicket> {
+  const rules = new OrganizationRules(deps.organizations, (o): CancelRules => ({
     selection: { shipmentModes: o.cancel.shipmentModes, force: parseTicketList(o.cancel.force), skip: parseTicketList(o.cancel.skip) },
     visibility: { overrideReasons: o.cancel.visibilityOverrideReasons, notifySpectator: o.cancel.notifySpectator, defaultValue: o.cancel.visibilityDefault },
     simulate: o.cancel.simulate,
@@ -63,8 +64,6 @@ export function cancellationRole(deps: CancellationDeps): RoleSpec<TicketCancell
 
   return {
     role: 'cancel',
-    topics: [deps.config.topics.cancelled],
-    schema: 'ticket-cancelled',
     endpoint: 'delete',
     waitsFor: [],
     parse: parseCancelled,

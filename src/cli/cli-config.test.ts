@@ -43,6 +43,16 @@ describe('cli/cli-config', () => {
       expect(loadCliConfig(full, { role: 'cancel', needs: ['kafka'] }).roles).toEqual(['cancel']);
     });
 
+    it('judges whom the release serves only for the commands that use it; others get a stand-in', () => {
+      const mongoOnly = { MONGODB_URI: 'mongodb://db:27017' };
+      expect(issuesOf(() => loadCliConfig(mongoOnly, { needs: ['mongo', 'organizations'] }))).toEqual(['BRIDGE_ORGANIZATIONS']);
+      expect(issuesOf(() => loadCliConfig({ ...mongoOnly, BRIDGE_ORGANIZATIONS: 'ORG 1' }, { needs: ['mongo', 'organizations'] }))).toEqual(['BRIDGE_ORGANIZATIONS']);
+      expect(loadCliConfig(mongoOnly, { needs: ['mongo'] }).organizations.mode).toBe('any');
+      // The TIXnGO account is not the command's business: the organizations are, as configured.
+      const organizations = loadCliConfig({ ...mongoOnly, BRIDGE_ORGANIZATIONS: 'ORG1,ORG2' }, { needs: ['mongo', 'organizations'] }).organizations;
+      expect({ mode: organizations.mode, codes: organizations.entries.flatMap((e) => e.codes) }).toEqual({ mode: 'list', codes: ['ORG1', 'ORG2'] });
+    });
+
     it('takes the role from the environment when the command has none', () => {
       expect(loadCliConfig({ ...kafkaOnly, BRIDGE_ROLE: 'control' }, { needs: ['kafka'] }).roles).toEqual(['control']);
     });

@@ -15,9 +15,9 @@ import { ConfigError, type ConfigIssue } from '../shared/errors';
  *    dropped to their defaults, and `loadConfig` runs again. The stand-ins are never contacted: only
  *    the areas the command named are used.
  */
-export type Area = 'kafka' | 'registry' | 'mongo' | 'tixngo' | 'notify' | 'role';
+export type Area = 'kafka' | 'registry' | 'mongo' | 'tixngo' | 'notify' | 'role' | 'organizations';
 
-const AREA_KEYS: Record<Exclude<Area, 'role'>, RegExp> = {
+const AREA_KEYS: Record<Exclude<Area, 'role' | 'organizations'>, RegExp> = {
   kafka: /^KAFKA_/,
   registry: /^SCHEMA_REGISTRY_/,
   mongo: /^MONGODB_/,
@@ -32,7 +32,7 @@ const ROLE_KEYS: Record<Role, RegExp> = {
   'holder-sync': /^HOLDER_SYNC_/,
 };
 
-/** Whom the release serves: a matter for the commands that use a role or TIXnGO. */
+/** Whom the release serves: a matter for the commands that use a role, TIXnGO or the organizations themselves. */
 const ORGANIZATION_KEYS = /^BRIDGE_ORGANIZATIONS/;
 
 /** Inert values for required settings of areas a command does not use. */
@@ -53,7 +53,10 @@ const STAND_INS: Readonly<Record<string, string>> = {
 export interface CliConfigRequest {
   /** The role the command is about (`--role`); else the environment's `BRIDGE_ROLE`. */
   readonly role?: Role;
-  /** The areas the command uses; `role` means the settings of the role(s) (`INJECT_*`, …). */
+  /**
+   * The areas the command uses; `role` means the settings of the role(s) (`INJECT_*`, …),
+   * `organizations` whom the release serves (`BRIDGE_ORGANIZATIONS*`; otherwise a stand-in serving every one).
+   */
   readonly needs: readonly Area[];
 }
 
@@ -125,8 +128,8 @@ function envKey(i: ConfigIssue): string {
 
 /** Whether a problem with `key` concerns a command that uses `needs`. Keys of no area always do. */
 function isNeeded(key: string, needs: ReadonlySet<Area>, roleText: string | undefined): boolean {
-  if (ORGANIZATION_KEYS.test(key)) return needs.has('tixngo') || (needs.has('role') && roleText !== undefined);
-  for (const [area, pattern] of Object.entries(AREA_KEYS) as [Exclude<Area, 'role'>, RegExp][]) {
+  if (ORGANIZATION_KEYS.test(key)) return needs.has('tixngo') || needs.has('organizations') || (needs.has('role') && roleText !== undefined);
+  for (const [area, pattern] of Object.entries(AREA_KEYS) as [Exclude<Area, 'role' | 'organizations'>, RegExp][]) {
     if (pattern.test(key)) return needs.has(area);
   }
   for (const [role, pattern] of Object.entries(ROLE_KEYS) as [Role, RegExp][]) {

@@ -8,11 +8,11 @@ import { ConfigError, toSafeError } from '../shared/errors';
 import { loadCliConfig, type CliConfigRequest } from './cli-config';
 import { dlqList, dlqReplay, dlqShow } from './commands/dlq';
 import { doctor } from './commands/doctor';
+import { ledgerImport } from './commands/ledger-import';
 import { offsetsReset } from './commands/offsets';
 import { replay } from './commands/replay';
 import { status } from './commands/status';
 import { trace } from './commands/trace';
-import { RoleNotAvailableError } from './role-catalog';
 import { CliFailure, CliRuntime, processOutput } from './runtime';
 
 /**
@@ -188,6 +188,34 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
       ),
     );
 
+  const ledger = program.command('ledger').description('The ticket ledger: what the bridge knows TIXnGO holds').exitOverride();
+  ledger
+    .command('import')
+    .argument('<file>', 'CSV with a header row, or NDJSON; UTF-8; - reads standard input (kubectl exec -i … < file)')
+    .description(
+      'Seed the ledger with tickets injected into TIXnGO before go-live (by the S-360 batch jobs, a CSV upload or the back office), ' +
+        'so that the cancel and control roles delete and control them. A dry run (counts only) unless --apply; running it again writes nothing twice.',
+    )
+    .addOption(organizationOption('the S-360 organization of lines without organizationCode (required with BRIDGE_ORGANIZATIONS=*)'))
+    .option('--apply', 'write the new facts (default: a dry run that only counts)', false)
+    .addOption(new Option('--dry-run', 'only count, write nothing: the default, named as the other commands name it').conflicts('apply'))
+    .option('--show-invalid <n>', 'list at most n invalid lines (all are counted)', positiveInt('--show-invalid'), 20)
+    .addHelpText(
+      'after',
+      `
+Columns (CSV header, case-insensitive; comma, semicolon or tab) or fields (NDJSON, one object per line):
+  ticketId          required, as TIXnGO knows it (1-256 of a-z A-Z 0-9 space *.-_+/())
+  generation        the reprint generation TIXnGO holds, 0-10000 (empty: 0)
+  injectedAt        ISO-8601 with a zone, e.g. 2026-11-30T18:00:00+01:00 (empty: the import's start)
+  organizationCode  the S-360 organization (empty: --organization, or the release's only one)
+Example:  ledger import injected.csv          (dry run)   then   ledger import injected.csv --apply`,
+    )
+    .action((file: string, o: { organization?: string; apply: boolean; showInvalid: number }) =>
+      withRuntime({ needs: ['mongo', 'organizations'] }, (rt) =>
+        ledgerImport(rt, { file, apply: o.apply, showInvalid: o.showInvalid, ...(o.organization === undefined ? {} : { organization: o.organization }) }),
+      ),
+    );
+
   program
     .command('status')
     .description(
@@ -226,10 +254,6 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof ConfigError) {
       out.note(`tixngo-bridge: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof RoleNotAvailableError) {
-      out.note(`error: ${e.message}`);
       return 2;
     }
     out.note(`error: ${toSafeError(e).message}`);

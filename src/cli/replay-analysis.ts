@@ -1,13 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import type { AvroCodec } from '../kafka/avro-codec';
 import { readTopicRanges, type PartitionRange } from '../kafka/admin';
 import type { SourceMessage } from '../contracts/source';
-import type { RoleSpec } from '../pipeline/role-spec';
-import { PoisonMessageError } from '../shared/errors';
-import { ticketKey } from '../shared/ticket-key';
-import { EMPTY_FACTS, type TicketLedger } from '../store/ticket-ledger';
-import type { ConsumerRoleEntry, LedgerDecision, TicketEvent } from './role-catalog';
+import type { LedgerDecision, RecordForecast } from '../pipeline/forecast';
 
 /** What a replay would do, per ticket (the last record of a ticket in the range decides). */
 export interface ReplayForecast {
@@ -72,17 +67,13 @@ export class ReplayTally {
 }
 
 /**
- * Reads the replay's records and asks the role's own pure steps what it would do with them:
- * decode, parse, select, and its ledger decision with and without force. Reads only: nothing is
- * written to MongoDB, Kafka or TIXnGO (the role's `enrich` is not called, since some roles record
- * what they see there).
+ * Reads the replay's records and asks the role what it would do with them (`forecaster`: its own
+ * steps and its read-only forecast decision, with and without force). Reads only: nothing is written
+ * to MongoDB, Kafka or TIXnGO.
  */
 export async function forecastReplay(deps: {
   readonly kafka: Kafka;
-  readonly codec: AvroCodec;
-  readonly ledger: TicketLedger;
-  readonly entry: ConsumerRoleEntry;
-  readonly spec: RoleSpec<TicketEvent, unknown, unknown>;
+  readonly forecaster: (records: readonly SourceMessage[]) => Promise<RecordForecast[]>;
   readonly groupIdPrefix: string;
   readonly ranges: ReadonlyMap<string, readonly PartitionRange[]>;
   readonly onProgress?: (records: number) => void;
@@ -90,25 +81,10 @@ export async function forecastReplay(deps: {
   const tally = new ReplayTally();
   let seen = 0;
   const handle = async (records: readonly SourceMessage[]) => {
-    const decided: TicketEvent[] = [];
-    for (const r of records) {
-      try {
-        const event = deps.spec.parse(await deps.codec.decode(r.value, deps.spec.schema));
-        const reason = deps.spec.select(event);
-        if (reason) tally.addFiltered(event.ticketId, reason);
-        else decided.push(event);
-      } catch (e) {
-        if (e instanceof PoisonMessageError) tally.addInvalid(e.code);
-        else throw e;
-      }
-    }
-    if (decided.length > 0) {
-      // The store keys tickets by organization (`ticketKey`).
-      const facts = await deps.ledger.getMany(decided.map((e) => ticketKey(e.organizationCode, e.ticketId)));
-      for (const e of decided) {
-        const mine = facts.get(ticketKey(e.organizationCode, e.ticketId)) ?? EMPTY_FACTS;
-        tally.addDecided(e.ticketId, deps.entry.decide(e, mine, false), deps.entry.decide(e, mine, true));
-      }
+    for (const f of await deps.forecaster(records)) {
+      if (f.kind === 'invalid') tally.addInvalid(f.code);
+      else if (f.kind === 'filtered') tally.addFiltered(f.ticketId, f.reason);
+      else tally.addDecided(f.ticketId, f.normal, f.forced);
     }
     seen += records.length;
     deps.onProgress?.(seen);

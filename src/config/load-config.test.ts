@@ -36,11 +36,37 @@ const keys = (e: ConfigError) => e.issues.map((i) => i.key).sort();
 
 describe('load-config', () => {
   describe('loadConfig', () => {
+    it('derives the consumer and outbox timings from the session timeout and OUTBOX_STALE_MS unless set', () => {
+      expect(load({ KAFKA_SESSION_TIMEOUT_MS: '45000', OUTBOX_STALE_MS: '1000' })).toMatchObject({
+        kafka: { rebalanceTimeoutMs: 90_000 },
+        outbox: { staleMs: 1_000, renewMs: 250, pollMs: 100 },
+      });
+      expect(load({ OUTBOX_STALE_MS: '500' }).outbox).toEqual({ staleMs: 500, renewMs: 125, pollMs: 50 });
+      const set = load({ KAFKA_REBALANCE_TIMEOUT_MS: '30000', KAFKA_PARTITIONS_CONCURRENTLY: '8', KAFKA_MAX_WAIT_MS: '100', OUTBOX_RENEW_MS: '2000', OUTBOX_POLL_MS: '50' });
+      expect(set.kafka).toMatchObject({ rebalanceTimeoutMs: 30_000, partitionsConcurrently: 8, maxWaitMs: 100 });
+      expect(set.outbox).toEqual({ staleMs: 30_000, renewMs: 2_000, pollMs: 50 });
+    });
+
+    it('refuses an intent renewal that is not below OUTBOX_STALE_MS', () => {
+      expect(keys(refusal({ ...MINIMAL, OUTBOX_STALE_MS: '1000', OUTBOX_RENEW_MS: '1000' }))).toEqual(['OUTBOX_RENEW_MS']);
+    });
+
     it('accepts a minimal environment and fills the defaults', () => {
       const c = load({ BRIDGE_INSTANCE_ID: 'pod-1' });
       expect(c.roles).toEqual(['holder-sync']);
       expect(c.instanceId).toBe('pod-1');
-      expect(c.kafka).toEqual({ brokers: ['localhost:9092'], clientId: 'tixngo-bridge', groupIdPrefix: 'tixngo-bridge', sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 });
+      expect(c.kafka).toEqual({
+        brokers: ['localhost:9092'],
+        clientId: 'tixngo-bridge',
+        groupIdPrefix: 'tixngo-bridge',
+        sessionTimeoutMs: 30_000,
+        heartbeatMs: 3_000,
+        rebalanceTimeoutMs: 60_000,
+        partitionsConcurrently: 64,
+        maxWaitMs: 500,
+        connectionTimeoutMs: 3_000,
+      });
+      expect(c.outbox).toEqual({ staleMs: 30_000, renewMs: 7_500, pollMs: 500 });
       expect(org(c).tixngo).toMatchObject({ baseUrl: 'http://localhost:8090/api', apiKey: 'test-api-key-1234', apiKeyHeader: 'x-api-key' });
       expect(c.organizations).toMatchObject({ mode: 'list', entries: [{ name: 'ORG1', codes: ['ORG1'], organizerId: 'default' }] });
       expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'tixngo_bridge', operationTimeoutMs: 30_000 });

@@ -93,6 +93,10 @@ export const EnvSchema = z.object({
   KAFKA_CONNECTION_TIMEOUT_MS: int(3_000, 100, 60_000),
   /** Default: a tenth of the session timeout, at least one second. */
   KAFKA_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+  /** Default: twice the session timeout, at least a minute. */
+  KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(600_000).optional(),
+  KAFKA_PARTITIONS_CONCURRENTLY: int(64, 1, 1024),
+  KAFKA_MAX_WAIT_MS: int(500, 1, 60_000),
 
   SCHEMA_REGISTRY_URL: url,
   SCHEMA_REGISTRY_USERNAME: optionalString,
@@ -113,6 +117,10 @@ export const EnvSchema = z.object({
   TIXNGO_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
   TIXNGO_MAX_REQUEST_BYTES: int(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   OUTBOX_STALE_MS: int(30_000, 500, 3_600_000),
+  /** Default: a quarter of OUTBOX_STALE_MS, at least 50 ms. */
+  OUTBOX_RENEW_MS: z.coerce.number().int().min(50).max(3_600_000).optional(),
+  /** Default: a tenth of OUTBOX_STALE_MS, between 20 and 500 ms. */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).optional(),
 
   TOPIC_TICKET_PRINTED_ELIGIBLE: z.string().min(1).default('ticket-printed-eligible'),
   TOPIC_TICKET_CANCELLED: z.string().min(1).default('ticket-cancelled'),
@@ -227,6 +235,12 @@ export interface Config {
     readonly sessionTimeoutMs: number;
     /** How often a consumer tells its group it is alive (also while a batch waits). */
     readonly heartbeatMs: number;
+    /** How long the group waits for its members to rejoin in a rebalance. */
+    readonly rebalanceTimeoutMs: number;
+    /** How many partitions a consumer hands to its role at once (batches are built across all of them). */
+    readonly partitionsConcurrently: number;
+    /** How long a fetch waits for records before it answers with what it has. */
+    readonly maxWaitMs: number;
     readonly connectionTimeoutMs: number;
   };
   readonly schemaRegistry: {
@@ -236,8 +250,11 @@ export interface Config {
   readonly mongo: { readonly uri: string; readonly database: string; readonly operationTimeoutMs: number };
   /** Whom the release serves, and each organization's TIXnGO account and rules (organizations.ts). */
   readonly organizations: Organizations;
-  /** The outbox: an intent untouched for `staleMs` belongs to a process that stopped, and is taken over. */
-  readonly outbox: { readonly staleMs: number };
+  /**
+   * The outbox: an intent untouched for `staleMs` belongs to a process that stopped, and is taken over;
+   * a live process renews its intents every `renewMs`; a batch waiting for another one looks again every `pollMs`.
+   */
+  readonly outbox: { readonly staleMs: number; readonly renewMs: number; readonly pollMs: number };
   readonly topics: {
     readonly printedEligible: string;
     readonly cancelled: string;
@@ -380,6 +397,9 @@ export function loadConfig(
       problem: 'set both SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or neither',
     });
   }
+  if (e.OUTBOX_RENEW_MS !== undefined && e.OUTBOX_RENEW_MS >= e.OUTBOX_STALE_MS) {
+    issues.push({ key: 'OUTBOX_RENEW_MS', problem: 'must be smaller than OUTBOX_STALE_MS (a live intent would be taken over)' });
+  }
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) {
     issues.push({ key: 'RETRY_MAX_MS', problem: 'must not be smaller than RETRY_BASE_MS' });
   }
@@ -438,6 +458,9 @@ export function loadConfig(
         : {}),
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatMs: e.KAFKA_HEARTBEAT_MS ?? Math.max(1000, Math.floor(e.KAFKA_SESSION_TIMEOUT_MS / 10)),
+      rebalanceTimeoutMs: e.KAFKA_REBALANCE_TIMEOUT_MS ?? Math.max(60_000, e.KAFKA_SESSION_TIMEOUT_MS * 2),
+      partitionsConcurrently: e.KAFKA_PARTITIONS_CONCURRENTLY,
+      maxWaitMs: e.KAFKA_MAX_WAIT_MS,
       connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
     },
     schemaRegistry: {
@@ -448,7 +471,11 @@ export function loadConfig(
     },
     mongo: { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE, operationTimeoutMs: e.MONGODB_OPERATION_TIMEOUT_MS },
     organizations: organizations!,
-    outbox: { staleMs: e.OUTBOX_STALE_MS },
+    outbox: {
+      staleMs: e.OUTBOX_STALE_MS,
+      renewMs: e.OUTBOX_RENEW_MS ?? Math.max(50, Math.floor(e.OUTBOX_STALE_MS / 4)),
+      pollMs: e.OUTBOX_POLL_MS ?? Math.min(500, Math.max(20, Math.floor(e.OUTBOX_STALE_MS / 10))),
+    },
     topics: {
       printedEligible: e.TOPIC_TICKET_PRINTED_ELIGIBLE,
       cancelled: e.TOPIC_TICKET_CANCELLED,

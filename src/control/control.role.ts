@@ -1,5 +1,5 @@
-import type { Config } from '../config/load-config';
-import { oncePerBatch, type Decision, type Located, type RoleSpec } from '../pipeline/role-spec';
+import type { Organizations } from '../config/load-config';
+import { oncePerBatch, type Decision, type Located, type RoleLogic } from '../pipeline/role-spec';
 import { listNames, parseTicketList, selectByShipmentMode, type ShipmentSelection } from '../shared/ticket-list';
 import { EMPTY_FACTS, factId, type Fact, type TicketFacts, type TicketLedger } from '../store/ticket-ledger';
 import { ticketKey } from '../shared/ticket-key';
@@ -23,7 +23,8 @@ export function controlSeenFact(t: TicketControlled, at: Date, from?: { partitio
 }
 
 export interface ControlDeps {
-  readonly config: Config;
+  /** Whom the release serves, and each organization's control settings. */
+  readonly organizations: Organizations;
   readonly ledger: TicketLedger;
 }
 
@@ -33,8 +34,8 @@ export interface ControlDeps {
  * may be on its way, and the inject role hands the control back once TIXnGO has the ticket. A control
  * TIXnGO refuses because the ticket was just deleted is a counted skip (`TICKET_DELETED`).
  */
-export function controlRole(deps: ControlDeps): RoleSpec<TicketControlled, ReadonlyMap<string, TicketFacts>, ControlTicket> {
-  const rules = new OrganizationRules(deps.config.organizations, (o) => ({
+export function controlRole(deps: ControlDeps): RoleLogic<TicketControlled, ReadonlyMap<string, TicketFacts>, ControlTicket> {
+  const rules = new OrganizationRules(deps.organizations, (o) => ({
     selection: { shipmentModes: o.control.shipmentModes, force: parseTicketList(o.control.force), skip: parseTicketList(o.control.skip) } as ShipmentSelection,
     simulate: o.control.simulate,
     /** The organization's TIXnGO point of sales (the core's print state names it). */
@@ -43,8 +44,6 @@ export function controlRole(deps: ControlDeps): RoleSpec<TicketControlled, Reado
 
   return {
     role: 'control',
-    topics: [deps.config.topics.controlled],
-    schema: 'ticket-controlled',
     endpoint: 'control',
     waitsFor: [],
     parse: parseControlled,

@@ -41,7 +41,7 @@ export interface HolderSyncOrganizer {
 
 export interface HolderSyncDeps {
   /** Pacing, lease TTL and history limit (`holderSync`), topics, retry, dead-letter limit, instance id. */
-  readonly config: Config;
+  readonly config: Pick<Config, 'holderSync' | 'topics' | 'retry' | 'dlq' | 'instanceId'> & { readonly kafka: Pick<Config['kafka'], 'heartbeatMs'> };
   /** Builds the TIXnGO client of one organizer; closed when the role stops. */
   readonly tixngoClient: (settings: TixngoSettings) => TixngoApi & { close?(): void };
   readonly holders: HolderStore;

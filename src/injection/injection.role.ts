@@ -1,9 +1,9 @@
 import { cancellationToPush } from '../cancellation/decide';
-import type { Config } from '../config/load-config';
+import type { Config, Organizations } from '../config/load-config';
 import { controlToPush } from '../control/decide';
 import type { AvroCodec } from '../kafka/avro-codec';
 import type { EventPublisher, OutgoingMessage } from '../kafka/producer';
-import type { Decision, Located, RoleSpec } from '../pipeline/role-spec';
+import type { Decision, Located, RoleLogic } from '../pipeline/role-spec';
 import { PoisonMessageError } from '../shared/errors';
 import { listNames, parseTicketList } from '../shared/ticket-list';
 import { holderStateId, type HolderState, type HolderStore } from '../store/holder-store';
@@ -61,7 +61,10 @@ export function waitingBehindInjection(facts: TicketFacts): Fact[] {
 }
 
 export interface InjectionDeps {
-  readonly config: Config;
+  /** Whom the release serves, and each organization's inject settings. */
+  readonly organizations: Organizations;
+  /** Where the role writes: the write-back, and the cancellations and controls it hands back. */
+  readonly topics: Pick<Config['topics'], 'printed' | 'cancelled' | 'controlled'>;
   readonly ledger: TicketLedger;
   readonly holders: HolderStore;
   readonly codec: AvroCodec;
@@ -69,8 +72,8 @@ export interface InjectionDeps {
 }
 
 /** The `inject` role ("Tickets external printing"): ticket-printed-eligible → TIXnGO → ticket-printed. */
-export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligible, InjectionState, InjectTicket> {
-  const rules = new OrganizationRules(deps.config.organizations, (o) => {
+export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligible, InjectionState, InjectTicket> {
+  const rules = new OrganizationRules(deps.organizations, (o) => {
     const c = o.inject;
     const selection: InjectSelection = {
       filters: c.filters,
@@ -85,17 +88,15 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
       overlayLastOwner: c.overlayLastOwner,
       resetInvalidationReasons: c.resetInvalidationReasons,
       // Refused at start-up, naming the setting (and the organization), when it touches a protected field.
-      template: c.template ? parseTemplateOf(c.template.text, deps.config.organizations.mode === 'file' ? o.name : undefined) : undefined,
+      template: c.template ? parseTemplateOf(c.template.text, deps.organizations.mode === 'file' ? o.name : undefined) : undefined,
     };
     // Simulation writes nothing back: the core must not mark simulated tickets as printed.
-    const writeBack = c.simulate ? undefined : { topic: deps.config.topics.printed, salesChannelCode: c.salesChannelCode, posCode: c.posCode };
+    const writeBack = c.simulate ? undefined : { topic: deps.topics.printed, salesChannelCode: c.salesChannelCode, posCode: c.posCode };
     return { selection, payload, simulate: c.simulate, writeBack, organizerId: o.organizerId };
   });
 
   return {
     role: 'inject',
-    topics: [deps.config.topics.printedEligible],
-    schema: 'ticket-printed-eligible',
     endpoint: 'inject',
     // A deletion or control of an older generation is recorded before a newer generation goes out.
     waitsFor: ['cancel', 'control'],
@@ -111,7 +112,8 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
         return organizerId === undefined ? [] : [{ organizerId, ticketId: e.ticketId }];
       });
       const [ledger, holders] = await Promise.all([
-        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen']),
+        // Mostly new tickets, without facts: one slot per kind first (see `getMany`).
+        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen'], 1),
         // A reprint's last holder, from the change feed of the TIXnGO organizer its organization injects into.
         deps.holders.getStates(reprinted),
       ]);
@@ -151,13 +153,17 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
      * ran is made good when the records are read again.
      */
     async reconcile(ticketIds) {
-      const facts = await deps.ledger.getMany(ticketIds, ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
+      // Only a ticket the core cancelled or controlled can have something waiting (almost none of a
+      // batch): look for those first, then read the rest of their facts.
+      const seen = await deps.ledger.keysWithAny(ticketIds, ['cancel-seen', 'control-seen']);
+      if (seen.size === 0) return;
+      const facts = await deps.ledger.getMany([...seen], ['inject', 'cancel-seen', 'cancel-pushed', 'control-seen', 'control-pushed']);
       const cancels: OutgoingMessage[] = [];
       const controls: OutgoingMessage[] = [];
       for (const f of facts.values()) {
         for (const w of waitingBehindInjection(f)) {
           const isCancel = w.kind === 'cancel-seen';
-          const topic = isCancel ? deps.config.topics.cancelled : deps.config.topics.controlled;
+          const topic = isCancel ? deps.topics.cancelled : deps.topics.controlled;
           const { partition, offset: _offset, ...event } = w.data as Record<string, unknown>;
           const value = await deps.codec.encode(topic, isCancel ? 'ticket-cancelled' : 'ticket-controlled', event);
           (isCancel ? cancels : controls).push({
@@ -168,8 +174,8 @@ export function injectionRole(deps: InjectionDeps): RoleSpec<TicketPrintedEligib
           });
         }
       }
-      await deps.publisher.publish(deps.config.topics.cancelled, cancels);
-      await deps.publisher.publish(deps.config.topics.controlled, controls);
+      await deps.publisher.publish(deps.topics.cancelled, cancels);
+      await deps.publisher.publish(deps.topics.controlled, controls);
     },
   };
 }

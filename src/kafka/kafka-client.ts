@@ -7,7 +7,7 @@ import { BridgeError, FatalError, TransientError } from '../shared/errors';
  * Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes.
  * `retries` bounds kafkajs' own retries of a request (the support CLI uses few, to answer quickly).
  */
-export function createKafka(config: Config['kafka'], log: Logger, opts: { retries?: number } = {}): Kafka {
+export function createKafka(config: Pick<Config['kafka'], 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'ssl' | 'sasl'>, log: Logger, opts: { retries?: number } = {}): Kafka {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
@@ -29,7 +29,7 @@ export function createKafka(config: Config['kafka'], log: Logger, opts: { retrie
 
 /** A plain client for the tools (topic creation, demo producer): brokers only, no TLS or SASL. */
 export function createPlainKafka(brokers: readonly string[], clientId: string, log: Logger): Kafka {
-  return createKafka({ brokers, clientId, groupIdPrefix: clientId, sessionTimeoutMs: 30_000, heartbeatMs: 3_000, connectionTimeoutMs: 3_000 }, log);
+  return createKafka({ brokers, clientId, connectionTimeoutMs: 3_000 }, log);
 }
 
 /**

@@ -30,6 +30,10 @@ export interface MessageSourceOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly sessionTimeoutMs: number;
+  /** How long the group waits for its members to rejoin in a rebalance. */
+  readonly rebalanceTimeoutMs: number;
+  /** How long a fetch waits for records before it answers with what it has. */
+  readonly maxWaitMs: number;
   /** How many partitions are processed at once; batches are built across all of them. */
   readonly partitionsConcurrently: number;
   /** Where a group without committed offsets starts: the earliest offset, so nothing is missed. */
@@ -91,10 +95,10 @@ export class KafkaMessageSource implements MessageSource {
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: this.opts.sessionTimeoutMs,
-      rebalanceTimeout: Math.max(60_000, this.opts.sessionTimeoutMs * 2),
+      rebalanceTimeout: this.opts.rebalanceTimeoutMs,
       heartbeatInterval: this.opts.heartbeatMs,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: this.opts.maxWaitMs,
     });
     this.consumer = consumer;
     const pauses = new Map<string, () => void>();

@@ -22,6 +22,10 @@ export function createMetrics() {
     pollerPages: new Counter({ name: 'tixngo_bridge_poller_pages_total', help: 'Change-feed pages read by holder-sync, by TIXnGO organizer', labelNames: ['role', 'organizer'], registers }),
     pollerRecords: new Counter({ name: 'tixngo_bridge_poller_records_total', help: 'Change-feed records handled by holder-sync, by organizer and outcome', labelNames: ['role', 'organizer', 'outcome'], registers }),
     pollerKeyAge: new Gauge({ name: 'tixngo_bridge_poller_key_age_seconds', help: 'Seconds since the pagination key of an organizer last moved', labelNames: ['role', 'organizer'], registers }),
+    // The store client is one per process, shared by its roles: these have no `role` label.
+    storeCommands: new Counter({ name: 'tixngo_bridge_store_commands_total', help: 'Commands (round trips) sent to MongoDB, by command and collection', labelNames: ['command', 'collection'], registers }),
+    storeDocumentsWritten: new Counter({ name: 'tixngo_bridge_store_documents_written_total', help: 'Documents MongoDB inserted, modified or deleted, as its replies count them, by collection and operation', labelNames: ['collection', 'operation'], registers }),
+    storeDocumentsRead: new Counter({ name: 'tixngo_bridge_store_documents_read_total', help: 'Documents returned by MongoDB cursors (find, aggregate, getMore), by collection', labelNames: ['collection'], registers }),
   };
 }
 

@@ -15,7 +15,7 @@ import type { TixngoApi } from '../tixngo/tixngo-api';
 import { BatchBuilder, type BatchLimits } from './batch-builder';
 import { CommitPlanner } from './commit-plan';
 import { DlqLimit, type DlqLimitSettings } from './dlq-limit';
-import { InFlight, type Dependency, type OwnIntent } from './in-flight';
+import { InFlight, type Dependency, type OutboxTiming, type OwnIntent } from './in-flight';
 import { summarize, type PipelineEvents } from './report';
 import type { Decision, RoleSpec } from './role-spec';
 import { decideTickets } from './steps/decide';
@@ -36,8 +36,8 @@ export interface PipelineSettings {
   readonly dlq: DlqLimitSettings;
   /** This process; with the role and a random suffix it names the pipeline's intents. */
   readonly instanceId: string;
-  /** An intent untouched this long belongs to a process that stopped and is taken over. */
-  readonly outboxStaleMs: number;
+  /** When an intent belongs to a process that stopped and is taken over; how often ours are renewed, and others looked at again. */
+  readonly outbox: OutboxTiming;
   /** Closed batches delivered at the same time (1 = one after another); a ticket is never in two at once. */
   readonly batchesInFlight: number;
   /** How often the consumer group is told we are alive while a batch waits. */
@@ -173,8 +173,7 @@ export class Pipeline<E, S, W> {
       {
         role: spec.role,
         owner: `${settings.instanceId}/${spec.role}/${randomUUID().slice(0, 8)}`,
-        staleMs: settings.outboxStaleMs,
-        pollMs: Math.min(500, Math.max(20, Math.floor(settings.outboxStaleMs / 10))),
+        ...settings.outbox,
       },
     );
     this.deliverer = new Deliverer(

@@ -25,14 +25,20 @@ export interface InFlightDeps {
   readonly beat: () => void;
 }
 
-export interface InFlightSettings {
+/** How the outbox's intents are timed. */
+export interface OutboxTiming {
+  /** An intent untouched this long belongs to a process that stopped; its takeover starts then. */
+  readonly staleMs: number;
+  /** How often our intents are renewed (well below `staleMs`, so that nobody takes a live one over). */
+  readonly renewMs: number;
+  /** How often a batch waiting for another one looks again. */
+  readonly pollMs: number;
+}
+
+export interface InFlightSettings extends OutboxTiming {
   readonly role: string;
   /** This pipeline in this process; never reused by a restarted process. */
   readonly owner: string;
-  /** An intent untouched this long belongs to a process that stopped; its takeover starts then. */
-  readonly staleMs: number;
-  /** How often a batch waiting for another one looks again. */
-  readonly pollMs: number;
 }
 
 /** A batch's intent, as its batch knows it. */
@@ -99,14 +105,13 @@ export class InFlight {
 
   /** Starts renewing our intents (`touchedAt`) so that nobody takes them over while we live. */
   start(): void {
-    const every = Math.max(50, Math.floor(this.settings.staleMs / 4));
     this.keeper = setInterval(() => {
       if (this.mine.size + this.adopted.size === 0) return;
       const ids = [...this.mine, ...this.adopted];
       void this.serial(() => this.deps.outbox.touch(ids, new Date(this.deps.now()))).catch((e: unknown) =>
         this.deps.log.warn({ err: (e as Error).name }, 'could not renew the intents in flight; retrying at the next turn'),
       );
-    }, every);
+    }, this.settings.renewMs);
     this.keeper.unref?.();
   }
 

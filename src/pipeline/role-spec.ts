@@ -27,18 +27,29 @@ export interface Route {
 }
 
 /**
+ * Where a consumer role reads: its input topics and the schema of their records. The role registry
+ * (`src/role-registry.ts`) is the one place that knows them; it completes the role's logic with them.
+ */
+export interface RoleInput {
+  readonly topics: readonly string[];
+  readonly schema: SchemaName;
+}
+
+/** What a role's own module builds: everything but its input, which the role registry adds. */
+export type RoleLogic<E, S, W> = Omit<RoleSpec<E, S, W>, keyof RoleInput>;
+
+/**
  * A consumer role is this: pure steps, one read of the store, and optionally one write before it
  * reads. The shared engine owns consuming, decoding, batching, the outbox, sending, retrying,
  * recording, dead-lettering and committing.
  *
  * Contract: `parse`, `select` and `decide` are pure and may throw only `PoisonMessageError` (`parse`).
- * `enrich` only reads. `seen` and `reconcile` write; they are idempotent (a crash repeats them) and
+ * `enrich` only reads, so a read-only caller (the support CLI's replay forecast) may call it and skip
+ * `seen`, the role's one write before it reads. `seen` and `reconcile` write; they are idempotent (a crash repeats them) and
  * throw `TransientError` for outages (the engine retries them without limit).
  */
-export interface RoleSpec<E, S, W> {
+export interface RoleSpec<E, S, W> extends RoleInput {
   readonly role: Role;
-  readonly topics: readonly string[];
-  readonly schema: SchemaName;
   /** The TIXnGO push endpoint the role's work goes to. */
   readonly endpoint: PushEndpoint;
   /**

@@ -1,5 +1,4 @@
 import { CliFailure } from '../cli/runtime';
-import { RoleNotAvailableError } from '../cli/role-catalog';
 import { RegistryRequestError } from '../kafka/registry-rest';
 import { SchemaNotRegisteredError } from '../kafka/avro-codec';
 import { DlqLimitExceeded } from '../pipeline/engine';
@@ -15,7 +14,6 @@ describe('errors: one taxonomy', () => {
     ['an output schema not registered', new SchemaNotRegisteredError('x'), 'fatal', 'SchemaNotRegisteredError'],
     ['a stop on purpose', new AbortedError('PIPELINE_STOPPED', 'stopped'), 'aborted', 'AbortedError'],
     ["a support command's refusal", new CliFailure('x', 2), 'fatal', 'CliFailure'],
-    ['an unknown role named', new RoleNotAvailableError('x'), 'config', 'RoleNotAvailableError'],
     ['an unexpected registry answer', new RegistryRequestError(500, 'x'), 'fatal', 'RegistryRequestError'],
   ])('%s is a BridgeError of kind %s, named %s', (_, error, kind, name) => {
     expect(error).toBeInstanceOf(BridgeError);

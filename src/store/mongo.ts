@@ -1,5 +1,7 @@
 import { MongoClient, MongoError, type Db } from 'mongodb';
+import type { Metrics } from '../ops/metrics';
 import { TransientError } from '../shared/errors';
+import { countStoreCommands } from './command-metrics';
 
 export interface MongoConnection {
   readonly client: MongoClient;
@@ -12,6 +14,8 @@ export async function connectMongo(settings: {
   database: string;
   operationTimeoutMs?: number;
   appName?: string;
+  /** Counts every command, and the documents written and read, on these metrics (`countStoreCommands`). */
+  metrics?: Pick<Metrics, 'storeCommands' | 'storeDocumentsWritten' | 'storeDocumentsRead'>;
 }): Promise<MongoConnection> {
   const operationTimeoutMs = settings.operationTimeoutMs ?? 30_000;
   const client = new MongoClient(settings.uri, {
@@ -29,7 +33,9 @@ export async function connectMongo(settings: {
     // kept a role failing for 90 s after its store came back (three hung checks in a row through a
     // TCP path that had been cut).
     connectTimeoutMS: Math.min(10_000, operationTimeoutMs),
+    monitorCommands: settings.metrics !== undefined,
   });
+  if (settings.metrics) countStoreCommands(client, settings.metrics);
   try {
     await client.connect();
   } catch (e) {

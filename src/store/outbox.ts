@@ -1,8 +1,16 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary, type Collection, type Db } from 'mongodb';
 import type { Intent, Outbox, OutboxRequest, TakeoverClaim } from '../contracts/outbox';
 import { duplicateKeyIndexes, storeOp } from './mongo';
 
-type StoredRequest = Omit<OutboxRequest, 'body'> & { readonly body: Binary };
+/**
+ * A request as stored: its body deflated (raw DEFLATE, level 1). The body is the largest thing the store
+ * handles (about 1.1 MB of JSON per 1,000 tickets); deflated it is a tenth or less, which the role pays
+ * ~1.5 ms per 1,000 tickets for and the store saves far more on the insert and the delete. The bytes
+ * sent are always the inflated body, byte for byte what was stored. Absent `bodyEncoding`: stored raw
+ * (by the version before).
+ */
+type StoredRequest = Omit<OutboxRequest, 'body'> & { readonly body: Binary; readonly bodyEncoding?: 'deflate-raw' };
 interface StoredTakeover extends TakeoverClaim {
   readonly _id: string;
   readonly intent: string;
@@ -65,12 +73,15 @@ export class MongoOutbox implements Outbox {
   }
 
   async putRequest(request: OutboxRequest): Promise<void> {
-    await insertOnce('writing a request', this.requests, { ...request, body: new Binary(request.body) });
+    await insertOnce('writing a request', this.requests, { ...request, body: new Binary(deflateRawSync(request.body, { level: 1 })), bodyEncoding: 'deflate-raw' });
   }
 
   async requestsOf(intentId: string): Promise<OutboxRequest[]> {
     const docs = await storeOp('reading unsettled requests', () => this.requests.find({ intent: intentId }).toArray());
-    return docs.map((d) => ({ ...d, body: Buffer.from(d.body.buffer) }));
+    return docs.map(({ bodyEncoding, ...d }) => {
+      const stored = Buffer.from(d.body.buffer);
+      return { ...d, body: bodyEncoding === 'deflate-raw' ? inflateRawSync(stored) : stored };
+    });
   }
 
   async removeRequest(id: string): Promise<void> {

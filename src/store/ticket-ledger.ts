@@ -141,12 +141,19 @@ export class TicketLedger {
    * The facts of `kinds` (by default: every kind) of these tickets (by `ticketKey`), keyed the same way;
    * tickets with none are left out. One round trip for a whole batch, more only for tickets with more
    * facts of a kind than one read holds.
+   *
+   * `firstSlots`: slots read per ticket and kind in the first round trip (then `SLOTS_PER_READ`). A
+   * caller whose tickets mostly have no facts (the inject role: new tickets) reads one: half the ids
+   * to look up (the local FerretDB spends ~10 ms of CPU on 2,000 ids, ~26 ms on 4,000), and a second
+   * round trip only for the tickets that have a fact.
    */
-  async getMany(keys: readonly string[], kinds: readonly FactKind[] = FACT_KINDS): Promise<Map<string, TicketFacts>> {
+  async getMany(keys: readonly string[], kinds: readonly FactKind[] = FACT_KINDS, firstSlots = SLOTS_PER_READ): Promise<Map<string, TicketFacts>> {
     const grouped = new Map<string, Fact[]>();
+    let slots = firstSlots;
     let wanted = [...new Set(keys)].flatMap((key) => kinds.map((kind) => ({ key, kind, from: 0 })));
     while (wanted.length > 0) {
-      const ids = wanted.flatMap((w) => Array.from({ length: SLOTS_PER_READ }, (_, i) => slotId(w.key, w.kind, w.from + i)));
+      const n = slots;
+      const ids = wanted.flatMap((w) => Array.from({ length: n }, (_, i) => slotId(w.key, w.kind, w.from + i)));
       const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ _id: { $in: ids } }).toArray());
       const found = new Set<string>();
       for (const { _id: slot, key, ...fact } of docs) {
@@ -157,11 +164,24 @@ export class TicketLedger {
         grouped.set(ticket, list);
       }
       // A ticket and kind whose last slot read was full may have more.
-      wanted = wanted.filter((w) => found.has(slotId(w.key, w.kind, w.from + SLOTS_PER_READ - 1))).map((w) => ({ ...w, from: w.from + SLOTS_PER_READ }));
+      wanted = wanted.filter((w) => found.has(slotId(w.key, w.kind, w.from + n - 1))).map((w) => ({ ...w, from: w.from + n }));
+      slots = SLOTS_PER_READ;
     }
     const out = new Map<string, TicketFacts>();
     for (const [key, facts] of grouped) out.set(key, new TicketFacts(facts));
     return out;
+  }
+
+  /**
+   * The tickets (by `ticketKey`) that have at least one fact of `kinds`: one round trip reading the
+   * first slot of each ticket and kind, which is taken whenever the ticket has a fact of that kind
+   * (slots fill without gaps, see the class comment).
+   */
+  async keysWithAny(keys: readonly string[], kinds: readonly FactKind[]): Promise<Set<string>> {
+    const ids = [...new Set(keys)].flatMap((key) => kinds.map((kind) => slotId(key, kind, 0)));
+    if (ids.length === 0) return new Set();
+    const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray());
+    return new Set(docs.map((d) => keyOfSlot(d._id)));
   }
 
   async get(key: string): Promise<TicketFacts> {

@@ -3,27 +3,35 @@
  * then `source .stack/env`). Everything is measured in one run on this machine and reported as
  * ratios against baselines measured in the same run, because the machines are noisy.
  *
- *  (a) ceiling: a plain kafkajs consumer that only decodes Avro and commits;
+ *  (a) ceiling: a plain kafkajs consumer that only decodes Avro and commits (in this process; its CPU
+ *      per event is this process's `process.cpuUsage()` while it runs, nothing else runs here then);
  *  (b) the inject role pushing to the simulator (no added latency), ledger and outbox included, run
  *      as the image runs it (its own process, the production build, the image's NODE_OPTIONS);
  *  (c) naive: one ticket per TIXnGO request, committing after each (push only, as the issue words it);
  *  (c') naive doing the role's work per ticket: validate, map, push, ledger, write-back, commit.
+ * During (b): the CPU per ticket (user + system, /proc/<pid>/stat) of the role, the simulator, Kafka,
+ * the store (FerretDB) and the registry (their pids from `.stack/<service>/pid`, children included),
+ * the machine's total (/proc/stat), and the role's store work per ticket as the role counts it from
+ * the driver's command monitoring (`tixngo_bridge_store_*` on its /metrics, read before and after):
+ * documents written and read per ticket, round trips per batch, by collection and command.
  * Then the p99 event-to-push latency at a steady 1,000 events/s, the peak RSS of the role working
- * through a 1,000,000-event backlog, and (b) again with TIXnGO 100 ms away, one batch in flight
- * against the default.
+ * through a 1,000,000-event backlog, the stadium (80,000 tickets of one performance produced at once:
+ * wall time from the first produce to the last ticket the simulator accepted), and (b) again with
+ * TIXnGO 100 ms away, one batch in flight against the default. A summary table with the targets ends
+ * the run.
  *
  * Last, holder-sync: the change-feed poller storing the states of BENCH_HOLDER_TICKETS new tickets,
  * then one change of each of them (tickets the store already knows), with both rates.
  *
  * Sizes: BENCH_EVENTS (default 200000), BENCH_NAIVE_EVENTS (5000), BENCH_STEADY_SECONDS (20),
- * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60), BENCH_LATENCY_EVENTS (20000), BENCH_HOLDER_TICKETS
- * (100000), BENCH_HOLDER_SECONDS (600, the most one holder-sync phase may take). BENCH_PARTS picks parts:
- * `throughput,steady,backlog,latency,holder-sync`.
+ * BENCH_BACKLOG (1000000), BENCH_BACKLOG_SECONDS (60), BENCH_STADIUM (80000), BENCH_LATENCY_EVENTS
+ * (20000), BENCH_HOLDER_TICKETS (100000), BENCH_HOLDER_SECONDS (600, the most one holder-sync phase may
+ * take). BENCH_PARTS picks parts: `throughput,steady,backlog,stadium,latency,holder-sync`.
  * BENCH_ROLE_ENV, BENCH_NODE_OPTIONS and BENCH_NODE_ARGS change how the role runs (see `startRole`).
  */
 import { ticketKey } from '../../src/shared/ticket-key';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
@@ -38,6 +46,7 @@ import { factId, TicketLedger } from '../../src/store/ticket-ledger';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, type TestTopics } from '../support/harness';
+import { freePort } from '../support/role-processes';
 import { unique } from '../support/unique';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -56,7 +65,9 @@ const ROLE_ENV: Record<string, string> = {
 const LATENCY_N = Number(process.env.BENCH_LATENCY_EVENTS ?? 20_000);
 const HOLDER_TICKETS = Number(process.env.BENCH_HOLDER_TICKETS ?? 100_000);
 const HOLDER_S = Number(process.env.BENCH_HOLDER_SECONDS ?? 600);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog,latency,holder-sync').split(','));
+const STADIUM = Number(process.env.BENCH_STADIUM ?? 80_000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,steady,backlog,stadium,latency,holder-sync').split(','));
+const ROOT = join(__dirname, '..', '..');
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -67,6 +78,7 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
  */
 interface SimProcess {
   readonly url: string;
+  readonly pid: number;
   setFaults(faults: unknown): Promise<void>;
   accepted(): Promise<number>;
   received(): Promise<ReceivedSummary>;
@@ -90,6 +102,7 @@ async function startSimulatorProcess(): Promise<SimProcess> {
   const origin = new URL(url).origin;
   return {
     url,
+    pid: child.pid!,
     setFaults: async (faults) => void (await axios.post(`${origin}/_sim/faults`, faults)),
     accepted: async () => (await axios.get(`${origin}/_sim/totals`)).data.byEndpoint.inject.ticketsAccepted as number,
     received: async () => (await axios.get(`${origin}/_sim/received?payloads=false`, { maxContentLength: Infinity })).data as ReceivedSummary,
@@ -131,12 +144,18 @@ function stealMeter(): () => string {
 
 const nodeArgs = (variable: string) => (process.env[variable] ?? '').split(' ').filter(Boolean);
 
-function startRole(topics: TestTopics, sim: SimProcess, env: Record<string, string> = {}): BridgeProcess {
-  return spawnBridge(bridgeEnv(topics, sim, { ...ROLE_ENV, NODE_OPTIONS, ...env }), [], {
+/** The role's process, and its ops port (/metrics). */
+type Role = BridgeProcess & { readonly opsPort: number };
+
+async function startRole(topics: TestTopics, sim: SimProcess, env: Record<string, string> = {}): Promise<Role> {
+  const opsPort = await freePort();
+  const role = spawnBridge(bridgeEnv(topics, sim, { ...ROLE_ENV, NODE_OPTIONS, HTTP_PORT: String(opsPort), ...env }), [], {
     built: true,
     nodeArgs: nodeArgs('BENCH_NODE_ARGS'),
   });
+  return Object.assign(role, { opsPort });
 }
+
 
 async function stopRole(role: BridgeProcess): Promise<void> {
   if (role.child.exitCode === null) role.child.kill('SIGTERM');
@@ -174,31 +193,40 @@ async function preload(topic: string, count: number, firstTicket = 1): Promise<v
   await producer.disconnect();
 }
 
-/** (a) decode + commit only. */
-async function ceiling(topic: string, count: number): Promise<number> {
+/**
+ * (a) decode + commit only, in this process: its CPU is this process's `process.cpuUsage()` from the
+ * first record to the last (nothing else of the benchmark runs meanwhile).
+ */
+async function ceiling(topic: string, count: number): Promise<{ ms: number; cpuSeconds: number }> {
   const codec = new AvroCodec({ url: services().registryUrl });
   const consumer = kafkaClient().consumer({ groupId: unique('bench-ceiling'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
   let started: number | undefined; // from the first record, like (b): the group join is not throughput
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   await new Promise<void>((resolve) => {
     void consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: PARTITIONS,
       eachBatch: async ({ batch, resolveOffset }) => {
         started ??= Date.now();
+        cpuAtStart ??= process.cpuUsage();
         for (const m of batch.messages) await codec.decode(m.value, 'ticket-printed-eligible');
         resolveOffset(batch.lastOffset());
         await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
         seen += batch.messages.length;
-        if (seen >= count) resolve();
+        if (seen >= count && !cpu) {
+          cpu = process.cpuUsage(cpuAtStart);
+          resolve();
+        }
       },
     });
   });
   const ms = Date.now() - started!;
   await consumer.disconnect();
-  return ms;
+  return { ms, cpuSeconds: (cpu!.user + cpu!.system) / 1e6 };
 }
 
 /** What a naive consumer does with one record, after decoding it; `http` talks to the simulator. */
@@ -281,13 +309,245 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+// ----- CPU per process ---------------------------------------------------------------------------
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** /proc/<pid>/stat after the command name: [state, ppid, …]; utime and stime are fields 14 and 15 of the whole line. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU seconds of one process. */
+function cpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) / CLOCK_TICKS : 0;
+}
+
+/** User + system CPU seconds of a process and of its live descendants (a wrapper script and its java). */
+function treeCpuSeconds(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (!f) continue;
+    const ppid = Number(f[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  let ticks = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    const f = statFields(p);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** The pid of a service of the local stack: its pid file (`scripts/stack.sh`), else `pgrep -f`. */
+function stackPid(service: 'kafka' | 'ferretdb' | 'registry', pattern: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(ROOT, '.stack', service, 'pid'), 'utf8').trim());
+    if (pid > 0 && statFields(pid)) return pid;
+  } catch {
+    // no pid file: a stack started some other way
+  }
+  try {
+    const pid = Number(execFileSync('pgrep', ['-o', '-f', pattern], { encoding: 'utf8' }).trim().split('\n')[0]);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and steal CPU seconds of the whole machine (/proc/stat: user, nice, system, irq, softirq; steal apart). */
+function machineCpu(): { busy: number; steal: number; total: number } {
+  const n = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
+  return { busy: (user + nice + system + irq + softirq) / CLOCK_TICKS, steal: steal / CLOCK_TICKS, total: (user + nice + system + idle + iowait + irq + softirq + steal) / CLOCK_TICKS };
+}
+
+interface CpuReport {
+  /** CPU seconds per process over the window; `machine` is every process of the machine. */
+  readonly seconds: Readonly<Record<string, number>>;
+  readonly stealPct: number;
+  readonly wallMs: number;
+}
+
+/**
+ * CPU of these processes (and of the machine) from now until the returned function is called: the
+ * node processes alone (the benchmark's own children are the role and the simulator, counted apart),
+ * the stack's services with their children (a wrapper and what it started).
+ */
+function cpuMeter(nodes: Readonly<Record<string, number | undefined>>, services: Readonly<Record<string, number | undefined>>): () => CpuReport {
+  const known = [
+    ...Object.entries(nodes).map(([name, pid]) => [name, pid, cpuSeconds] as const),
+    ...Object.entries(services).map(([name, pid]) => [name, pid, treeCpuSeconds] as const),
+  ].filter((e): e is readonly [string, number, (pid: number) => number] => e[1] !== undefined);
+  const start = new Map(known.map(([name, pid, read]) => [name, read(pid)]));
+  const m0 = machineCpu();
+  const t0 = Date.now();
+  return () => {
+    const seconds: Record<string, number> = {};
+    for (const [name, pid, read] of known) seconds[name] = read(pid) - start.get(name)!;
+    const m1 = machineCpu();
+    seconds.machine = m1.busy - m0.busy;
+    const total = m1.total - m0.total;
+    return { seconds, stealPct: total > 0 ? Math.round(((m1.steal - m0.steal) / total) * 100) : 0, wallMs: Date.now() - t0 };
+  };
+}
+
+/** The stack's processes beside the role whose CPU a ticket costs. */
+function stackPids(): Record<string, number | undefined> {
+  return {
+    kafka: stackPid('kafka', 'kafka.Kafka'),
+    store: stackPid('ferretdb', 'ferretdb'),
+    registry: stackPid('registry', 'apicurio'),
+  };
+}
+
+const us = (seconds: number, n: number) => (n > 0 ? (seconds * 1e6) / n : NaN);
+const fmtUs = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} µs` : 'n/a');
+
+function cpuLine(r: CpuReport, tickets: number): string {
+  return Object.entries(r.seconds)
+    .map(([name, sec]) => `${name} ${fmtUs(us(sec, tickets))}`)
+    .join(', ');
+}
+
+// ----- store work, as the role counts it (its /metrics) ------------------------------------------
+
+type Counters = Map<string, number>;
+
+async function roleCounters(role: Role): Promise<Counters> {
+  const body = (await axios.get<string>(`http://127.0.0.1:${role.opsPort}/metrics`, { responseType: 'text' })).data;
+  const out: Counters = new Map();
+  for (const line of body.split('\n')) {
+    if (!line.startsWith('tixngo_bridge_store_') && !line.startsWith('tixngo_bridge_batch_size_count') && !line.startsWith('tixngo_bridge_pushed_total')) continue;
+    const sp = line.lastIndexOf(' ');
+    out.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return out;
+}
+
+/** Waits until the role's /metrics answers. */
+async function waitForOps(role: Role): Promise<Counters> {
+  for (;;) {
+    if (role.child.exitCode !== null) throw new Error(`the role exited (code ${role.child.exitCode}):\n${role.output().slice(-3000)}`);
+    try {
+      return await roleCounters(role);
+    } catch {
+      await sleep(100);
+    }
+  }
+}
+
+/** The counters once the role has finished its last batch's bookkeeping (two equal readings in a row). */
+async function settledCounters(role: Role): Promise<Counters> {
+  let last = await roleCounters(role);
+  for (let i = 0; i < 20; i++) {
+    await sleep(300);
+    const now = await roleCounters(role);
+    if ([...now].every(([k, v]) => last.get(k) === v) && now.size === last.size) return now;
+    last = now;
+  }
+  return last;
+}
+
+interface StoreWork {
+  readonly written: number;
+  readonly read: number;
+  readonly commands: number;
+  readonly batches: number;
+  /** `name{labels}` → delta, for the breakdown. */
+  readonly detail: Map<string, number>;
+}
+
+function storeWork(before: Counters, after: Counters): StoreWork {
+  const detail = new Map<string, number>();
+  let written = 0;
+  let read = 0;
+  let commands = 0;
+  let batches = 0;
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    if (d === 0) continue;
+    detail.set(k, d);
+    if (k.startsWith('tixngo_bridge_store_documents_written_total')) written += d;
+    else if (k.startsWith('tixngo_bridge_store_documents_read_total')) read += d;
+    else if (k.startsWith('tixngo_bridge_store_commands_total')) commands += d;
+    else if (k.startsWith('tixngo_bridge_batch_size_count') && k.includes('role="inject"')) batches += d;
+  }
+  return { written, read, commands, batches, detail };
+}
+
+function storeLines(w: StoreWork, tickets: number): string[] {
+  const per = (v: number, n: number) => (n > 0 ? (v / n).toFixed(3) : 'n/a');
+  const lines = [
+    `store, counted by the role: ${per(w.written, tickets)} documents written and ${per(w.read, tickets)} read per ticket; ` +
+      `${w.commands} round trips in ${w.batches} batches (${per(w.commands, w.batches)} per batch, ${per(tickets, w.batches)} tickets per batch)`,
+  ];
+  const group = (prefix: string, label: (k: string) => string, denominator: number, unit: string) => {
+    const rows = [...w.detail].filter(([k]) => k.startsWith(prefix)).sort((a, b) => b[1] - a[1]);
+    if (rows.length > 0) lines.push(`  ${unit}: ${rows.map(([k, v]) => `${label(k)} ${per(v, denominator)}`).join(', ')}`);
+  };
+  const labels = (k: string) => (/\{(.*)\}/.exec(k)?.[1] ?? '').replace(/[a-z]+="([^"]*)"/g, '$1').replace(/,/g, ' ');
+  group('tixngo_bridge_store_documents_written_total', labels, tickets, 'written per ticket');
+  group('tixngo_bridge_store_documents_read_total', labels, tickets, 'read per ticket');
+  group('tixngo_bridge_store_commands_total', labels, w.batches, 'round trips per batch');
+  return lines;
+}
+
+// ----- the summary ---------------------------------------------------------------------------------
+
+interface Row {
+  readonly measure: string;
+  readonly figure: string;
+  readonly target: string;
+  /** undefined: no target, a figure for the record. */
+  readonly met?: boolean;
+}
+const summary: Row[] = [];
+
+function printSummary(): void {
+  if (summary.length === 0) return;
+  const cells = summary.map((r) => [r.measure, r.figure, r.target, r.met === undefined ? '' : r.met ? 'met' : 'NOT MET']);
+  const head = ['Measure', 'Figure', 'Target', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  log('');
+  log('Summary (one run, this machine)');
+  log(line(head));
+  log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) log(line(c));
+}
+
 async function main(): Promise<void> {
-  log(`tixngo-bridge injection benchmark: ${N} events, ${PARTITIONS} partitions, node ${process.version}`);
-  if (PARTS.has('throughput')) await throughput();
-  if (PARTS.has('steady')) await steadyLatency();
-  if (PARTS.has('backlog')) await backlogMemory();
-  if (PARTS.has('latency')) await batchesInFlightUnderLatency();
-  if (PARTS.has('holder-sync')) await holderSync();
+  log(`tixngo-bridge injection benchmark: ${N} events, ${PARTITIONS} partitions, node ${process.version}, parts ${[...PARTS].join(',')}`);
+  try {
+    if (PARTS.has('throughput')) await throughput();
+    if (PARTS.has('steady')) await steadyLatency();
+    if (PARTS.has('backlog')) await backlogMemory();
+    if (PARTS.has('stadium')) await stadium();
+    if (PARTS.has('latency')) await batchesInFlightUnderLatency();
+    if (PARTS.has('holder-sync')) await holderSync();
+  } finally {
+    printSummary();
+  }
 }
 
 async function throughput(): Promise<void> {
@@ -297,22 +557,30 @@ async function throughput(): Promise<void> {
   await preload(topics.printedEligible, N);
   log(`preloaded ${N} events in ${Date.now() - t0} ms`);
 
-  const aMs = await ceiling(topics.printedEligible, N);
+  const { ms: aMs, cpuSeconds: aCpu } = await ceiling(topics.printedEligible, N);
   const a = rate(N, aMs);
-  log(`(a) decode + commit ceiling:        ${a} events/s (${aMs} ms)`);
+  const aUs = us(aCpu, N);
+  log(`(a) decode + commit ceiling:        ${a} events/s (${aMs} ms), ${fmtUs(aUs)} CPU per event (this process)`);
 
-  const role = startRole(topics, sim);
+  const role = await startRole(topics, sim);
+  const storeBefore = await waitForOps(role);
   // Timed from the first accepted ticket: the start-up (connections, the group join) is not throughput.
   const bBoot = Date.now();
   await waitForAccepted(sim, 1, role, 20);
   const bStart = Date.now();
-  const bSteal = stealMeter();
+  const bCpu = cpuMeter({ role: role.child.pid, simulator: sim.pid, bench: process.pid }, stackPids());
   const bFirst = await sim.accepted();
   await waitForAccepted(sim, N, role);
   const bMs = Date.now() - bStart;
+  const cpu = bCpu();
+  const work = storeWork(storeBefore, await settledCounters(role));
   await stopRole(role);
-  const b = rate(N - bFirst, bMs);
-  log(`(b) inject role, batched:           ${b} tickets/s (${N - bFirst} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms; ${bSteal()})`);
+  const bTickets = N - bFirst;
+  const b = rate(bTickets, bMs);
+  log(`(b) inject role, batched:           ${b} tickets/s (${bTickets} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms; CPU steal ${cpu.stealPct}%)`);
+  log(`    CPU per ticket: ${cpuLine(cpu, bTickets)}`);
+  for (const l of storeLines(work, N)) log(`    ${l}`);
+  const roleUs = us(cpu.seconds.role ?? NaN, bTickets);
 
   const sim2 = await startSimulatorProcess();
   const cSteal = stealMeter();
@@ -323,23 +591,39 @@ async function throughput(): Promise<void> {
 
   const sim3 = await startSimulatorProcess();
   const mongo = await MongoClient.connect(services().mongoUri);
-  const work = await sameWork(mongo.db(unique('bench').replace(/-/g, '_')), topics.printed);
-  const c2Ms = await naive(topics.printedEligible, NAIVE, sim3, work.perTicket);
-  await work.close();
+  const same = await sameWork(mongo.db(unique('bench').replace(/-/g, '_')), topics.printed);
+  const c2Ms = await naive(topics.printedEligible, NAIVE, sim3, same.perTicket);
+  await same.close();
   await mongo.close();
   await sim3.close();
   const c2 = rate(NAIVE, c2Ms);
   log(`(c') naive, the role's work per ticket: ${c2} tickets/s (${NAIVE} events, ${c2Ms} ms; validate, map, push, ledger, write-back)`);
-  log(`ratio b/a = ${(b / a).toFixed(2)} (target >= 0.8), b/c = ${(b / c).toFixed(1)} (target >= 10), b/c' = ${(b / c2).toFixed(1)}`);
+  log(`ratio b/a = ${(b / a).toFixed(2)}, b/c = ${(b / c).toFixed(1)} (target >= 10), b/c' = ${(b / c2).toFixed(1)}, role CPU per ticket / ceiling CPU per event = ${(roleUs / aUs).toFixed(1)} (target <= 10)`);
   await sim.close();
+
+  const perTicket = (name: string) => fmtUs(us(cpu.seconds[name] ?? NaN, bTickets));
+  summary.push(
+    { measure: `(a) ceiling, ${N} events`, figure: `${a} events/s, ${fmtUs(aUs)} CPU per event`, target: '' },
+    { measure: `(b) inject role, ${N} events`, figure: `${b} tickets/s (CPU steal ${cpu.stealPct}%)`, target: '' },
+    { measure: `(c) naive push only, ${NAIVE} events`, figure: `${c} tickets/s`, target: '' },
+    { measure: `(c') naive, the role's work, ${NAIVE} events`, figure: `${c2} tickets/s (b/c' = ${(b / c2).toFixed(1)})`, target: '' },
+    { measure: 'b/c', figure: (b / c).toFixed(1), target: '>= 10', met: b / c >= 10 },
+    { measure: 'role CPU per ticket / ceiling CPU per event', figure: `${fmtUs(roleUs)} / ${fmtUs(aUs)} = ${(roleUs / aUs).toFixed(1)}`, target: '<= 10', met: roleUs / aUs <= 10 },
+    {
+      measure: 'CPU per ticket during (b): simulator, Kafka, store, registry, machine',
+      figure: `${perTicket('simulator')}, ${perTicket('kafka')}, ${perTicket('store')}, ${perTicket('registry')}, ${perTicket('machine')}`,
+      target: '',
+    },
+    { measure: 'store documents written per ticket, (b)', figure: (work.written / N).toFixed(3), target: '<= 1', met: work.written / N <= 1 },
+    { measure: 'store documents read per ticket, round trips per batch, (b)', figure: `${(work.read / N).toFixed(3)}, ${work.batches > 0 ? (work.commands / work.batches).toFixed(1) : 'n/a'} (${work.batches} batches)`, target: '' },
+  );
 }
 
 async function steadyLatency(): Promise<void> {
-
   // p99 event-to-push at a steady 1,000 events/s
   const sim3 = await startSimulatorProcess();
   const steadyTopics = await createTestTopics(PARTITIONS);
-  const role = startRole(steadyTopics, sim3);
+  const role = await startRole(steadyTopics, sim3);
   const codec = new AvroCodec({ url: services().registryUrl });
   const producer = kafkaClient().producer();
   await producer.connect();
@@ -347,6 +631,7 @@ async function steadyLatency(): Promise<void> {
   const warmUp = aPrintedTicket({}, 899_999);
   await producer.send({ topic: steadyTopics.printedEligible, messages: [{ key: warmUp.ticketId, value: await codec.encode(steadyTopics.printedEligible, 'ticket-printed-eligible', warmUp) }] });
   await waitForAccepted(sim3, 1, role);
+  const storeBefore = await roleCounters(role);
   const producedAt = new Map<string, number>();
   const total = STEADY_S * 1000;
   const start = Date.now();
@@ -363,6 +648,7 @@ async function steadyLatency(): Promise<void> {
   }
   await producer.disconnect();
   await waitForAccepted(sim3, total + 1, role);
+  const work = storeWork(storeBefore, await settledCounters(role));
   const latencies: number[] = [];
   for (const t of (await sim3.received()).tickets) {
     const injected = t.operations.find((o) => o.op === 'inject');
@@ -370,20 +656,25 @@ async function steadyLatency(): Promise<void> {
     if (injected && p !== undefined) latencies.push(Date.parse(injected.at) - p);
   }
   latencies.sort((x, y) => x - y);
-  log(`steady 1000 events/s for ${STEADY_S} s: event-to-push p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (target <= linger 1000 + 500 ms)`);
+  const p99 = percentile(latencies, 99);
+  log(`steady 1000 events/s for ${STEADY_S} s: event-to-push p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms (target <= 100 ms)`);
+  for (const l of storeLines(work, total)) log(`    ${l}`);
   await stopRole(role);
   await sim3.close();
+  summary.push(
+    { measure: `event-to-push at 1,000 events/s for ${STEADY_S} s`, figure: `p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms`, target: 'p99 <= 100 ms', met: p99 <= 100 },
+    { measure: 'store documents written per ticket at 1,000 events/s', figure: `${(work.written / total).toFixed(3)} (${work.batches > 0 ? Math.round(total / work.batches) : 'n/a'} tickets per batch)`, target: '' },
+  );
 }
 
 async function backlogMemory(): Promise<void> {
-
   // peak RSS with a 1,000,000-event backlog, role in its own process
   const sim4 = await startSimulatorProcess();
   const backlogTopics = await createTestTopics(PARTITIONS);
   const b0 = Date.now();
   await preload(backlogTopics.printedEligible, BACKLOG, 2_000_000);
   log(`preloaded a backlog of ${BACKLOG} events in ${Date.now() - b0} ms`);
-  const proc = startRole(backlogTopics, sim4);
+  const proc = await startRole(backlogTopics, sim4);
   let peakKb = 0;
   const until = Date.now() + BACKLOG_S * 1000;
   while (Date.now() < until && proc.child.exitCode === null) {
@@ -397,8 +688,58 @@ async function backlogMemory(): Promise<void> {
   }
   const done = await sim4.accepted();
   await stopRole(proc);
-  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB with NODE_OPTIONS='${NODE_OPTIONS}' (target <= 300 MB)`);
+  const mb = Math.round(peakKb / 1024);
+  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${mb} MB with NODE_OPTIONS='${NODE_OPTIONS}' (target <= 250 MB)`);
   await sim4.close();
+  summary.push({ measure: `peak RSS, ${BACKLOG}-event backlog, ${BACKLOG_S} s (${done} pushed)`, figure: `${mb} MB`, target: '<= 250 MB at 1,000,000', met: BACKLOG >= 1_000_000 ? mb <= 250 : undefined });
+}
+
+/**
+ * A stadium: `BENCH_STADIUM` tickets of one performance, produced at once to a role that is up and has
+ * joined its group; wall time from the first produce to the last ticket the simulator accepted.
+ */
+async function stadium(): Promise<void> {
+  const sim = await startSimulatorProcess();
+  const topics = await createTestTopics(PARTITIONS);
+  const role = await startRole(topics, sim);
+  const codec = new AvroCodec({ url: services().registryUrl });
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  const warmUp = aPrintedTicket({}, 4_999_999);
+  await producer.send({ topic: topics.printedEligible, messages: [{ key: warmUp.ticketId, value: await codec.encode(topics.printedEligible, 'ticket-printed-eligible', warmUp) }] });
+  await waitForAccepted(sim, 1, role);
+  // Encoded beforehand: the wall time is the bridge's, not the Avro encoding of this process.
+  const template = aPrintedTicket({}, 5_000_000);
+  const chunks: { key: string; value: Buffer }[][] = [];
+  for (let i = 0; i < STADIUM; i += 2000) {
+    const messages = [];
+    for (let j = i; j < Math.min(i + 2000, STADIUM); j++) {
+      const t = { ...template, ticketId: String(500_000_000 + j), taxNumber: String(9_000_000 + j), barcode: `ST${j}` };
+      messages.push({ key: t.ticketId, value: await codec.encode(topics.printedEligible, 'ticket-printed-eligible', t) });
+    }
+    chunks.push(messages);
+  }
+  const storeBefore = await roleCounters(role);
+  const cpu = cpuMeter({ role: role.child.pid, simulator: sim.pid, bench: process.pid }, stackPids());
+  const start = Date.now();
+  const pending: Promise<unknown>[] = [];
+  for (const messages of chunks) {
+    pending.push(producer.send({ topic: topics.printedEligible, messages, acks: 1 }));
+    if (pending.length >= 8) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  const producedMs = Date.now() - start;
+  await producer.disconnect();
+  await waitForAccepted(sim, STADIUM + 1, role, 50);
+  const ms = Date.now() - start;
+  const used = cpu();
+  const work = storeWork(storeBefore, await settledCounters(role));
+  await stopRole(role);
+  await sim.close();
+  log(`stadium: ${STADIUM} tickets of one performance in ${ms} ms from the first produce to the last accepted (produced in ${producedMs} ms; CPU steal ${used.stealPct}%) (target <= 15 s for 80,000)`);
+  log(`    CPU per ticket: ${cpuLine(used, STADIUM)}`);
+  for (const l of storeLines(work, STADIUM)) log(`    ${l}`);
+  summary.push({ measure: `stadium: ${STADIUM} tickets of one performance at once`, figure: `${(ms / 1000).toFixed(1)} s (${rate(STADIUM, ms)} tickets/s)`, target: '<= 15 s for 80,000', met: STADIUM >= 80_000 ? ms <= 15_000 : undefined });
 }
 
 /**
@@ -413,7 +754,7 @@ async function batchesInFlightUnderLatency(): Promise<void> {
     const topics = await createTestTopics(PARTITIONS);
     await preload(topics.printedEligible, LATENCY_N, 3_000_000 + i * LATENCY_N);
     const before = await sim.accepted();
-    const role = startRole(topics, sim, inFlight ? { INJECT_BATCHES_IN_FLIGHT: inFlight } : {});
+    const role = await startRole(topics, sim, inFlight ? { INJECT_BATCHES_IN_FLIGHT: inFlight } : {});
     await waitForAccepted(sim, before + 1, role, 20);
     const start = Date.now();
     const first = (await sim.accepted()) - before;
@@ -423,6 +764,7 @@ async function batchesInFlightUnderLatency(): Promise<void> {
     rates.push(`${inFlight ?? 'default'} in flight: ${rate(LATENCY_N - first, ms)} tickets/s`);
   }
   log(`TIXnGO 100 ms away, ${LATENCY_N} events: ${rates.join(', ')}`);
+  summary.push({ measure: `(b) with TIXnGO 100 ms away, ${LATENCY_N} events`, figure: rates.join('; '), target: '' });
   await sim.close();
 }
 
@@ -464,6 +806,10 @@ async function holderSync(): Promise<void> {
     for (const id of ids) if (!sim.state.holderAction(id, { action: 'download' }).ok) throw new Error('the simulator refused a bench change');
     const known = await feedPhase(db, role, from, lastSeq());
     log(`holder-sync, ${HOLDER_TICKETS} known tickets: ${known.summary}`);
+    summary.push(
+      { measure: `holder-sync, ${HOLDER_TICKETS} new tickets`, figure: `${fresh.perSecond} records/s`, target: '' },
+      { measure: `holder-sync, changes to ${HOLDER_TICKETS} known tickets`, figure: `${known.perSecond} records/s`, target: '>= 3,000 records/s at 100,000', met: HOLDER_TICKETS >= 100_000 ? known.perSecond >= 3000 : undefined },
+    );
   } finally {
     await stopRole(role);
     await mongo.close();
@@ -472,7 +818,7 @@ async function holderSync(): Promise<void> {
 }
 
 /** Times the poller from the first page it stores after `fromSeq` to the key pointing after `toSeq`. */
-async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: number): Promise<{ summary: string }> {
+async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: number): Promise<{ perSecond: number; summary: string }> {
   const startedAt = Date.now();
   const deadline = startedAt + HOLDER_S * 1000;
   let seq = fromSeq;
@@ -502,9 +848,9 @@ async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: nu
   if (seq < toSeq) {
     // Cut short: count what was stored instead (one scan, once). States carry when their page was read.
     const stored = await db.collection('ticket_holders').countDocuments({ observedAt: { $gte: new Date(startedAt) } });
-    return { summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})` };
+    return { perSecond: rate(stored, Date.now() - startedAt), summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})` };
   }
-  return { summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()})` };
+  return { perSecond: rate(done, ms), summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()})` };
 }
 
 /** How far the stored pagination key points, as a feed sequence (0 before the first page). */

@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { Binary, MongoClient } from 'mongodb';
 import type { Intent } from '../../src/contracts/outbox';
 import { MongoOutbox } from '../../src/store/outbox';
 import { services, withMongo } from '../support/harness';
@@ -24,6 +24,28 @@ describe('outbox (real MongoDB-compatible store)', () => {
       await expect(outbox.putRequest(request)).resolves.toBeUndefined();
       const [stored] = await outbox.requestsOf(intent._id);
       expect(stored!.body.equals(request.body)).toBe(true); // the exact bytes come back
+      await db.dropDatabase();
+    });
+  });
+
+  it('a request body is stored deflated and comes back byte for byte; one stored raw by the version before reads back too', async () => {
+    const database = unique('db').replace(/-/g, '_');
+    await withMongo(database, async (db) => {
+      const outbox = new MongoOutbox(db);
+      const intent = anIntent();
+      const tickets = Array.from({ length: 1000 }, (_, i) => ({ ticketId: String(i), barcode: `B-${i * 7919}`, holder: { firstName: 'Ana', lastName: `L${i}` } }));
+      const body = Buffer.from(JSON.stringify({ tickets }));
+      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, organization: 'ORG1', items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }], body, createdAt: new Date() };
+      await outbox.putRequest(request);
+      const raw = await db.collection('outbox_requests').findOne({ _id: request._id as never });
+      expect(raw!.bodyEncoding).toBe('deflate-raw');
+      expect(raw!.body.buffer.length).toBeLessThan(body.length / 5);
+
+      const old = { ...request, _id: `${intent._id}.0`, body: Buffer.from('{"tickets":[{"ticketId":"0"}]}') };
+      await db.collection('outbox_requests').insertOne({ ...old, _id: old._id as never, body: new Binary(old.body) });
+      const back = new Map((await outbox.requestsOf(intent._id)).map((r) => [r._id, r.body]));
+      expect(back.get(request._id)!.equals(body)).toBe(true);
+      expect(back.get(old._id)!.equals(old.body)).toBe(true);
       await db.dropDatabase();
     });
   });

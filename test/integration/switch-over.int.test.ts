@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { aCancellation, aControl, aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
+import { runCli } from '../support/cli';
 import { API_KEY, bridgeEnv, committedTotal, produceAvro, useStackFixture } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
@@ -80,6 +84,43 @@ describe('switching over from the S-360 batch jobs (real stack, roles as process
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 3)]);
     await committed(env, 'inject', fx.topics.printedEligible, 1);
     expect(ticket(ids[2]!)?.injectCount).toBe(1);
+  });
+
+  it('deletes and controls tickets imported with ledger import, as the runbook says: dry run, --apply, then the roles', async () => {
+    const ids = [31, 32, 33].map((n) => aPrintedTicket({}, n).ticketId);
+    await alreadyInWallets(ids);
+    // Step 2: the export (CSV, the organization named on the command line); step 3: the runbook's command.
+    const dir = mkdtempSync(join(tmpdir(), 'switch-over-'));
+    fx.cleanup(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'injected.csv');
+    writeFileSync(file, `ticketId,generation,injectedAt\n${ids.map((id) => `${id},0,2026-11-30T18:00:00+01:00`).join('\n')}\n`);
+    const cliEnv = bridgeEnv(fx.topics, fx.simulator);
+    const newFacts = (stdout: string) => /new facts:\s+(\d+) (written|would be written)/.exec(stdout)?.slice(1);
+    const dry = await runCli(['ledger', 'import', file, '--organization', 'ORG1'], cliEnv);
+    expect({ code: dry.code, newFacts: newFacts(dry.stdout) }).toEqual({ code: 0, newFacts: ['3', 'would be written'] });
+    const applied = await runCli(['ledger', 'import', file, '--organization', 'ORG1', '--apply'], cliEnv);
+    expect({ code: applied.code, newFacts: newFacts(applied.stdout) }).toEqual({ code: 0, newFacts: ['3', 'written'] });
+    const again = await runCli(['ledger', 'import', file, '--organization', 'ORG1', '--apply'], cliEnv);
+    expect({ code: again.code, newFacts: newFacts(again.stdout), known: /already known:\s+(\d+)/.exec(again.stdout)?.[1] }).toEqual({ code: 0, newFacts: ['0', 'written'], known: '3' });
+
+    // Step 4: the roles, on the same database; the core says nothing of its print state.
+    const env = start({ MONGODB_DATABASE: cliEnv.MONGODB_DATABASE! });
+    await produceAvro(fx.topics.cancelled, 'ticket-cancelled', [aCancellation(ids[0]!)]);
+    await produceAvro(fx.topics.controlled, 'ticket-controlled', [aControl(ids[1]!)]);
+    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [aPrintedTicket({}, 33)]);
+    await committed(env, 'cancel', fx.topics.cancelled, 1);
+    await committed(env, 'control', fx.topics.controlled, 1);
+    await committed(env, 'inject', fx.topics.printedEligible, 1);
+    await waitFor(() => ticket(ids[0]!)?.deleteCount === 1 && ticket(ids[1]!)?.controlCount === 1, { timeoutMs: 30_000 });
+    expect([ticket(ids[0]!), ticket(ids[1]!), ticket(ids[2]!)]).toMatchObject([
+      { deleteCount: 1, injectCount: 1 },
+      { controlCount: 1, injectCount: 1 },
+      { injectCount: 1 }, // already in TIXnGO: the core's eligible event is not pushed again
+    ]);
+
+    // Step 5: trace shows where the bridge's knowledge comes from.
+    const trace = await runCli(['trace', ids[1]!], cliEnv);
+    expect(trace.stdout).toContain('in TIXnGO before go-live (ledger import)');
   });
 
   it('pushes forced cancellations and controls the ledger cannot place; refuses to control past a deletion', async () => {

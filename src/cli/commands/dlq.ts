@@ -7,7 +7,7 @@ import type { Role } from '../../roles';
 import { parseZonedDateTime } from '../datetime';
 import { formatCount, formatCounts, renderTable } from '../format';
 import type { Config } from '../../config/load-config';
-import { consumerRole, consumerRoles } from '../role-catalog';
+import { ROLE_REGISTRY, roleDescriptors } from '../../role-registry';
 import { CliFailure, type CliRuntime } from '../runtime';
 
 /** One dead-letter record as the CLI shows it: metadata only, the payload stays bytes. */
@@ -59,12 +59,12 @@ export interface DlqFilter {
 }
 
 /**
- * The dead-letter topics of a role: `<input topic><TOPIC_DLQ_SUFFIX>` for the consumer roles, and
- * `<holder-updated topic><suffix>` for holder-sync (change-feed records it could not use).
+ * The dead-letter topics of a role (of every role without one): `<source topic><TOPIC_DLQ_SUFFIX>` for
+ * each topic the role registry names as its dead letters' source.
  */
 export function deadLetterTopics(config: Config, role?: Role): string[] {
-  const roles: Role[] = role ? [role] : [...consumerRoles().map((e) => e.role), 'holder-sync'];
-  const sources = roles.flatMap((r) => (r === 'holder-sync' ? [config.topics.holderUpdated] : consumerRole(r).inputTopics(config)));
+  const roles = role ? [ROLE_REGISTRY[role]] : roleDescriptors();
+  const sources = roles.flatMap((d) => d.deadLetterSources(config.topics));
   return [...new Set(sources.map((t) => `${t}${config.topics.dlqSuffix}`))];
 }
 
@@ -129,7 +129,7 @@ export async function dlqList(rt: CliRuntime, filter: DlqFilter & { limit: numbe
 }
 
 export async function dlqShow(rt: CliRuntime, opts: { role: Role; partition: number; offset: string; topic?: string }): Promise<void> {
-  const inputs = opts.role === 'holder-sync' ? [rt.config.topics.holderUpdated] : consumerRole(opts.role).inputTopics(rt.config);
+  const inputs = ROLE_REGISTRY[opts.role].deadLetterSources(rt.config.topics);
   const source = opts.topic ?? (inputs.length === 1 ? inputs[0]! : undefined);
   if (!source || !inputs.includes(source)) throw new CliFailure(`--topic: one of ${inputs.join(', ')}`, 2);
   if (!/^\d+$/.test(opts.offset)) throw new CliFailure('--offset: a record offset (a whole number)', 2);
@@ -176,14 +176,9 @@ export async function dlqShow(rt: CliRuntime, opts: { role: Role; partition: num
  * again).
  */
 export async function dlqReplay(rt: CliRuntime, filter: DlqFilter & { role: Role; codes: readonly string[]; dryRun: boolean }): Promise<void> {
-  if (filter.role === 'holder-sync') {
-    throw new CliFailure(
-      "holder-sync's dead letters are change-feed records from TIXnGO, not Kafka records: there is no input topic to re-drive them to. " +
-        "Inspect them with dlq list/show; the ticket's next change in TIXnGO brings its state again.",
-    );
-  }
-  const entry = consumerRole(filter.role);
-  const inputs = new Set(entry.inputTopics(rt.config));
+  const entry = ROLE_REGISTRY[filter.role];
+  if (entry.kind !== 'consumer') throw new CliFailure(entry.noRedrive);
+  const inputs = new Set(entry.inputs(rt.config.topics).map((i) => i.topic));
   const letters = await readDeadLetters(rt, filter);
   const byCode: Record<string, number> = {};
   const byTopic = new Map<string, OutgoingMessage[]>();

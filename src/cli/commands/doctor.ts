@@ -1,5 +1,6 @@
 import type { Config } from '../../config/load-config';
 import { AvroCodec, valueSubject, type SchemaName } from '../../kafka/avro-codec';
+import { ROLE_REGISTRY } from '../../role-registry';
 import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY, protectsReader, registryHeaders, subjectExists } from '../../kafka/registry-rest';
 import { SmtpMailer } from '../../notify/mailer';
 import type { Logger } from '../../ops/logger';
@@ -7,7 +8,6 @@ import { ROLES, type Role } from '../../roles';
 import { toSafeError, type ConfigIssue } from '../../shared/errors';
 import { AxiosTixngoApi } from '../../tixngo/axios-tixngo-api';
 import { collectConfigIssues, loadCliConfig, type Area } from '../cli-config';
-import { consumerRole } from '../role-catalog';
 import { CliFailure, CliRuntime, type Output } from '../runtime';
 
 type Verdict = 'OK' | 'FAIL' | 'SKIP';
@@ -99,28 +99,14 @@ async function check(report: (v: Verdict, what: string, detail: string) => void,
 function neededTopics(c: Config, roles: readonly Role[]): NeededTopic[] {
   const out: NeededTopic[] = [];
   for (const role of roles) {
-    if (role === 'holder-sync') {
-      out.push({ topic: c.topics.holderUpdated, schema: 'holder-updated', ours: true, read: false });
-      out.push({ topic: `${c.topics.holderUpdated}${c.topics.dlqSuffix}`, ours: false, read: false });
-      continue;
-    }
-    let inputs: string[];
-    try {
-      inputs = consumerRole(role).inputTopics(c);
-    } catch {
-      continue; // a role this version lacks: the configuration check already said so if it matters
-    }
-    const schema: SchemaName = role === 'inject' ? 'ticket-printed-eligible' : role === 'cancel' ? 'ticket-cancelled' : 'ticket-controlled';
-    for (const t of inputs) {
-      out.push({ topic: t, schema, ours: false, read: true });
-      out.push({ topic: `${t}${c.topics.dlqSuffix}`, ours: false, read: false });
-    }
-    if (role === 'inject') {
-      out.push({ topic: c.topics.printed, schema: 'ticket-printed', ours: true, read: false });
-      // The inject role hands waiting cancellations and controls back to their topics.
-      out.push({ topic: c.topics.cancelled, schema: 'ticket-cancelled', ours: true, read: false });
-      out.push({ topic: c.topics.controlled, schema: 'ticket-controlled', ours: true, read: false });
-    }
+    // An unknown name: the configuration check already said so.
+    const d = Object.hasOwn(ROLE_REGISTRY, role) ? ROLE_REGISTRY[role] : undefined;
+    if (!d) continue;
+    const inputs = d.inputs(c.topics);
+    const dlq = (t: string): NeededTopic => ({ topic: `${t}${c.topics.dlqSuffix}`, ours: false, read: false });
+    for (const t of inputs) out.push({ ...t, ours: false, read: true }, dlq(t.topic));
+    for (const t of d.outputs(c.topics)) out.push({ ...t, ours: true, read: false });
+    for (const t of d.deadLetterSources(c.topics)) if (!inputs.some((i) => i.topic === t)) out.push(dlq(t));
   }
   const seen = new Map<string, NeededTopic>();
   for (const t of out) {

@@ -3,7 +3,7 @@ import type { Role } from '../../roles';
 import { parseZonedDateTime } from '../datetime';
 import { formatCount, renderTable } from '../format';
 import { planReset, sum, type ResetPlanRow } from '../offset-plan';
-import { consumerRole } from '../role-catalog';
+import { consumerRoleOf } from '../cli-roles';
 import { CliFailure, type CliRuntime } from '../runtime';
 
 export interface OffsetsResetOptions {
@@ -28,11 +28,11 @@ export function howToStop(role: string, group: GroupInfo, sessionTimeoutMs: numb
 }
 
 export async function offsetsReset(rt: CliRuntime, opts: OffsetsResetOptions): Promise<void> {
-  const entry = consumerRole(opts.role);
+  const entry = consumerRoleOf(opts.role);
   const when = parseZonedDateTime(opts.toDatetime);
   if (!when.ok) throw new CliFailure(`--to-datetime: ${when.problem}`, 2);
   const groupId = entry.settings(rt.config).groupId;
-  const topics = entry.inputTopics(rt.config);
+  const topics = entry.inputs(rt.config.topics).map((i) => i.topic);
   const admin = await rt.admin();
   const existing = await admin.listTopics();
   for (const t of topics) if (!existing.has(t)) throw new CliFailure(`topic ${t} does not exist (check TOPIC_* settings)`);

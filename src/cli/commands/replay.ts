@@ -6,11 +6,13 @@ import { BatchHistory } from '../../observe/batch-history';
 import { Health } from '../../ops/health';
 import { createMetrics } from '../../ops/metrics';
 import type { OffsetToCommit } from '../../contracts/source';
-import { startConsumerRole, type RunningRole } from '../../consumer-role';
+import type { RunningRole } from '../../consumer-role';
 import type { BatchReport } from '../../contracts/report';
 import type { PipelineEvents } from '../../pipeline/report';
 import type { Role } from '../../roles';
 import { toSafeError } from '../../shared/errors';
+import type { Config } from '../../config/load-config';
+import { checkOutputSchemas, type ConsumerRole, type ConsumerRoleDescriptor, type RoleAdapters } from '../../role-registry';
 import { ExecutionStore } from '../../store/executions';
 import { HolderStore } from '../../store/holder-store';
 import { MongoOutbox } from '../../store/outbox';
@@ -18,11 +20,11 @@ import { LedgerRecorder } from '../../delivery/recorder';
 import { TicketLedger } from '../../store/ticket-ledger';
 import { TicketTraceStore } from '../../store/ticket-trace';
 import { TixngoAccounts } from '../../tixngo/accounts';
+import { consumerRoleOf } from '../cli-roles';
 import { parseZonedDateTime } from '../datetime';
 import { formatCount, formatCounts, formatMs, formatProgress, renderTable } from '../format';
 import { planReplay, sum, type ReplayRange } from '../offset-plan';
 import { forecastReplay, type ReplayForecast } from '../replay-analysis';
-import { consumerRole, withForcedTickets, type ConsumerRoleEntry, type RoleAdapters } from '../role-catalog';
 import { CliFailure, type CliRuntime } from '../runtime';
 
 export interface ReplayOptions {
@@ -40,7 +42,7 @@ export interface ReplayOptions {
  * are skipped unless `--force`.
  */
 export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void> {
-  const entry = consumerRole(opts.role);
+  const entry = consumerRoleOf(opts.role);
   const from = parseZonedDateTime(opts.from);
   if (!from.ok) throw new CliFailure(`--from: ${from.problem}`, 2);
   const to = opts.to === undefined ? undefined : parseZonedDateTime(opts.to);
@@ -50,7 +52,7 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
 
   // The plan: per partition, the first offset at --from and the end taken now (or at --to).
   const admin = await rt.admin();
-  const topics = entry.inputTopics(rt.config);
+  const topics = entry.inputs(rt.config.topics).map((i) => i.topic);
   const existing = await admin.listTopics();
   for (const t of topics) if (!existing.has(t)) throw new CliFailure(`topic ${t} does not exist (check TOPIC_* settings)`);
   const plan = new Map<string, ReplayRange[]>();
@@ -81,7 +83,6 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
   const accounts = new TixngoAccounts(rt.config.organizations);
   const adapters: RoleAdapters = {
     config: rt.config,
-    accounts,
     ledger: new TicketLedger(mongo.db),
     holders: new HolderStore(mongo.db),
     codec,
@@ -92,10 +93,7 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
     if (opts.dryRun || opts.force) {
       forecast = await forecastReplay({
         kafka,
-        codec,
-        ledger: adapters.ledger,
-        entry,
-        spec: entry.build(adapters),
+        forecaster: entry.forecaster(adapters),
         groupIdPrefix: `${rt.config.kafka.groupIdPrefix}-${opts.role}`,
         ranges: new Map([...plan].map(([t, rs]) => [t, rs.map((r): PartitionRange => ({ partition: r.partition, from: r.from, to: r.to }))])),
         onProgress: (n) => rt.out.progress(`reading: ${formatProgress({ done: n, total: Number(total), elapsedMs: 0 }).split(',')[0]}`),
@@ -113,7 +111,7 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
       );
     }
     const config = opts.force && forecast ? withForcedTickets(rt.config, entry.role, forecast.deliveredTicketIds) : rt.config;
-    await runReplay(rt, entry, { ...adapters, config }, plan, Number(total), opts.role);
+    await runReplay(rt, entry, { ...adapters, config }, accounts, plan, Number(total), opts.role);
   } finally {
     accounts.close();
     await publisher.disconnect().catch(() => undefined);
@@ -131,15 +129,16 @@ function printForecast(rt: CliRuntime, f: ReplayForecast, force: boolean): void 
 
 async function runReplay(
   rt: CliRuntime,
-  entry: ConsumerRoleEntry,
+  entry: ConsumerRoleDescriptor,
   adapters: RoleAdapters,
+  accounts: TixngoAccounts,
   plan: ReadonlyMap<string, readonly ReplayRange[]>,
   total: number,
   role: Role,
 ): Promise<void> {
   const config = adapters.config;
   // The role's start-up checks (e.g. output schemas registered) before anything is created.
-  await entry.prepare(adapters);
+  await checkOutputSchemas(entry, adapters.codec, config.topics);
   const groupId = `${config.kafka.groupIdPrefix}-${role}-replay-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const admin = await rt.admin();
   const stopAtOffsets: OffsetToCommit[] = [];
@@ -189,23 +188,19 @@ async function runReplay(
   let running: RunningRole | undefined;
   let outcome: { kind: 'done' } | { kind: 'failed'; error: Error } | { kind: 'interrupted'; signal: string };
   try {
-    running = await startConsumerRole(
-      entry.build(adapters),
-      { ...entry.settings(config), groupId },
+    running = await entry.start(
       {
-        config,
+        ...adapters,
         kafka: rt.kafka(),
-        codec: adapters.codec,
-        publisher: adapters.publisher,
         outbox,
-        accounts: (code) => adapters.accounts.account(code),
+        accounts: (code) => accounts.account(code),
         recorder: new LedgerRecorder(adapters.ledger, adapters.publisher, adapters.codec),
         metrics: createMetrics(),
         health: new Health(),
         log: rt.log,
         events,
       },
-      { stopAtOffsets },
+      { groupId, stopAtOffsets },
     );
     outcome = await Promise.race([
       running.finished!.then(() => ({ kind: 'done' as const })),
@@ -236,4 +231,14 @@ async function runReplay(
   if (outcome.kind === 'interrupted') {
     throw new CliFailure(`interrupted (${outcome.signal}) after ${formatCount(totals.received)} record(s). Run it again to continue: delivered tickets are skipped.`, 130);
   }
+}
+
+/**
+ * The configuration with extra `id:<ticketId>` entries in `role`'s force list of every organization
+ * (`replay --force`; the ids come from the range read, whatever their organization).
+ */
+export function withForcedTickets(config: Config, role: ConsumerRole, ticketIds: Iterable<string>): Config {
+  const extra = [...ticketIds].map((id) => `id:${id}`);
+  const entries = config.organizations.entries.map((o) => ({ ...o, [role]: { ...o[role], force: [...o[role].force, ...extra] } }));
+  return { ...config, organizations: { ...config.organizations, entries } };
 }

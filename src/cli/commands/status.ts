@@ -3,7 +3,7 @@ import { toSafeError } from '../../shared/errors';
 import { ExecutionStore, type Execution, type OrganizationCounts, type RecordCounts } from '../../store/executions';
 import { formatCount, formatMs, renderTable } from '../format';
 import { readPollerState } from '../poller-state';
-import { consumerRole, consumerRoles, type ConsumerRoleEntry } from '../role-catalog';
+import { roleDescriptors } from '../../role-registry';
 import { CliFailure, type CliRuntime } from '../runtime';
 
 type Row = (string | number)[];
@@ -58,17 +58,27 @@ export function executionRowOf(e: Execution, organization: string): Row | undefi
  * can reach; exits 1 when a part could not be read.
  */
 export async function status(rt: CliRuntime, opts: { role?: Role; limit: number; organization?: string }): Promise<void> {
-  const entries: ConsumerRoleEntry[] = opts.role && opts.role !== 'holder-sync' ? [consumerRole(opts.role)] : opts.role ? [] : consumerRoles();
   const problems: string[] = [];
   const { db } = await rt.mongo();
   const executions = new ExecutionStore(db, rt.config.status.historyLimit);
 
-  for (const entry of entries) {
+  for (const entry of roleDescriptors().filter((d) => !opts.role || d.role === opts.role)) {
+    if (entry.kind === 'poller') {
+      rt.out.line(`Role ${entry.role} (change-feed poller)`);
+      try {
+        const state = await readPollerState(db);
+        for (const l of state.lines) rt.out.line(`  ${l}`);
+      } catch (e) {
+        problems.push(`poller state: ${toSafeError(e).message}`);
+        rt.out.line('  poller state: unavailable');
+      }
+      continue; // listed last: the blank line after the loop ends its block
+    }
     const groupId = entry.settings(rt.config).groupId;
     rt.out.line(`Role ${entry.role} (consumer group ${groupId})`);
     try {
       const admin = await rt.admin();
-      const lag = await admin.lag(groupId, entry.inputTopics(rt.config));
+      const lag = await admin.lag(groupId, entry.inputs(rt.config.topics).map((i) => i.topic));
       const total = lag.reduce((s, p) => s + p.lag, 0n);
       const never = lag.every((p) => p.committed === null);
       const parts = lag.filter((p) => p.lag > 0n).map((p) => `${p.topic}[${p.partition}] ${formatCount(p.lag)}`).join(', ');
@@ -94,17 +104,6 @@ export async function status(rt: CliRuntime, opts: { role?: Role; limit: number;
       }
     }
     rt.out.line('');
-  }
-
-  if (!opts.role || opts.role === 'holder-sync') {
-    rt.out.line('Role holder-sync (change-feed poller)');
-    try {
-      const state = await readPollerState(db);
-      for (const l of state.lines) rt.out.line(`  ${l}`);
-    } catch (e) {
-      problems.push(`poller state: ${toSafeError(e).message}`);
-      rt.out.line('  poller state: unavailable');
-    }
   }
   rt.out.line('');
   rt.out.line('STATUS: OK = clean batch; WARNING = transient failures were retried; ERROR = tickets rejected or records dead-lettered.');

@@ -161,7 +161,7 @@ export const SETTINGS: PipelineSettings = {
   retry: { baseMs: 1, maxMs: 5 },
   dlq: { maxConsecutive: 1000, maxRatio: 1, ratioMinMessages: 1000 },
   instanceId: 'test',
-  outboxStaleMs: 10_000,
+  outbox: { staleMs: 10_000, renewMs: 2_500, pollMs: 500 },
   batchesInFlight: 2,
   heartbeatMs: 50,
 };
