@@ -355,7 +355,7 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
       duplicates: sim().received({ payloads: false }).duplicates.inject.length,
       settled,
     }).toEqual({ notReadyDuringStall: 'most', readyAgain: true, injected: n, duplicates: 0, settled: true });
-  }, 180_000);
+  }, 300_000); // above the sum of its waits, so a slow recovery fails on what it got wrong, not on the clock
 
   it('10. a control TIXnGO refuses because the ticket was deleted is a skip (TICKET_DELETED), not a dead letter', async () => {
     // b04c3ba: the control goes to the dead-letter topic (and the batch is an ERROR, mails go out).
