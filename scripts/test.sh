@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full test run on a machine without Docker (`npm run test:local`): typecheck, unit, integration and deploy
+# The full test run on a machine without Docker (`npm run test:local`): lint, typecheck, unit, integration and deploy
 # tests against the local stack (scripts/stack.sh: Kafka, Apicurio Registry, FerretDB, simulator).
 #   - installs node_modules with `npm ci` when they are missing (with them Node 24, which runs everything here),
 #     and the deploy-check tools (scripts/install-tools.sh);
@@ -37,5 +37,7 @@ scripts/stack.sh up
 source .stack/env
 
 rc=0
+# Style is not a matter of review: the formatter and the linter (biome.json) first, then the tests.
+npm run lint || rc=$?
 if (($# > 0)); then npm test -- "$@" || rc=$?; else npm test || rc=$?; fi
 exit "$rc"

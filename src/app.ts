@@ -47,7 +47,9 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
 
   const stop = async () => {
     health.markStopping();
-    await Promise.all(running.map((r) => r.stop(config.shutdown.drainDeadlineMs).catch((e) => log.error({ error: toSafeError(e), role: r.role }, 'role did not stop cleanly'))));
+    await Promise.all(
+      running.map((r) => r.stop(config.shutdown.drainDeadlineMs).catch((e) => log.error({ error: toSafeError(e), role: r.role }, 'role did not stop cleanly'))),
+    );
     for (const close of closers.reverse()) await close().catch((e) => log.warn({ error: toSafeError(e) }, 'close failed'));
   };
 
@@ -73,7 +75,12 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const traces = new TicketTraceStore(mongo.db);
     await executions.ensureIndexes();
     await traces.ensureIndexes();
-    const history = new BatchHistory(executions, traces, { mode: 'live', instanceId: config.instanceId, traceRetentionMs: config.status.traceRetentionDays * 86_400_000 }, log);
+    const history = new BatchHistory(
+      executions,
+      traces,
+      { mode: 'live', instanceId: config.instanceId, traceRetentionMs: config.status.traceRetentionDays * 86_400_000 },
+      log,
+    );
     closers.push(() => history.stop());
     /** The holder-sync poller reports page failures with `notifier.reportPollerError({ code })`. */
     const notifier = createNotifier(config, log);
@@ -122,7 +129,10 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     closers.push(() => admin.close());
     // Readiness follows the brokers themselves, not only the failures the roles happen to see.
     if (config.health.kafkaProbeMs > 0) {
-      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, { intervalMs: config.health.kafkaProbeMs, timeoutMs: 3_000 }).start();
+      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, {
+        intervalMs: config.health.kafkaProbeMs,
+        timeoutMs: 3_000,
+      }).start();
       closers.push(() => probe.stop());
     }
     if (lagTargets.length > 0 && config.status.lagIntervalMs > 0) {

@@ -57,7 +57,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** The relative module specifiers a file imports or re-exports (static, dynamic and `require`). */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const specs = [
     ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gms),
     ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
@@ -93,7 +93,11 @@ describe('layers: every import points down', () => {
   });
 
   it('places every unit of src on one floor', () => {
-    const units = new Set(sourceFiles(SRC).filter((f) => !f.endsWith('.test.ts')).map(unitOf));
+    const units = new Set(
+      sourceFiles(SRC)
+        .filter((f) => !f.endsWith('.test.ts'))
+        .map(unitOf),
+    );
     for (const unit of units) expect(() => floorOf(unit)).not.toThrow();
     expect(FLOORS.flat().length).toBe(new Set(FLOORS.flat()).size);
   });

@@ -29,7 +29,16 @@ describe('role-registry', () => {
   });
 
   it.each([
-    ['inject', [['in.eligible', 'ticket-printed-eligible']], [['out.printed', 'ticket-printed'], ['in.cancelled', 'ticket-cancelled'], ['in.controlled', 'ticket-controlled']], ['in.eligible']],
+    [
+      'inject',
+      [['in.eligible', 'ticket-printed-eligible']],
+      [
+        ['out.printed', 'ticket-printed'],
+        ['in.cancelled', 'ticket-cancelled'],
+        ['in.controlled', 'ticket-controlled'],
+      ],
+      ['in.eligible'],
+    ],
     ['cancel', [['in.cancelled', 'ticket-cancelled']], [], ['in.cancelled']],
     ['control', [['in.controlled', 'ticket-controlled']], [], ['in.controlled']],
     ['holder-sync', [], [['out.holder', 'holder-updated']], ['out.holder']],

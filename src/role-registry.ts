@@ -120,7 +120,9 @@ function consumer<E, S, W>(d: ConsumerRoleDefinition<E, S, W>): ConsumerRoleDesc
     deadLetterSources: (t) => d.input.topics(t),
     start: (rt, oneShot) =>
       oneShot
-        ? startConsumerRole(build(rt), consumerSettings(rt.config, { ...d.settings(rt.config), groupId: oneShot.groupId }), rt, { stopAtOffsets: oneShot.stopAtOffsets })
+        ? startConsumerRole(build(rt), consumerSettings(rt.config, { ...d.settings(rt.config), groupId: oneShot.groupId }), rt, {
+            stopAtOffsets: oneShot.stopAtOffsets,
+          })
         : startConsumerRole(build(rt), consumerSettings(rt.config, d.settings(rt.config)), rt),
     forecaster(a) {
       const spec = build(a);
@@ -139,7 +141,15 @@ const inject = consumer({
     { topic: t.cancelled, schema: 'ticket-cancelled' },
     { topic: t.controlled, schema: 'ticket-controlled' },
   ],
-  logic: (a) => injectionRole({ organizations: a.config.organizations, topics: a.config.topics, ledger: a.ledger, holders: a.holders, codec: a.codec, publisher: a.publisher }),
+  logic: (a) =>
+    injectionRole({
+      organizations: a.config.organizations,
+      topics: a.config.topics,
+      ledger: a.ledger,
+      holders: a.holders,
+      codec: a.codec,
+      publisher: a.publisher,
+    }),
   forecast: (e, state, forced) => decideInjection(e, state.ledger.get(ticketKey(e.organizationCode, e.ticketId)) ?? EMPTY_FACTS, forced),
 });
 

@@ -55,12 +55,15 @@ interface CancelRules {
  * change, always after TIXnGO accepted its injection, never after a newer generation was sent.
  */
 export function cancellationRole(deps: CancellationDeps): RoleLogic<TicketCancelled, ReadonlyMap<string, TicketFacts>, DeleteTicket> {
-  const rules = new OrganizationRules(deps.organizations, (o): CancelRules => ({
-    selection: { shipmentModes: o.cancel.shipmentModes, force: parseTicketList(o.cancel.force), skip: parseTicketList(o.cancel.skip) },
-    visibility: { overrideReasons: o.cancel.visibilityOverrideReasons, notifySpectator: o.cancel.notifySpectator, defaultValue: o.cancel.visibilityDefault },
-    simulate: o.cancel.simulate,
-    posCode: o.inject.posCode,
-  }));
+  const rules = new OrganizationRules(
+    deps.organizations,
+    (o): CancelRules => ({
+      selection: { shipmentModes: o.cancel.shipmentModes, force: parseTicketList(o.cancel.force), skip: parseTicketList(o.cancel.skip) },
+      visibility: { overrideReasons: o.cancel.visibilityOverrideReasons, notifySpectator: o.cancel.notifySpectator, defaultValue: o.cancel.visibilityDefault },
+      simulate: o.cancel.simulate,
+      posCode: o.inject.posCode,
+    }),
+  );
 
   return {
     role: 'cancel',
@@ -81,7 +84,11 @@ export function cancellationRole(deps: CancellationDeps): RoleLogic<TicketCancel
       await deps.ledger.record(whatTheCoreDid(records, at, cancelSeenFact, (code) => rules.of(code)?.posCode ?? ''));
     },
 
-    enrich: (events) => deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen', 'cancel-pushed']),
+    enrich: (events) =>
+      deps.ledger.getMany(
+        events.map((e) => ticketKey(e.organizationCode, e.ticketId)),
+        ['inject', 'cancel-seen', 'cancel-pushed'],
+      ),
 
     decide(records: readonly Located<TicketCancelled>[], state, inFlight): Decision<DeleteTicket>[] {
       const first = records[0]!.event;
@@ -94,6 +101,12 @@ export function cancellationRole(deps: CancellationDeps): RoleLogic<TicketCancel
       });
     },
 
-    item: (t) => ({ ticketId: t.ticketId, organization: t.organizationCode, generation: t.reprintGeneration, reason: t.reason, occurredAt: t.occurredAt.getTime() }),
+    item: (t) => ({
+      ticketId: t.ticketId,
+      organization: t.organizationCode,
+      generation: t.reprintGeneration,
+      reason: t.reason,
+      occurredAt: t.occurredAt.getTime(),
+    }),
   };
 }

@@ -67,7 +67,7 @@ export function newestCancellation(facts: TicketFacts, g: number): Fact | undefi
  */
 export function cancellationToPush(facts: TicketFacts, g: number): Fact | undefined {
   const newest = newestCancellation(facts, g);
-  if (!newest || newest.kind !== 'cancel-seen') return undefined;
+  if (newest?.kind !== 'cancel-seen') return undefined;
   let last: Fact | undefined;
   for (const f of facts.of('cancel-pushed')) if (f.generation === g) last = last ? newer(last, f) : f;
   if (last && (last.detail === newest.detail || occurredAtOf(last) > occurredAtOf(newest))) return undefined;

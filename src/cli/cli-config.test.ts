@@ -46,7 +46,9 @@ describe('cli/cli-config', () => {
     it('judges whom the release serves only for the commands that use it; others get a stand-in', () => {
       const mongoOnly = { MONGODB_URI: 'mongodb://db:27017' };
       expect(issuesOf(() => loadCliConfig(mongoOnly, { needs: ['mongo', 'organizations'] }))).toEqual(['BRIDGE_ORGANIZATIONS']);
-      expect(issuesOf(() => loadCliConfig({ ...mongoOnly, BRIDGE_ORGANIZATIONS: 'ORG 1' }, { needs: ['mongo', 'organizations'] }))).toEqual(['BRIDGE_ORGANIZATIONS']);
+      expect(issuesOf(() => loadCliConfig({ ...mongoOnly, BRIDGE_ORGANIZATIONS: 'ORG 1' }, { needs: ['mongo', 'organizations'] }))).toEqual([
+        'BRIDGE_ORGANIZATIONS',
+      ]);
       expect(loadCliConfig(mongoOnly, { needs: ['mongo'] }).organizations.mode).toBe('any');
       // The TIXnGO account is not the command's business: the organizations are, as configured.
       const organizations = loadCliConfig({ ...mongoOnly, BRIDGE_ORGANIZATIONS: 'ORG1,ORG2' }, { needs: ['mongo', 'organizations'] }).organizations;

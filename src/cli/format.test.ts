@@ -3,7 +3,15 @@ import { formatCounts, formatMs, formatProgress, renderTable } from './format';
 describe('cli/format', () => {
   describe('renderTable', () => {
     it('pads text left and numbers right', () => {
-      expect(renderTable(['NAME', 'N'], [['a', 1], ['bbb', 1000n]])).toBe(['NAME      N', 'a         1', 'bbb   1,000'].join('\n'));
+      expect(
+        renderTable(
+          ['NAME', 'N'],
+          [
+            ['a', 1],
+            ['bbb', 1000n],
+          ],
+        ),
+      ).toBe(['NAME      N', 'a         1', 'bbb   1,000'].join('\n'));
     });
   });
 

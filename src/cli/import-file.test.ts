@@ -2,7 +2,11 @@ import { ImportFileError, ImportFileParser, splitCsvLine, type ImportRules, type
 import { readLines } from './line-reader';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
-const oneOrganization: ImportRules = { defaultOrganization: 'ORG1', refuseOrganization: (c) => (c === 'ORG1' || c === 'ORG2' ? undefined : 'not served'), now: NOW };
+const oneOrganization: ImportRules = {
+  defaultOrganization: 'ORG1',
+  refuseOrganization: (c) => (c === 'ORG1' || c === 'ORG2' ? undefined : 'not served'),
+  now: NOW,
+};
 const severalOrganizations: ImportRules = { ...oneOrganization, defaultOrganization: undefined };
 
 /** Every line of `content` as the parser judges it, after the line reader (BOM, CRLF, encodings). */
@@ -18,7 +22,9 @@ async function parseFile(content: string | Buffer, opts: { fileName?: string; ru
 
 /** The rows' tickets (`id@generation/organization`), invalid lines as `CODE`, skipped as `-`/`header`. */
 const summary = (results: readonly LineResult[]) =>
-  results.map((r) => (r.kind === 'row' ? `${r.row.ticketId}@${r.row.generation}/${r.row.organizationCode}` : r.kind === 'invalid' ? r.code : r.header ? 'header' : '-'));
+  results.map((r) =>
+    r.kind === 'row' ? `${r.row.ticketId}@${r.row.generation}/${r.row.organizationCode}` : r.kind === 'invalid' ? r.code : r.header ? 'header' : '-',
+  );
 
 async function fatal(content: string | Buffer, opts: Parameters<typeof parseFile>[1] = {}): Promise<ImportFileError> {
   try {
@@ -71,7 +77,17 @@ describe('cli/import-file', () => {
     });
 
     it('skips blank lines, whitespace-only lines and rows of empty cells anywhere, the header is the first non-blank line', async () => {
-      expect(summary(await parseFile('\n\nticketId,generation\n\n1001,0\n   \n,\n1002,1\n\n'))).toEqual(['-', '-', 'header', '-', '1001@0/ORG1', '-', '-', '1002@1/ORG1', '-']);
+      expect(summary(await parseFile('\n\nticketId,generation\n\n1001,0\n   \n,\n1002,1\n\n'))).toEqual([
+        '-',
+        '-',
+        'header',
+        '-',
+        '1001@0/ORG1',
+        '-',
+        '-',
+        '1002@1/ORG1',
+        '-',
+      ]);
     });
 
     it('reads ticket ids with every character TIXnGO allows, quoted when they hold the delimiter', async () => {
@@ -135,7 +151,9 @@ describe('cli/import-file', () => {
     });
 
     it('never puts the line content in the reason', async () => {
-      const results = await parseFile('ticketId,generation,injectedAt,organizationCode\nalex@example.test,0,,\n1001,secret,,\n1002,0,alex@example.test,\n1003,0,,alex@example.test\n');
+      const results = await parseFile(
+        'ticketId,generation,injectedAt,organizationCode\nalex@example.test,0,,\n1001,secret,,\n1002,0,alex@example.test,\n1003,0,,alex@example.test\n',
+      );
       const problems = results.flatMap((r) => (r.kind === 'invalid' ? [r.problem] : []));
       expect(problems).toHaveLength(4);
       expect(problems.join('\n')).not.toMatch(/alex|example|secret/);
@@ -143,13 +161,22 @@ describe('cli/import-file', () => {
   });
 
   describe('organizations', () => {
-    it('takes the line\'s organization, else the default; refuses one the release does not serve', async () => {
-      expect(summary(await parseFile('ticketId,organizationCode\n1001,ORG2\n1002,\n1003,OTHER\n1004,bad code\n')))
-        .toEqual(['header', '1001@0/ORG2', '1002@0/ORG1', 'ORGANIZATION_NOT_SERVED', 'BAD_ORGANIZATION']);
+    it("takes the line's organization, else the default; refuses one the release does not serve", async () => {
+      expect(summary(await parseFile('ticketId,organizationCode\n1001,ORG2\n1002,\n1003,OTHER\n1004,bad code\n'))).toEqual([
+        'header',
+        '1001@0/ORG2',
+        '1002@0/ORG1',
+        'ORGANIZATION_NOT_SERVED',
+        'BAD_ORGANIZATION',
+      ]);
     });
 
     it('without a default, a line must name its organization', async () => {
-      expect(summary(await parseFile('ticketId,organizationCode\n1001,ORG2\n1002,\n', { rules: severalOrganizations }))).toEqual(['header', '1001@0/ORG2', 'MISSING_ORGANIZATION']);
+      expect(summary(await parseFile('ticketId,organizationCode\n1001,ORG2\n1002,\n', { rules: severalOrganizations }))).toEqual([
+        'header',
+        '1001@0/ORG2',
+        'MISSING_ORGANIZATION',
+      ]);
       expect(summary(await parseFile('{"ticketId":"1001"}\n', { rules: severalOrganizations }))).toEqual(['MISSING_ORGANIZATION']);
     });
 

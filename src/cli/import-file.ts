@@ -253,8 +253,9 @@ export function splitCsvLine(line: string, delimiter: string): string[] | undefi
 function toRow(v: Partial<Record<ImportColumn, string>>, rules: ImportRules): LineResult {
   const ticketId = v.ticketId ?? '';
   if (ticketId === '') return invalid('MISSING_TICKET_ID', 'no ticketId');
-  if (ticketId.trim() !== ticketId) return invalid('BAD_TICKET_ID', 'spaces before or after the ticketId (a space is a ticket id character, so they would name another ticket)');
-  if (!TICKET_ID.test(ticketId)) return invalid('BAD_TICKET_ID', 'not 1–256 characters of a-z A-Z 0-9 space *.-_+/() (TIXnGO\'s ticket ids)');
+  if (ticketId.trim() !== ticketId)
+    return invalid('BAD_TICKET_ID', 'spaces before or after the ticketId (a space is a ticket id character, so they would name another ticket)');
+  if (!TICKET_ID.test(ticketId)) return invalid('BAD_TICKET_ID', "not 1–256 characters of a-z A-Z 0-9 space *.-_+/() (TIXnGO's ticket ids)");
 
   const generationText = v.generation?.trim() ?? '';
   const generation = generationText === '' ? 0 : GENERATION_TEXT.test(generationText) ? Number(generationText) : NaN;
@@ -265,7 +266,11 @@ function toRow(v: Partial<Record<ImportColumn, string>>, rules: ImportRules): Li
   if (at !== '') {
     const parsed = parseZonedDateTime(at);
     if (!parsed.ok) {
-      const why = !DATE_TIME_SHAPE.test(at) ? 'not an ISO-8601 date-time' : !HAS_ZONE.test(at) ? 'no time zone (add Z or the offset, e.g. +01:00)' : 'not a real date or time (e.g. 30 February, 24:00)';
+      const why = !DATE_TIME_SHAPE.test(at)
+        ? 'not an ISO-8601 date-time'
+        : !HAS_ZONE.test(at)
+          ? 'no time zone (add Z or the offset, e.g. +01:00)'
+          : 'not a real date or time (e.g. 30 February, 24:00)';
       return invalid('BAD_INJECTED_AT', why);
     }
     injectedAt = new Date(parsed.ms);
@@ -274,7 +279,8 @@ function toRow(v: Partial<Record<ImportColumn, string>>, rules: ImportRules): Li
   }
 
   const organizationCode = v.organizationCode?.trim() || rules.defaultOrganization;
-  if (organizationCode === undefined) return invalid('MISSING_ORGANIZATION', 'no organizationCode, and the release serves several organizations (or give --organization)');
+  if (organizationCode === undefined)
+    return invalid('MISSING_ORGANIZATION', 'no organizationCode, and the release serves several organizations (or give --organization)');
   if (!isOrganizationCode(organizationCode)) return invalid('BAD_ORGANIZATION', 'not an S-360 organization code (letters, digits, _ . -)');
   const refused = rules.refuseOrganization(organizationCode);
   if (refused !== undefined) return invalid('ORGANIZATION_NOT_SERVED', refused);

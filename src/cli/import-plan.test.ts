@@ -85,7 +85,12 @@ describe('cli/import-plan', () => {
   });
 
   describe('planChunk', () => {
-    const entry = (ticketId: string, generation: number, repeated = false) => ({ line: 2, fact: factOf(ticketId, generation), key: `ORG1:${ticketId}`, repeated });
+    const entry = (ticketId: string, generation: number, repeated = false) => ({
+      line: 2,
+      fact: factOf(ticketId, generation),
+      key: `ORG1:${ticketId}`,
+      repeated,
+    });
     const ledger = ledgerWith([
       { ticketId: 'bridge', generation: 0 },
       { ticketId: 'imported', generation: 1, source: 'imported' },

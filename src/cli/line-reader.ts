@@ -20,7 +20,10 @@ export interface NumberedLine {
  * `é` would otherwise become U+FFFD silently), and a line longer than `maxLineBytes`. Lines are split
  * on the `\n` byte, which UTF-8 never uses inside a character, and decoded whole.
  */
-export async function* readLines(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<NumberedLine> {
+export async function* readLines(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  maxLineBytes = MAX_LINE_BYTES,
+): AsyncGenerator<NumberedLine> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -47,7 +50,8 @@ export async function* readLines(source: AsyncIterable<Uint8Array | string> | It
 function decodeLine(decoder: TextDecoder, raw: Buffer, line: number, maxLineBytes: number): NumberedLine {
   let bytes = raw;
   if (line === 1) {
-    if (bytes[0] === 0xff && bytes[1] === 0xfe) throw new ImportFileError(line, 'the file is UTF-16 or UTF-32 (little-endian byte order mark): export it as UTF-8');
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+      throw new ImportFileError(line, 'the file is UTF-16 or UTF-32 (little-endian byte order mark): export it as UTF-8');
     if (bytes[0] === 0xfe && bytes[1] === 0xff) throw new ImportFileError(line, 'the file is UTF-16 (big-endian byte order mark): export it as UTF-8');
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   }

@@ -63,7 +63,13 @@ const organizationCode = (v: string) => {
   return v;
 };
 const organizationOption = (what: string) => new Option('--organization <code>', what).argParser(organizationCode);
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 function buildProgram(): Command {
   const program = new Command('tixngo-bridge')
@@ -103,7 +109,7 @@ To catch up without stopping the role, use replay instead.`,
   program
     .command('replay')
     .description(
-      "One-shot catch-up of a role from a date, through a TEMPORARY consumer group, up to the end offsets taken at start (or --to); " +
+      'One-shot catch-up of a role from a date, through a TEMPORARY consumer group, up to the end offsets taken at start (or --to); ' +
         "then it exits and deletes that group. The role's own group is not touched and the role may keep running. " +
         'Safe by default: tickets the ledger shows as delivered are not sent again.',
     )
@@ -162,9 +168,7 @@ Like S-360's "Date from", a forced replay can notify thousands of phones: run --
     .requiredOption('--partition <p>', 'partition of the dead-letter topic', partitionNumber)
     .requiredOption('--offset <o>', 'offset in that partition')
     .option('--topic <inputTopic>', "the role's input topic, when it has several")
-    .action((o: { role: Role; partition: number; offset: string; topic?: string }) =>
-      withRuntime({ role: o.role, needs: ['kafka'] }, (rt) => dlqShow(rt, o)),
-    );
+    .action((o: { role: Role; partition: number; offset: string; topic?: string }) => withRuntime({ role: o.role, needs: ['kafka'] }, (rt) => dlqShow(rt, o)));
   dlq
     .command('replay')
     .description(

@@ -9,7 +9,19 @@ const ends = [
 describe('cli/offset-plan', () => {
   describe('planReset', () => {
     it('counts the records read again when the target is before the committed offset', () => {
-      const rows = planReset(ends, new Map([[0, 100n], [1, 50n], [2, 0n]]), new Map([[0, 60n], [1, 50n], [2, 0n]]));
+      const rows = planReset(
+        ends,
+        new Map([
+          [0, 100n],
+          [1, 50n],
+          [2, 0n],
+        ]),
+        new Map([
+          [0, 60n],
+          [1, 50n],
+          [2, 0n],
+        ]),
+      );
       expect(rows.map((r) => [r.partition, r.current, r.target, r.reRead, r.skipped])).toEqual([
         [0, 100n, 60n, 40n, 0n],
         [1, 50n, 50n, 0n, 0n],
@@ -28,7 +40,17 @@ describe('cli/offset-plan', () => {
     });
 
     it('clamps targets into the log: past the end is the end, before retention is the log start', () => {
-      const rows = planReset(ends.slice(0, 2), new Map([[0, 100n], [1, 50n]]), new Map([[0, 500n], [1, 3n]]));
+      const rows = planReset(
+        ends.slice(0, 2),
+        new Map([
+          [0, 100n],
+          [1, 50n],
+        ]),
+        new Map([
+          [0, 500n],
+          [1, 3n],
+        ]),
+      );
       expect(rows.map((r) => r.target)).toEqual([100n, 20n]);
       expect(rows[1]!.reRead).toBe(30n);
     });
@@ -41,7 +63,14 @@ describe('cli/offset-plan', () => {
 
   describe('planReplay', () => {
     it('reads from the offsets at --from to the ends taken at start', () => {
-      const r = planReplay(ends, new Map([[0, 70n], [1, 20n], [2, 0n]]));
+      const r = planReplay(
+        ends,
+        new Map([
+          [0, 70n],
+          [1, 20n],
+          [2, 0n],
+        ]),
+      );
       expect(r).toEqual([
         { partition: 0, from: 70n, to: 100n, count: 30n },
         { partition: 1, from: 20n, to: 50n, count: 30n },

@@ -58,11 +58,7 @@ export interface ReplayRange {
  * Per partition, the records a replay reads: from the first offset at `--from` up to the end taken
  * at start (or the first offset at `--to`).
  */
-export function planReplay(
-  ends: readonly PartitionOffsets[],
-  starts: ReadonlyMap<number, bigint>,
-  stops?: ReadonlyMap<number, bigint>,
-): ReplayRange[] {
+export function planReplay(ends: readonly PartitionOffsets[], starts: ReadonlyMap<number, bigint>, stops?: ReadonlyMap<number, bigint>): ReplayRange[] {
   return ends.map((p) => {
     const from = clamp(starts.get(p.partition) ?? p.high, p.low, p.high);
     const to = clamp(stops?.get(p.partition) ?? p.high, p.low, p.high);

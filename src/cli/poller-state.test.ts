@@ -31,7 +31,7 @@ describe('cli/poller-state', () => {
       expect(lines[2]).toMatch(/lease free .*no replica is polling/);
     });
 
-    it('shows each organizer\'s newest term only', () => {
+    it("shows each organizer's newest term only", () => {
       const older = { ...base, _id: 'holder-sync:default#4', term: 4, owner: 'pod-1:0000', paginationKey: 'key-40' };
       const newer = { ...base, _id: 'holder-sync:default#5', term: 5 };
       const other = { ...base, _id: 'holder-sync:b#1', organizerId: 'b', term: 1, paginationKey: 'key-b' };

@@ -30,7 +30,11 @@ export function describePollerState(docs: readonly StoredLeaseDocument[], nowMs:
     lines.push(`organizer ${d.organizerId}: pagination key ${d.paginationKey === null ? 'none yet (starts at the beginning of the feed)' : d.paginationKey}`);
     lines.push(`  key moved ${iso(d.keyUpdatedAt)}${keyAge}, last page ${iso(d.lastPageAt)}`);
     const term = d.term === undefined ? '' : ` (term ${d.term})`;
-    lines.push(held ? `  lease held by ${d.owner} until ${iso(d.expiresAt)}${term}` : `  lease free (last released or expired ${iso(d.expiresAt)}${term}): no replica is polling`);
+    lines.push(
+      held
+        ? `  lease held by ${d.owner} until ${iso(d.expiresAt)}${term}`
+        : `  lease free (last released or expired ${iso(d.expiresAt)}${term}): no replica is polling`,
+    );
   }
   return { found: true, lines };
 }
@@ -38,7 +42,10 @@ export function describePollerState(docs: readonly StoredLeaseDocument[], nowMs:
 export async function readPollerState(db: Db, nowMs = Date.now()): Promise<PollerState> {
   const docs = await db
     .collection<StoredLeaseDocument>(LEASES_COLLECTION)
-    .find({}, { projection: { organizerId: 1, term: 1, owner: 1, expiresAt: 1, acquiredAt: 1, renewedAt: 1, paginationKey: 1, keyUpdatedAt: 1, lastPageAt: 1 } })
+    .find(
+      {},
+      { projection: { organizerId: 1, term: 1, owner: 1, expiresAt: 1, acquiredAt: 1, renewedAt: 1, paginationKey: 1, keyUpdatedAt: 1, lastPageAt: 1 } },
+    )
     .limit(200)
     .toArray();
   return describePollerState(docs, nowMs);

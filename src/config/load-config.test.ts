@@ -42,7 +42,13 @@ describe('load-config', () => {
         outbox: { staleMs: 1_000, renewMs: 250, pollMs: 100 },
       });
       expect(load({ OUTBOX_STALE_MS: '500' }).outbox).toEqual({ staleMs: 500, renewMs: 125, pollMs: 50 });
-      const set = load({ KAFKA_REBALANCE_TIMEOUT_MS: '30000', KAFKA_PARTITIONS_CONCURRENTLY: '8', KAFKA_MAX_WAIT_MS: '100', OUTBOX_RENEW_MS: '2000', OUTBOX_POLL_MS: '50' });
+      const set = load({
+        KAFKA_REBALANCE_TIMEOUT_MS: '30000',
+        KAFKA_PARTITIONS_CONCURRENTLY: '8',
+        KAFKA_MAX_WAIT_MS: '100',
+        OUTBOX_RENEW_MS: '2000',
+        OUTBOX_POLL_MS: '50',
+      });
       expect(set.kafka).toMatchObject({ rebalanceTimeoutMs: 30_000, partitionsConcurrently: 8, maxWaitMs: 100 });
       expect(set.outbox).toEqual({ staleMs: 30_000, renewMs: 2_000, pollMs: 50 });
     });
@@ -80,7 +86,15 @@ describe('load-config', () => {
     it('reports every missing required key in one ConfigError', () => {
       const e = refusal({});
       expect(e.code).toBe('CONFIG_INVALID');
-      expect(keys(e)).toEqual(['BRIDGE_ORGANIZATIONS', 'BRIDGE_ROLE', 'KAFKA_BROKERS', 'MONGODB_URI', 'SCHEMA_REGISTRY_URL', 'TIXNGO_API_KEY', 'TIXNGO_BASE_URL']);
+      expect(keys(e)).toEqual([
+        'BRIDGE_ORGANIZATIONS',
+        'BRIDGE_ROLE',
+        'KAFKA_BROKERS',
+        'MONGODB_URI',
+        'SCHEMA_REGISTRY_URL',
+        'TIXNGO_API_KEY',
+        'TIXNGO_BASE_URL',
+      ]);
       expect(e.issues.every((i) => i.problem === 'required but not set')).toBe(true);
       for (const key of keys(e)) expect(e.message).toContain(key);
     });
@@ -179,8 +193,13 @@ describe('load-config', () => {
 
       it('requires INJECT_SALES_CHANNEL_CODE and INJECT_POS_CODE for the inject role', () => {
         expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'inject' }))).toEqual(['INJECT_POS_CODE', 'INJECT_SALES_CHANNEL_CODE']);
-        expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'inject', INJECT_POS_CODE: 'POS1', INJECT_SALES_CHANNEL_CODE: '   ' }))).toEqual(['INJECT_SALES_CHANNEL_CODE']);
-        expect(org(load({ BRIDGE_ROLE: 'inject', INJECT_SALES_CHANNEL_CODE: ' BOX ', INJECT_POS_CODE: 'POS1' })).inject).toMatchObject({ salesChannelCode: 'BOX', posCode: 'POS1' });
+        expect(keys(refusal({ ...MINIMAL, BRIDGE_ROLE: 'inject', INJECT_POS_CODE: 'POS1', INJECT_SALES_CHANNEL_CODE: '   ' }))).toEqual([
+          'INJECT_SALES_CHANNEL_CODE',
+        ]);
+        expect(org(load({ BRIDGE_ROLE: 'inject', INJECT_SALES_CHANNEL_CODE: ' BOX ', INJECT_POS_CODE: 'POS1' })).inject).toMatchObject({
+          salesChannelCode: 'BOX',
+          posCode: 'POS1',
+        });
       });
 
       it('does not require the point of sales in simulation mode', () => {
@@ -229,7 +248,14 @@ describe('load-config', () => {
       });
 
       it('never shows secrets reported together with other problems', () => {
-        const e = refusal({ ...MINIMAL, TIXNGO_API_KEY: 'S3cr', MONGODB_URI: SECRET, HTTP_PORT: 'x', SCHEMA_REGISTRY_PASSWORD: SECRET, NOTIFY_SMTP_URL: SECRET });
+        const e = refusal({
+          ...MINIMAL,
+          TIXNGO_API_KEY: 'S3cr',
+          MONGODB_URI: SECRET,
+          HTTP_PORT: 'x',
+          SCHEMA_REGISTRY_PASSWORD: SECRET,
+          NOTIFY_SMTP_URL: SECRET,
+        });
         expect(keys(e)).toEqual(['HTTP_PORT', 'MONGODB_URI', 'TIXNGO_API_KEY']);
         expectHidden(e);
         expect(e.message).not.toContain('S3cr');

@@ -11,18 +11,19 @@ import { buildOrganizations, missingOrganizationSettings } from './organizations
  * The README's configuration reference and the Helm chart's values mirror this schema one to one.
  */
 
-const list = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v.length > 0),
-  );
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0),
+);
 const optionalList = list.optional().transform((v) => v ?? []);
-const flag = (def: boolean) => z.stringbool().optional().transform((v) => v ?? def);
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const flag = (def: boolean) =>
+  z
+    .stringbool()
+    .optional()
+    .transform((v) => v ?? def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
 const url = z.url({ protocol: /^https?$/ });
 const optionalString = z
@@ -30,25 +31,11 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-export const MANDATORY_HOLDER_FIELDS = [
-  'FIRSTNAME',
-  'LASTNAME',
-  'BIRTHDATE',
-  'ID_NUMBER',
-  'COUNTRY_CODE',
-  'BIRTH_REGION',
-  'BIRTH_PLACE',
-] as const;
+export const MANDATORY_HOLDER_FIELDS = ['FIRSTNAME', 'LASTNAME', 'BIRTHDATE', 'ID_NUMBER', 'COUNTRY_CODE', 'BIRTH_REGION', 'BIRTH_PLACE'] as const;
 export type HolderField = (typeof MANDATORY_HOLDER_FIELDS)[number];
 
 /** Names of environment variables whose values must never appear in an error or a log line. */
-export const SECRET_KEYS = [
-  'TIXNGO_API_KEY',
-  'MONGODB_URI',
-  'KAFKA_SASL_PASSWORD',
-  'SCHEMA_REGISTRY_PASSWORD',
-  'NOTIFY_SMTP_URL',
-] as const;
+export const SECRET_KEYS = ['TIXNGO_API_KEY', 'MONGODB_URI', 'KAFKA_SASL_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD', 'NOTIFY_SMTP_URL'] as const;
 
 function pipelineSettings<P extends string>(prefix: P, batchSize: number) {
   const shape = {
@@ -104,12 +91,18 @@ export const EnvSchema = z.object({
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
   MONGODB_OPERATION_TIMEOUT_MS: int(30_000, 100, 600_000),
-  MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('tixngo_bridge'),
+  MONGODB_DATABASE: z
+    .string()
+    .regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name')
+    .default('tixngo_bridge'),
 
   // Required unless BRIDGE_ORGANIZATIONS_FILE gives them per organization (checked in organizations.ts).
   TIXNGO_BASE_URL: url.optional(),
   TIXNGO_API_KEY: z.string().min(8, 'expected the organizer ADMIN API key (8 characters at least)').optional(),
-  TIXNGO_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('x-api-key'),
+  TIXNGO_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name')
+    .default('x-api-key'),
   TIXNGO_INJECT_PATH: z.string().startsWith('/').default('/organizer/tickets'),
   TIXNGO_DELETE_PATH: z.string().startsWith('/').default('/organizer/tickets/delete'),
   TIXNGO_CONTROL_PATH: z.string().startsWith('/').default('/organizer/tickets/control'),
@@ -364,10 +357,7 @@ export interface Organizations {
  * Validates `env` and returns the typed configuration, or throws a `ConfigError` listing every
  * problem. `readFile` is a parameter so that tests need no file system.
  */
-export function loadConfig(
-  env: Readonly<Record<string, string | undefined>>,
-  readFile: ReadFile = (p) => readFileSync(p, 'utf8'),
-): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, readFile: ReadFile = (p) => readFileSync(p, 'utf8')): Config {
   const raw = normalise(env);
   const parsed = EnvSchema.safeParse(raw);
   const issues: ConfigIssue[] = [];
@@ -425,8 +415,7 @@ export function loadConfig(
   const organizations = buildOrganizations(e, raw, roles, readFile, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const groupId = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role) =>
-    e[`${prefix}_GROUP_ID`] ?? `${e.KAFKA_GROUP_ID_PREFIX}-${role}`;
+  const groupId = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role) => e[`${prefix}_GROUP_ID`] ?? `${e.KAFKA_GROUP_ID_PREFIX}-${role}`;
   const pipeline = (prefix: 'INJECT' | 'CANCEL' | 'CONTROL', role: Role): PipelineConfig => ({
     groupId: groupId(prefix, role),
     batchSize: e[`${prefix}_BATCH_SIZE`],
@@ -532,4 +521,3 @@ export function describe(issue: z.core.$ZodIssue): string {
   if ((SECRET_KEYS as readonly string[]).includes(key)) return `invalid (${issue.code}); value not shown`;
   return issue.message;
 }
-

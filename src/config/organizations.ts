@@ -66,7 +66,9 @@ const FileSchema = z
 /** The organization settings an environment lacks, judged on its raw values (when it does not parse). */
 export function missingOrganizationSettings(raw: Readonly<Record<string, string>>): ConfigIssue[] {
   if (raw.BRIDGE_ORGANIZATIONS_FILE !== undefined) return [];
-  return ['BRIDGE_ORGANIZATIONS', 'TIXNGO_API_KEY', 'TIXNGO_BASE_URL'].filter((k) => raw[k] === undefined).map((key) => ({ key, problem: 'required but not set' }));
+  return ['BRIDGE_ORGANIZATIONS', 'TIXNGO_API_KEY', 'TIXNGO_BASE_URL']
+    .filter((k) => raw[k] === undefined)
+    .map((key) => ({ key, problem: 'required but not set' }));
 }
 
 /**
@@ -87,7 +89,8 @@ export function buildOrganizations(
       issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: 'set it or BRIDGE_ORGANIZATIONS_FILE, not both (the file names the organizations)' });
     }
     for (const key of ACCOUNT_KEYS) {
-      if (raw[key] !== undefined) issues.push({ key, problem: 'set per organization in BRIDGE_ORGANIZATIONS_FILE, not here: no organization may fall back on another\'s account' });
+      if (raw[key] !== undefined)
+        issues.push({ key, problem: "set per organization in BRIDGE_ORGANIZATIONS_FILE, not here: no organization may fall back on another's account" });
     }
     const entries = fromFile(e.BRIDGE_ORGANIZATIONS_FILE, raw, roles, readFile, issues);
     return issues.length > before || !entries ? undefined : { mode: 'file', entries };
@@ -104,20 +107,33 @@ export function buildOrganizations(
   }
   const any = codes.includes('*');
   if (any && codes.length > 1) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: '* (every organization) stands alone' });
-  for (const c of codes) if (c !== '*' && !CODE.test(c)) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: `"${c.slice(0, 40)}" is not an S-360 organization code` });
+  for (const c of codes)
+    if (c !== '*' && !CODE.test(c)) issues.push({ key: 'BRIDGE_ORGANIZATIONS', problem: `"${c.slice(0, 40)}" is not an S-360 organization code` });
   for (const key of ['TIXNGO_BASE_URL', 'TIXNGO_API_KEY'] as const) if (e[key] === undefined) issues.push({ key, problem: 'required but not set' });
   const entry = organization(e, any ? undefined : codes, roles, readFile, (key) => key, issues);
   return issues.length > before || !entry ? undefined : { mode: any ? 'any' : 'list', entries: [entry] };
 }
 
-function fromFile(path: string, raw: Readonly<Record<string, string>>, roles: readonly Role[], readFile: ReadFile, issues: ConfigIssue[]): OrganizationConfig[] | undefined {
+function fromFile(
+  path: string,
+  raw: Readonly<Record<string, string>>,
+  roles: readonly Role[],
+  readFile: ReadFile,
+  issues: ConfigIssue[],
+): OrganizationConfig[] | undefined {
   const key = 'BRIDGE_ORGANIZATIONS_FILE';
   let doc: unknown;
   try {
     doc = parseYaml(readFile(path));
   } catch (err) {
     // The parser's message may quote the file (secrets): only whether it could be read or parsed.
-    issues.push({ key, problem: (err as { code?: string }).code === 'ENOENT' || !(err instanceof Error && err.name.startsWith('YAML')) ? `cannot read ${path}` : `${path} is not valid YAML or JSON` });
+    issues.push({
+      key,
+      problem:
+        (err as { code?: string }).code === 'ENOENT' || !(err instanceof Error && err.name.startsWith('YAML'))
+          ? `cannot read ${path}`
+          : `${path} is not valid YAML or JSON`,
+    });
     return undefined;
   }
   const parsed = FileSchema.safeParse(doc);
@@ -125,7 +141,10 @@ function fromFile(path: string, raw: Readonly<Record<string, string>>, roles: re
     for (const i of parsed.error.issues) {
       const where = i.path.map(String).join('.');
       // Never echo a value: the file holds API keys.
-      issues.push({ key: `${key}: ${where || '(file)'}`, problem: i.code === 'invalid_type' && i.input === undefined ? 'required but not set' : i.message.replace(/received .*/i, '').trim() });
+      issues.push({
+        key: `${key}: ${where || '(file)'}`,
+        problem: i.code === 'invalid_type' && i.input === undefined ? 'required but not set' : i.message.replace(/received .*/i, '').trim(),
+      });
     }
     return undefined;
   }
@@ -143,12 +162,13 @@ function fromFile(path: string, raw: Readonly<Record<string, string>>, roles: re
     const own: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.settings)) {
       if (!ORGANIZATION_KEYS.test(k)) {
-        issues.push({ key: at(k), problem: 'not a per-organization setting (the release\'s own settings go in the environment)' });
+        issues.push({ key: at(k), problem: "not a per-organization setting (the release's own settings go in the environment)" });
         continue;
       }
       own[k] = Array.isArray(v) ? v.join(',') : String(v);
     }
-    for (const k of ACCOUNT_KEYS) if (own[k] === undefined || own[k] === '') issues.push({ key: at(k), problem: 'required: every organization names its own TIXnGO account' });
+    for (const k of ACCOUNT_KEYS)
+      if (own[k] === undefined || own[k] === '') issues.push({ key: at(k), problem: 'required: every organization names its own TIXnGO account' });
     const result = EnvSchema.safeParse({ ...inherited, ...own });
     if (!result.success) {
       for (const i of result.error.issues) {

@@ -12,7 +12,11 @@ export interface DeliveryRecorder {
    * `ticket-printed`), then records the facts: a crash in between repeats the write-back (consumers drop
    * repeats by ticket id and generation) and never loses it. Idempotent.
    */
-  delivered(endpoint: PushEndpoint, items: readonly RequestItem[], ctx: { readonly requestId: string; readonly at: Date; readonly writeBack?: WriteBack }): Promise<void>;
+  delivered(
+    endpoint: PushEndpoint,
+    items: readonly RequestItem[],
+    ctx: { readonly requestId: string; readonly at: Date; readonly writeBack?: WriteBack },
+  ): Promise<void>;
   /** Simulation: facts of their own kind, which no decision counts as delivered; nothing is told to the core. */
   simulated(endpoint: PushEndpoint, items: readonly RequestItem[], ctx: { readonly requestId: string; readonly at: Date }): Promise<void>;
 }

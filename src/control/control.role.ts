@@ -57,7 +57,11 @@ export function controlRole(deps: ControlDeps): RoleLogic<TicketControlled, Read
       await deps.ledger.record(whatTheCoreDid(records, at, controlSeenFact, (code) => rules.of(code)?.posCode ?? ''));
     },
 
-    enrich: (events) => deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-pushed', 'control-pushed']),
+    enrich: (events) =>
+      deps.ledger.getMany(
+        events.map((e) => ticketKey(e.organizationCode, e.ticketId)),
+        ['inject', 'cancel-pushed', 'control-pushed'],
+      ),
 
     decide(records: readonly Located<TicketControlled>[], state, inFlight): Decision<ControlTicket>[] {
       const first = records[0]!.event;

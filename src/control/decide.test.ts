@@ -28,7 +28,13 @@ describe('control/decide', () => {
       ['already controlled, but forced', [fact('inject', 0), fact('control-pushed', 0)], control(), true, { push: true }],
       ['deleted: TIXnGO would refuse it', [fact('inject', 0), fact('cancel-pushed', 0, 'RESALE')], control(), true, { push: false, reason: 'TICKET_DELETED' }],
       ['a reprint was injected since', [fact('inject', 0), fact('inject', 1)], control(), false, { push: false, reason: 'SUPERSEDED_BY_REPRINT' }],
-      ['controlled generation not injected yet', [fact('inject', 0)], control({ reprintGeneration: 1 }), false, { push: false, reason: 'WAITING_FOR_INJECTION' }],
+      [
+        'controlled generation not injected yet',
+        [fact('inject', 0)],
+        control({ reprintGeneration: 1 }),
+        false,
+        { push: false, reason: 'WAITING_FOR_INJECTION' },
+      ],
     ])('%s', (_name, facts, event, forced, expected) => {
       expect(decideControl(event, new TicketFacts(facts), forced, false)).toEqual(expected);
     });

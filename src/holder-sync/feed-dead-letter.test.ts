@@ -10,7 +10,11 @@ describe('feed-dead-letter', () => {
 
     it('keeps the record as received and says where it came from and why, with the usual headers', () => {
       const raw = { ticketId: 'T-1', version: 'three', walletOwner: { email: 'ada@example.test' } };
-      const out = toFeedDeadLetter({ organizerId: 'org-1', feedPath: '/organizer/tickets/diff', requestKey: 'djE6Nw', index: 3, raw, error, ticketId: 'T-1', observedAt }, 'holder-sync', now);
+      const out = toFeedDeadLetter(
+        { organizerId: 'org-1', feedPath: '/organizer/tickets/diff', requestKey: 'djE6Nw', index: 3, raw, error, ticketId: 'T-1', observedAt },
+        'holder-sync',
+        now,
+      );
       expect(JSON.parse(out.value!.toString('utf8'))).toEqual(raw);
       expect(out.key?.toString()).toBe('T-1');
       expect(out.headers).toEqual({

@@ -26,8 +26,17 @@ describe('feed-record', () => {
         version: 4,
         changedAt: new Date('2030-06-01T10:00:00.000Z'),
         walletOwner: {
-          id: null, title: null, firstName: null, lastName: null, email: 'grace@example.test', phone: null,
-          birthDate: null, nationality: null, idNumber: null, countryOfResidence: null, languageCode: null,
+          id: null,
+          title: null,
+          firstName: null,
+          lastName: null,
+          email: 'grace@example.test',
+          phone: null,
+          birthDate: null,
+          nationality: null,
+          idNumber: null,
+          countryOfResidence: null,
+          languageCode: null,
         },
         ticketHolder: null,
         previousOwner: expect.objectContaining({ firstName: 'Ada', lastName: 'Lovelace', idNumber: 'X1234567', phone: null }),
@@ -84,7 +93,10 @@ describe('feed-record', () => {
 
     it('never quotes holder data in the reason', () => {
       const raws = [
-        aRawFeedRecord({ version: 'Ada Lovelace', walletOwner: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.test', birthDate: '1990-12-10' } }),
+        aRawFeedRecord({
+          version: 'Ada Lovelace',
+          walletOwner: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.test', birthDate: '1990-12-10' },
+        }),
         aRawFeedRecord({ walletOwner: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.test', birthDate: 'ada@example.test' } }),
         aRawFeedRecord({ ticketHolder: { firstName: 7, lastName: 'Lovelace', idNumber: 'X1234567' } }),
         aRawFeedRecord({ updatedAt: 'Lovelace' }),
@@ -165,7 +177,9 @@ describe('feed-record', () => {
     });
 
     it('carries the transfer recipient of a pending transfer, the action and the event id', () => {
-      const parsed = parseFeedRecord(aRawFeedRecord({ status: 'PENDING_TRANSFER', action: 'START_TRANSFER', transferRecipient: { email: 'next@example.test' } }));
+      const parsed = parseFeedRecord(
+        aRawFeedRecord({ status: 'PENDING_TRANSFER', action: 'START_TRANSFER', transferRecipient: { email: 'next@example.test' } }),
+      );
       if (!parsed.ok) throw parsed.error;
       const event = toHolderUpdated(parsed.record, new Date('2030-06-01T10:00:05.000Z'), 'org-1');
       expect(holderUpdated.isValid(event)).toBe(true);

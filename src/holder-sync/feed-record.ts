@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { parseRfc3339 } from '../shared/dates';
 import { PoisonMessageError } from '../shared/errors';
 import type { HolderPerson } from '../store/holder-store';
-import { feedRecordSchema, PERSON_FIELDS, personSchema, TICKET_ID_PATTERN } from '../tixngo/wire-schemas';
+import { feedRecordSchema, PERSON_FIELDS, type personSchema, TICKET_ID_PATTERN } from '../tixngo/wire-schemas';
 
 /**
  * One change-feed record as holder-sync works with it: parsed, with its instant as a `Date` and every

@@ -55,7 +55,13 @@ describe('holder-state', () => {
 
     it('never lets an older record overwrite the stored state', () => {
       const stored = aStoredState(5);
-      const { next, outcomes } = mergeTicket('org-1', stored, [aHolderRecord({ version: 3, status: 'ASSIGNED' }), aHolderRecord({ version: 4 })], observedAt, 50);
+      const { next, outcomes } = mergeTicket(
+        'org-1',
+        stored,
+        [aHolderRecord({ version: 3, status: 'ASSIGNED' }), aHolderRecord({ version: 4 })],
+        observedAt,
+        50,
+      );
       expect(next).toBeUndefined();
       expect(outcomes).toEqual(['stale', 'stale']);
     });

@@ -112,7 +112,13 @@ export function planPage(
   const writes: StateWrite[] = [];
   for (const [ticketId, indexes] of byTicket) {
     const before = stored.get(ticketId);
-    const merged = mergeTicket(organizerId, before, indexes.map((i) => records[i]!), observedAt, historyLimit);
+    const merged = mergeTicket(
+      organizerId,
+      before,
+      indexes.map((i) => records[i]!),
+      observedAt,
+      historyLimit,
+    );
     merged.outcomes.forEach((o, k) => (outcomes[indexes[k]!] = o));
     if (merged.next) writes.push({ next: merged.next, replaces: before !== undefined });
   }

@@ -80,7 +80,10 @@ export interface HolderSyncDeps {
 export async function startHolderSync(organizers: readonly HolderSyncOrganizer[], deps: HolderSyncDeps): Promise<RunningRole> {
   const ids = organizers.map((o) => o.organizerId);
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (twice !== undefined) throw new Error(`holder-sync: organizer ${twice} is listed twice; list each TIXnGO organizer once (several organizations of one organizer share its poller)`);
+  if (twice !== undefined)
+    throw new Error(
+      `holder-sync: organizer ${twice} is listed twice; list each TIXnGO organizer once (several organizations of one organizer share its poller)`,
+    );
   if (organizers.length === 0) throw new Error('holder-sync: no TIXnGO organizer to poll');
   await deps.codec.writerId(deps.config.topics.holderUpdated, 'holder-updated');
   const pollers = organizers.map((o) => new OrganizerPoller(o, deps.tixngoClient(o.tixngo), deps));
@@ -305,7 +308,9 @@ class OrganizerPoller {
     this.log.info({ owner: this.owner, term: lease.term, hasKey: lease.paginationKey !== null }, 'lease acquired; polling the change feed');
     const renewer = setInterval(() => void this.renew(tenure), Math.max(100, Math.floor(this.s.leaseTtlMs / 3)));
     // Older terms are only clutter now (a holder of one finds its term gone and stops): best effort.
-    await this.deps.leases.prune(lease).catch((e: unknown) => this.log.warn({ error: toSafeError(e) }, 'could not delete older lease terms; the next holder will'));
+    await this.deps.leases
+      .prune(lease)
+      .catch((e: unknown) => this.log.warn({ error: toSafeError(e) }, 'could not delete older lease terms; the next holder will'));
     let key = lease.paginationKey;
     let keyMovedAt = (lease.keyUpdatedAt ?? lease.acquiredAt ?? new Date(this.now())).getTime();
     let delayMs = 0;
@@ -446,7 +451,8 @@ class OrganizerPoller {
     if (dlqLimitReason) throw new DlqLimitExceeded(dlqLimitReason);
 
     const ticketIds = [...new Set(valid.map((r) => r.ticketId))];
-    const stored = ticketIds.length > 0 ? await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, ticketIds), signal) : new Map<string, HolderHead>();
+    const stored =
+      ticketIds.length > 0 ? await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, ticketIds), signal) : new Map<string, HolderHead>();
     const plan = planPage(this.organizerId, valid, stored, observedAt, this.s.historyLimit);
     stage('plan');
 
@@ -459,7 +465,13 @@ class OrganizerPoller {
     if (plan.events.length > 0) {
       const messages = await this.retry(
         'registry',
-        () => Promise.all(plan.events.map(async (r) => ({ key: r.ticketId, value: await this.deps.codec.encode(this.topic, 'holder-updated', toHolderUpdated(r, observedAt, this.organizerId)) }))),
+        () =>
+          Promise.all(
+            plan.events.map(async (r) => ({
+              key: r.ticketId,
+              value: await this.deps.codec.encode(this.topic, 'holder-updated', toHolderUpdated(r, observedAt, this.organizerId)),
+            })),
+          ),
         signal,
       );
       await this.retry('kafka', () => this.deps.publisher.publish(this.topic, messages), signal);
@@ -479,7 +491,10 @@ class OrganizerPoller {
     const commitAt = this.now();
     await this.retry(
       'mongo',
-      () => tenure.serialize(() => this.deps.leases.commitPage(tenure.lease, { paginationKey: nextKey, keyMoved, now: new Date(commitAt), ttlMs: this.s.leaseTtlMs })),
+      () =>
+        tenure.serialize(() =>
+          this.deps.leases.commitPage(tenure.lease, { paginationKey: nextKey, keyMoved, now: new Date(commitAt), ttlMs: this.s.leaseTtlMs }),
+        ),
       signal,
     );
     stage('commit');
@@ -488,7 +503,16 @@ class OrganizerPoller {
     this.deps.health.recovered(`${this.component}:page`);
     this.beat();
     this.log.debug(
-      { records: page.records.length, events: plan.events.length, writes: plan.writes.length, skipped, deadLettered: letters.length, keyMoved, ms: this.now() - startedAt, stagesMs },
+      {
+        records: page.records.length,
+        events: plan.events.length,
+        writes: plan.writes.length,
+        skipped,
+        deadLettered: letters.length,
+        keyMoved,
+        ms: this.now() - startedAt,
+        stagesMs,
+      },
       'change-feed page handled',
     );
     return { records: page.records.length, nextKey, keyMoved };
@@ -524,7 +548,13 @@ class OrganizerPoller {
       if (appeared.size === 0) return;
       this.log.info({ tickets: appeared.size }, 'holder states appeared while being inserted; deciding again');
       const fresh = await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, [...appeared]), signal);
-      pending = planPage(this.organizerId, records.filter((r) => appeared.has(r.ticketId)), fresh, observedAt, this.s.historyLimit).writes;
+      pending = planPage(
+        this.organizerId,
+        records.filter((r) => appeared.has(r.ticketId)),
+        fresh,
+        observedAt,
+        this.s.historyLimit,
+      ).writes;
     }
   }
 
@@ -577,7 +607,13 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -113,8 +113,5 @@ export function resolveComfortTime(name: string, value: string, ctx: ComfortCont
     }
     return fromLocal({ y: 2000 + y, mo, d, h, mi }, ctx.timeZone);
   }
-  throw new PoisonMessageError(
-    'COMFORT_VARIABLE_INVALID',
-    `${name} must be start_of_season, end_of_season, a relative offset like +1d, or dd/mm/yy hh:mm`,
-  );
+  throw new PoisonMessageError('COMFORT_VARIABLE_INVALID', `${name} must be start_of_season, end_of_season, a relative offset like +1d, or dd/mm/yy hh:mm`);
 }

@@ -53,8 +53,16 @@ describe('injection.role', () => {
 
 describe('injection/injection.role waitingBehindInjection', () => {
   const f = aFact;
-  const seen = (reason: string, ms: number, g = 0) => ({ ...f('cancel-seen', g, reason, {}), _id: factId('ORG1:T1', 'cancel-seen', g, reason, new Date(ms)), occurredAt: new Date(ms) });
-  const pushed = (reason: string, ms: number, g = 0) => ({ ...seen(reason, ms, g), _id: factId('ORG1:T1', 'cancel-pushed', g, reason, new Date(ms)), kind: 'cancel-pushed' as const });
+  const seen = (reason: string, ms: number, g = 0) => ({
+    ...f('cancel-seen', g, reason, {}),
+    _id: factId('ORG1:T1', 'cancel-seen', g, reason, new Date(ms)),
+    occurredAt: new Date(ms),
+  });
+  const pushed = (reason: string, ms: number, g = 0) => ({
+    ...seen(reason, ms, g),
+    _id: factId('ORG1:T1', 'cancel-pushed', g, reason, new Date(ms)),
+    kind: 'cancel-pushed' as const,
+  });
 
   const ids = (facts: Fact[]) => waitingBehindInjection(new TicketFacts(facts)).map((x) => x._id);
 

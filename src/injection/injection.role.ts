@@ -28,11 +28,7 @@ export interface InjectionState {
  * injected is never injected; a generation TIXnGO has is not pushed again unless forced; an older
  * generation than one TIXnGO has is never pushed, not even forced (TIXnGO must end with the newest).
  */
-export function decideInjection(
-  t: TicketPrintedEligible,
-  facts: TicketFacts,
-  forced: boolean,
-): { push: true } | { push: false; reason: string } {
+export function decideInjection(t: TicketPrintedEligible, facts: TicketFacts, forced: boolean): { push: true } | { push: false; reason: string } {
   const cancelled = facts.maxGeneration('cancel-seen');
   if (cancelled !== undefined && cancelled >= t.reprintGeneration) return { push: false, reason: 'CANCELLED_BEFORE_INJECTION' };
   const injected = facts.injectedGeneration;
@@ -113,7 +109,11 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
       });
       const [ledger, holders] = await Promise.all([
         // Mostly new tickets, without facts: one slot per kind first (see `getMany`).
-        deps.ledger.getMany(events.map((e) => ticketKey(e.organizationCode, e.ticketId)), ['inject', 'cancel-seen'], 1),
+        deps.ledger.getMany(
+          events.map((e) => ticketKey(e.organizationCode, e.ticketId)),
+          ['inject', 'cancel-seen'],
+          1,
+        ),
         // A reprint's last holder, from the change feed of the TIXnGO organizer its organization injects into.
         deps.holders.getStates(reprinted),
       ]);

@@ -62,7 +62,13 @@ describe('payload', () => {
       }
       expect(p.ticketId).toBe('100000042');
       expect(p).toMatchObject({
-        event: { id: 'EVT-PERF-FINAL', name: 'Cup Final', timeZone: 'Europe/Zurich', address: { site: 'Stadium North', city: 'Bern', zip: '3000', countryCode: 'CH', line1: 'Papiermühlestrasse 71' }, group: { name: 'National Cup' } },
+        event: {
+          id: 'EVT-PERF-FINAL',
+          name: 'Cup Final',
+          timeZone: 'Europe/Zurich',
+          address: { site: 'Stadium North', city: 'Bern', zip: '3000', countryCode: 'CH', line1: 'Papiermühlestrasse 71' },
+          group: { name: 'National Cup' },
+        },
         activationParameters: { method: 'online' },
         purchaseDetails: { fileNumber: 'F20000', taxNumber: '5000001', purchaseCurrency: 'CHF', category: 'CAT1' },
         security: { barcode: 'BC0000007919' },
@@ -72,12 +78,37 @@ describe('payload', () => {
 
     describe('event times', () => {
       it.each([
-        ['in summer, with its duration', { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: 120 }, '2027-06-12T20:00:00+02:00', '2027-06-12T22:00:00+02:00'],
-        ['in winter, with its duration', { startTime: utc('2027-01-15T18:00:00Z'), durationMinutes: 90 }, '2027-01-15T19:00:00+01:00', '2027-01-15T20:30:00+01:00'],
-        ['without duration (+24 h)', { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: null }, '2027-06-12T20:00:00+02:00', '2027-06-13T20:00:00+02:00'],
+        [
+          'in summer, with its duration',
+          { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: 120 },
+          '2027-06-12T20:00:00+02:00',
+          '2027-06-12T22:00:00+02:00',
+        ],
+        [
+          'in winter, with its duration',
+          { startTime: utc('2027-01-15T18:00:00Z'), durationMinutes: 90 },
+          '2027-01-15T19:00:00+01:00',
+          '2027-01-15T20:30:00+01:00',
+        ],
+        [
+          'without duration (+24 h)',
+          { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: null },
+          '2027-06-12T20:00:00+02:00',
+          '2027-06-13T20:00:00+02:00',
+        ],
         ['with a zero duration', { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: 0 }, '2027-06-12T20:00:00+02:00', '2027-06-12T20:00:00+02:00'],
-        ['across the autumn DST change (+24 h elapsed)', { startTime: utc('2027-10-30T18:00:00Z'), durationMinutes: null }, '2027-10-30T20:00:00+02:00', '2027-10-31T19:00:00+01:00'],
-        ['in New York', { startTime: utc('2027-06-12T23:30:00Z'), durationMinutes: 150, timeZone: 'America/New_York' }, '2027-06-12T19:30:00-04:00', '2027-06-12T22:00:00-04:00'],
+        [
+          'across the autumn DST change (+24 h elapsed)',
+          { startTime: utc('2027-10-30T18:00:00Z'), durationMinutes: null },
+          '2027-10-30T20:00:00+02:00',
+          '2027-10-31T19:00:00+01:00',
+        ],
+        [
+          'in New York',
+          { startTime: utc('2027-06-12T23:30:00Z'), durationMinutes: 150, timeZone: 'America/New_York' },
+          '2027-06-12T19:30:00-04:00',
+          '2027-06-12T22:00:00-04:00',
+        ],
         ['in UTC', { startTime: utc('2027-06-12T18:00:00Z'), durationMinutes: 60, timeZone: 'UTC' }, '2027-06-12T18:00:00+00:00', '2027-06-12T19:00:00+00:00'],
       ])('are venue-local with their offset %s', (_, e, start, expiry) => {
         expect(payload(event(e)).event).toMatchObject({ startTime: start, expirationDate: expiry });
@@ -90,7 +121,11 @@ describe('payload', () => {
 
       it('take an undated ticket from TIXStart and TIXExp before its validity dates', () => {
         const p = payload(
-          undated({ validFrom: utc('2027-01-01T08:00:00Z'), validUntil: utc('2027-12-31T22:00:00Z'), ...comfort({ tixStart: '01/07/27 10:00', tixExp: '+2w' }) }),
+          undated({
+            validFrom: utc('2027-01-01T08:00:00Z'),
+            validUntil: utc('2027-12-31T22:00:00Z'),
+            ...comfort({ tixStart: '01/07/27 10:00', tixExp: '+2w' }),
+          }),
         );
         expect(p.event).toMatchObject({ startTime: '2027-07-01T10:00:00+02:00', expirationDate: '2027-07-15T10:00:00+02:00' });
       });
@@ -109,7 +144,11 @@ describe('payload', () => {
         ['no start at all', undated({ validUntil: utc('2027-12-31T00:00:00Z') }), 'EVENT_MISSING_START'],
         ['a start but no expiry', undated({ validFrom: utc('2027-01-01T00:00:00Z') }), 'EVENT_MISSING_EXPIRY'],
         ['TIXStart but no expiry', undated(comfort({ tixStart: '01/07/27 10:00' })), 'EVENT_MISSING_EXPIRY'],
-        ['an expiry before the start', undated({ validFrom: utc('2027-06-01T00:00:00Z'), validUntil: utc('2027-05-01T00:00:00Z') }), 'EVENT_EXPIRY_BEFORE_START'],
+        [
+          'an expiry before the start',
+          undated({ validFrom: utc('2027-06-01T00:00:00Z'), validUntil: utc('2027-05-01T00:00:00Z') }),
+          'EVENT_EXPIRY_BEFORE_START',
+        ],
         ['an unusable comfort variable', comfort({ tixExp: 'next tuesday' }), 'COMFORT_VARIABLE_INVALID'],
       ])('refuse an undated ticket with %s as a poison message (%s)', (_, over, code) => {
         const e = thrown(() => payload(over));
@@ -171,13 +210,35 @@ describe('payload', () => {
       });
 
       it('goes to the cultural contact, else the purchaser', () => {
-        const culturalContact = { contactId: 'C9', title: 'Mr', firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test', phone: null, languageCode: 'de' };
+        const culturalContact = {
+          contactId: 'C9',
+          title: 'Mr',
+          firstName: 'Chris',
+          lastName: 'Culture',
+          email: 'chris@example.test',
+          phone: null,
+          languageCode: 'de',
+        };
         const withContact = map({ culturalContact });
         expect(withContact.spectatorSource).toBe('CULTURAL_CONTACT');
-        expect(withContact.payload.spectatorDetails).toEqual({ gender: 'M', firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test', appLanguage: 'de', mainApplicant: false });
+        expect(withContact.payload.spectatorDetails).toEqual({
+          gender: 'M',
+          firstName: 'Chris',
+          lastName: 'Culture',
+          email: 'chris@example.test',
+          appLanguage: 'de',
+          mainApplicant: false,
+        });
         const withoutContact = map();
         expect(withoutContact.spectatorSource).toBe('PURCHASER');
-        expect(withoutContact.payload.spectatorDetails).toEqual({ gender: 'F', firstName: 'Alex', lastName: 'Buyer1', email: 'buyer1@example.test', appLanguage: 'en', mainApplicant: false });
+        expect(withoutContact.payload.spectatorDetails).toEqual({
+          gender: 'F',
+          firstName: 'Alex',
+          lastName: 'Buyer1',
+          email: 'buyer1@example.test',
+          appLanguage: 'en',
+          mainApplicant: false,
+        });
       });
 
       it('goes to the last known holder for a reprint', () => {
@@ -212,7 +273,15 @@ describe('payload', () => {
 
     it('describes the seat, and an unseated ticket as not seated', () => {
       expect(payload().seatingDetails).toMatchObject({ seated: 'Y', numbered: 'Y', gate: 'G4', block: 'B12', row: '7', seat: '2', area: 'North' });
-      expect(payload().ticketDetails).toMatchObject({ main: [{ key: 'Entrance', value: 'E1' }, { key: 'Gate', value: 'G4' }, { key: 'Block', value: 'B12' }, { key: 'Row', value: '7' }, { key: 'Seat', value: '2' }] });
+      expect(payload().ticketDetails).toMatchObject({
+        main: [
+          { key: 'Entrance', value: 'E1' },
+          { key: 'Gate', value: 'G4' },
+          { key: 'Block', value: 'B12' },
+          { key: 'Row', value: '7' },
+          { key: 'Seat', value: '2' },
+        ],
+      });
       expect(payload({ seat: null }).seatingDetails).toEqual({ seatCategoryId: 'CAT1', tariffId: 'ADULT', seated: 'N', numbered: 'N' });
     });
 
@@ -239,7 +308,7 @@ describe('payload', () => {
         expect(p).toHaveProperty('ticketDetails.main.1', { key: 'Gate', value: 'G4' });
       });
 
-      it('formats the start date in the venue\'s zone and language, and the amount, as S-360\'s editor writes them', () => {
+      it("formats the start date in the venue's zone and language, and the amount, as S-360's editor writes them", () => {
         const formatted = parseTemplate(
           JSON.stringify({
             'ticketDetails.main.0.key': 'Anpfiff',

@@ -176,9 +176,7 @@ describe('select', () => {
       });
 
       it('leaves tickets the lists do not name to the filters', () => {
-        expect(selectForInjection(ticket(), { ...failing, force: parseTicketList(['id:1', '2']), skip: parseTicketList(['id:3']) })).toBe(
-          'FILTER_TARIFF',
-        );
+        expect(selectForInjection(ticket(), { ...failing, force: parseTicketList(['id:1', '2']), skip: parseTicketList(['id:3']) })).toBe('FILTER_TARIFF');
       });
     });
 
@@ -214,9 +212,7 @@ describe('select', () => {
       });
 
       it('skips a ticket without any beneficiary, naming the first mandatory field', () => {
-        expect(selectForInjection(ticket({ beneficiary: null }), selection({ mandatory: ['BIRTHDATE', 'LASTNAME'] }))).toBe(
-          'MISSING_HOLDER_BIRTHDATE',
-        );
+        expect(selectForInjection(ticket({ beneficiary: null }), selection({ mandatory: ['BIRTHDATE', 'LASTNAME'] }))).toBe('MISSING_HOLDER_BIRTHDATE');
       });
 
       it('keeps a ticket without any beneficiary when no field is mandatory', () => {

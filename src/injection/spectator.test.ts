@@ -83,7 +83,11 @@ describe('spectator', () => {
 
     it("never uses the cultural contact's values", () => {
       // The beneficiary is the cultural contact, not the buyer: no main applicant.
-      const t = aPrintedTicket({ buyer, culturalContact: cultural, beneficiary: beneficiary({ firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test' }) });
+      const t = aPrintedTicket({
+        buyer,
+        culturalContact: cultural,
+        beneficiary: beneficiary({ firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test' }),
+      });
       expect(isMainApplicant(t.beneficiary, t.buyer)).toBe(false);
       // The beneficiary is the buyer, whoever the cultural contact is: main applicant.
       expect(isMainApplicant(beneficiary(), t.buyer)).toBe(true);
@@ -93,12 +97,28 @@ describe('spectator', () => {
   describe('chooseSpectator', () => {
     it('chooses the cultural contact when there is one', () => {
       const s = chooseSpectator(aPrintedTicket({ buyer, culturalContact: cultural }), undefined, ON);
-      expect(s).toEqual({ source: 'CULTURAL_CONTACT', title: 'M', firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test', phone: null, languageCode: 'de' });
+      expect(s).toEqual({
+        source: 'CULTURAL_CONTACT',
+        title: 'M',
+        firstName: 'Chris',
+        lastName: 'Culture',
+        email: 'chris@example.test',
+        phone: null,
+        languageCode: 'de',
+      });
     });
 
     it('falls back to the purchaser without a cultural contact', () => {
       const s = chooseSpectator(aPrintedTicket({ buyer, culturalContact: null }), undefined, ON);
-      expect(s).toEqual({ source: 'PURCHASER', title: 'F', firstName: 'Alex', lastName: 'Buyer', email: 'alex.buyer@example.test', phone: '+41790000001', languageCode: 'en' });
+      expect(s).toEqual({
+        source: 'PURCHASER',
+        title: 'F',
+        firstName: 'Alex',
+        lastName: 'Buyer',
+        email: 'alex.buyer@example.test',
+        phone: '+41790000001',
+        languageCode: 'en',
+      });
     });
 
     it('falls back to the purchaser when the cultural contact has neither e-mail nor last name', () => {
@@ -123,11 +143,23 @@ describe('spectator', () => {
       ['a reprint with a known owner', 'LAST_KNOWN_HOLDER', { reprintGeneration: 2 }, holderState(owner), ON],
       ['a first issue, even with a known owner', 'CULTURAL_CONTACT', { reprintGeneration: 0 }, holderState(owner), ON],
       ['a reprint with overlaying off', 'CULTURAL_CONTACT', { reprintGeneration: 1 }, holderState(owner), { ...ON, overlayLastOwner: false }],
-      ['a reprint invalidated for a reset reason', 'CULTURAL_CONTACT', { reprintGeneration: 1, invalidationReason: 'MOBILE_TAKE_BACK' }, holderState(owner), ON],
+      [
+        'a reprint invalidated for a reset reason',
+        'CULTURAL_CONTACT',
+        { reprintGeneration: 1, invalidationReason: 'MOBILE_TAKE_BACK' },
+        holderState(owner),
+        ON,
+      ],
       ['a reprint invalidated for another reason', 'LAST_KNOWN_HOLDER', { reprintGeneration: 1, invalidationReason: 'LOST_PHONE' }, holderState(owner), ON],
       ['a reprint without holder state', 'CULTURAL_CONTACT', { reprintGeneration: 1 }, undefined, ON],
       ['a reprint whose holder has no wallet owner', 'CULTURAL_CONTACT', { reprintGeneration: 1 }, holderState(null), ON],
-      ['a reprint whose wallet owner has neither e-mail nor last name', 'CULTURAL_CONTACT', { reprintGeneration: 1 }, holderState({ firstName: 'Anon', email: '' }), ON],
+      [
+        'a reprint whose wallet owner has neither e-mail nor last name',
+        'CULTURAL_CONTACT',
+        { reprintGeneration: 1 },
+        holderState({ firstName: 'Anon', email: '' }),
+        ON,
+      ],
       ['a reprint without holder and without cultural contact', 'PURCHASER', { reprintGeneration: 1, culturalContact: null }, undefined, ON],
     ])('for %s, chooses the %s', (_, expected, over, holder, settings) => {
       const t = aPrintedTicket({ buyer, culturalContact: cultural, ...over });

@@ -13,12 +13,7 @@ const same = (a: string | null | undefined, b: string | null | undefined) => {
  * match the buyer's (case and surrounding spaces ignored). The cultural contact plays no part.
  */
 export function isMainApplicant(beneficiary: Beneficiary | null, buyer: Contact): boolean {
-  return (
-    !!beneficiary &&
-    same(beneficiary.firstName, buyer.firstName) &&
-    same(beneficiary.lastName, buyer.lastName) &&
-    same(beneficiary.email, buyer.email)
-  );
+  return !!beneficiary && same(beneficiary.firstName, buyer.firstName) && same(beneficiary.lastName, buyer.lastName) && same(beneficiary.email, buyer.email);
 }
 
 export type SpectatorSource = 'CULTURAL_CONTACT' | 'PURCHASER' | 'LAST_KNOWN_HOLDER';

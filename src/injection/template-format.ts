@@ -154,7 +154,10 @@ function compileNumber(pieces: readonly Piece[]): CompiledFormat {
   const first = chars.findIndex(inDigits);
   let last = first;
   while (last + 1 < chars.length && inDigits(chars[last + 1]!)) last++;
-  const digits = chars.slice(first, last + 1).map((x) => x.c).join('');
+  const digits = chars
+    .slice(first, last + 1)
+    .map((x) => x.c)
+    .join('');
   const text = (xs: readonly { c: string }[]) => xs.map((x) => x.c).join('');
   const around = [...chars.slice(0, first), ...chars.slice(last + 1)];
   const stray = around.find((x) => !x.quoted && /[0#,.%‰¤]/.test(x.c))?.c;

@@ -79,7 +79,9 @@ describe('template', () => {
     );
 
     it('names the setting it was given instead of INJECT_TEMPLATE_FILE', () => {
-      expect(() => parseTemplate(json({ 'event.id': 'x' }), 'MY_TEMPLATE')).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ key: 'MY_TEMPLATE' })] }));
+      expect(() => parseTemplate(json({ 'event.id': 'x' }), 'MY_TEMPLATE')).toThrow(
+        expect.objectContaining({ issues: [expect.objectContaining({ key: 'MY_TEMPLATE' })] }),
+      );
     });
 
     it.each([
@@ -107,13 +109,10 @@ describe('template', () => {
       expect(refusal(json({ 'event.name': expr })).issues[0]!.problem).toContain('is not a variable name');
     });
 
-    it.each(['__proto__', '__proto__.polluted', 'event.__proto__.x', 'event.constructor.prototype', 'a..b', '.a', 'a.'])(
-      'refuses the path %j',
-      (path) => {
-        expect(refusal(`{${JSON.stringify(path)}: "x"}`).issues[0]!.problem).toBe(`"${path}" is not a valid payload path`);
-        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-      },
-    );
+    it.each(['__proto__', '__proto__.polluted', 'event.__proto__.x', 'event.constructor.prototype', 'a..b', '.a', 'a.'])('refuses the path %j', (path) => {
+      expect(refusal(`{${JSON.stringify(path)}: "x"}`).issues[0]!.problem).toBe(`"${path}" is not a valid payload path`);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
 
     it('reports every problem at once', () => {
       const e = refusal(
@@ -134,7 +133,7 @@ describe('template', () => {
       }
       expect(problems).not.toContain('"event.name"');
     });
-    describe('placeholder options (those of S-360\'s ticket template editor)', () => {
+    describe("placeholder options (those of S-360's ticket template editor)", () => {
       const partOf = (expr: string) => parseTemplate(json({ 'event.name': expr })).fields[0]!.parts[0]!;
 
       it.each([
@@ -179,9 +178,12 @@ describe('template', () => {
         expect(e.message).toContain('INJECT_TEMPLATE_FILE');
       });
 
-      it.each(['${Performance_startDate;format=yyyy', 'Start: ${Performance_startDate', '${A;language=${B}'])('refuses %j, whose placeholder is not closed', (expr) => {
-        expect(refusal(json({ 'event.name': expr })).issues[0]!.problem).toMatch(/^"event.name": ".*" has no closing "}"$/);
-      });
+      it.each(['${Performance_startDate;format=yyyy', 'Start: ${Performance_startDate', '${A;language=${B}'])(
+        'refuses %j, whose placeholder is not closed',
+        (expr) => {
+          expect(refusal(json({ 'event.name': expr })).issues[0]!.problem).toMatch(/^"event.name": ".*" has no closing "}"$/);
+        },
+      );
     });
   });
 
@@ -211,14 +213,19 @@ describe('template', () => {
         ticketDetails: { main: [{ key: 'Price', value: '95.00' }, { key: 'Home' }] },
         event: { metadata: [{ key: 'k' }] },
       });
-      expect(Array.isArray((out['ticketDetails'] as { main: unknown }).main)).toBe(true);
+      expect(Array.isArray((out.ticketDetails as { main: unknown }).main)).toBe(true);
     });
 
     it('overwrites mapped values and keeps the fields it does not name', () => {
       const payload = {
         ticketId: 'T1',
         event: { id: 'EVT', name: 'Mapped name', address: { city: 'Bern', site: 'Stadium' } },
-        ticketDetails: { main: [{ key: 'Gate', value: 'G4' }, { key: 'Row', value: '7' }] },
+        ticketDetails: {
+          main: [
+            { key: 'Gate', value: 'G4' },
+            { key: 'Row', value: '7' },
+          ],
+        },
       };
       const t = parseTemplate(json({ 'event.name': '${Performance_hostTeam}', 'event.address.city': 'Berne', 'ticketDetails.main.1.value': 'Seven' }));
       const out = applyTemplate(payload, t, vars, ZURICH);
@@ -226,12 +233,19 @@ describe('template', () => {
       expect(out).toEqual({
         ticketId: 'T1',
         event: { id: 'EVT', name: 'Host FC', address: { city: 'Berne', site: 'Stadium' } },
-        ticketDetails: { main: [{ key: 'Gate', value: 'G4' }, { key: 'Row', value: 'Seven' }] },
+        ticketDetails: {
+          main: [
+            { key: 'Gate', value: 'G4' },
+            { key: 'Row', value: 'Seven' },
+          ],
+        },
       });
     });
 
     it('replaces a scalar in the way of a deeper path with an object', () => {
-      expect(applyTemplate({ event: { group: 'x' } }, parseTemplate(json({ 'event.group.name': 'Cup' })), {}, ZURICH)).toEqual({ event: { group: { name: 'Cup' } } });
+      expect(applyTemplate({ event: { group: 'x' } }, parseTemplate(json({ 'event.group.name': 'Cup' })), {}, ZURICH)).toEqual({
+        event: { group: { name: 'Cup' } },
+      });
     });
 
     it.each(['${Unknown_variable}', '${constructor}', '${toString}', '${hasOwnProperty}'])('renders the unknown variable %s empty', (expr) => {
@@ -252,7 +266,11 @@ describe('template', () => {
         ['${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}', { Institution_language: 'de' }, 'Mittwoch 11 April 2018'],
         ['${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}', { Institution_language: 'fr_CH' }, 'mercredi 11 avril 2018'],
         ['${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}', { Institution_language: '' }, 'Wednesday 11 April 2018'],
-        ['${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}', { Institution_language: 'no such language' }, 'Wednesday 11 April 2018'],
+        [
+          '${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}',
+          { Institution_language: 'no such language' },
+          'Wednesday 11 April 2018',
+        ],
         ['${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}', {}, 'Wednesday 11 April 2018'],
         ['${Performance_startDate;format=EEEE;upperCase}', {}, 'WEDNESDAY'],
         ['£${Amount_unitAmount;format=#,##0.00}', {}, '£1,234.50'],

@@ -114,7 +114,10 @@ function parseExpression(expr: string, report: (problem: string) => void): Templ
 }
 
 function parsePlaceholder(source: string, report: (problem: string) => void): Placeholder | undefined {
-  const [name = '', ...options] = source.slice(2, -1).split(';').map((o) => o.trim());
+  const [name = '', ...options] = source
+    .slice(2, -1)
+    .split(';')
+    .map((o) => o.trim());
   if (!VARIABLE.test(name)) {
     report(`"\${${name}}" is not a variable name`);
     return undefined;
@@ -177,23 +180,27 @@ export function applyTemplate<T extends Record<string, unknown>>(
   context: TemplateContext,
 ): T {
   // Own properties only: `${constructor}` must render empty, not Object.prototype.constructor.
-  const valueOf = (name: string) => (Object.hasOwn(variables, name) ? variables[name]! : '');
+  const lookUp = (name: string) => (Object.hasOwn(variables, name) ? variables[name]! : '');
   for (const field of template.fields) {
-    const value = field.parts.map((p) => ('text' in p ? p.text : render(p, valueOf, context, field.path))).join('');
+    const value = field.parts.map((p) => ('text' in p ? p.text : render(p, lookUp, context, field.path))).join('');
     setPath(payload, field.path, value);
   }
   return payload;
 }
 
-function render(p: Placeholder, valueOf: (name: string) => string, context: TemplateContext, path: readonly (string | number)[]): string {
-  let value = valueOf(p.variable);
+function render(p: Placeholder, lookUp: (name: string) => string, context: TemplateContext, path: readonly (string | number)[]): string {
+  let value = lookUp(p.variable);
   if (p.format && value !== '') {
-    const locale = p.language === undefined ? DEFAULT_LANGUAGE : 'locale' in p.language ? p.language.locale : (toLocale(valueOf(p.language.variable)) ?? DEFAULT_LANGUAGE);
+    const locale =
+      p.language === undefined ? DEFAULT_LANGUAGE : 'locale' in p.language ? p.language.locale : (toLocale(lookUp(p.language.variable)) ?? DEFAULT_LANGUAGE);
     const rendered = renderFormatted(value, p.format, locale, context.timeZone);
     if (!rendered.ok) throw new PoisonMessageError('TEMPLATE_VALUE_INVALID', `template ${path.join('.')}: ${p.source}: the value ${rendered.problem}`);
     value = rendered.text;
   }
-  if (p.min !== undefined || p.max !== undefined) value = Array.from(value).slice(p.min ?? 0, p.max).join('');
+  if (p.min !== undefined || p.max !== undefined)
+    value = Array.from(value)
+      .slice(p.min ?? 0, p.max)
+      .join('');
   if (p.letterCase === 'upper') value = value.toUpperCase();
   if (p.letterCase === 'lower') value = value.toLowerCase();
   return value;

@@ -95,9 +95,7 @@ export class KafkaAdmin {
   /** Low and high watermarks of every partition of `topic`, by partition number. */
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const offsets = await this.call(`reading the offsets of ${topic}`, () => this.admin.fetchTopicOffsets(topic));
-    return offsets
-      .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
-      .sort((a, b) => a.partition - b.partition);
+    return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
   }
 
   /**
@@ -105,9 +103,7 @@ export class KafkaAdmin {
    * the log when no record is that recent (Kafka's ListOffsets by time, as `--to-datetime` uses it).
    */
   async offsetsForTime(topic: string, timestampMs: number): Promise<Map<number, bigint>> {
-    const offsets = await this.call(`looking up offsets of ${topic} by time`, () =>
-      this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs),
-    );
+    const offsets = await this.call(`looking up offsets of ${topic} by time`, () => this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
     return new Map(offsets.map((o) => [o.partition, BigInt(o.offset)]));
   }
 

@@ -7,12 +7,7 @@ import { FatalError, PoisonMessageError, TransientError, type BridgeError } from
 import { avroType, LOGICAL_TYPES } from './avro-types';
 
 /** The Avro contracts kept in `schemas/`, by file stem. */
-export type SchemaName =
-  | 'ticket-printed-eligible'
-  | 'ticket-cancelled'
-  | 'ticket-controlled'
-  | 'ticket-printed'
-  | 'holder-updated';
+export type SchemaName = 'ticket-printed-eligible' | 'ticket-cancelled' | 'ticket-controlled' | 'ticket-printed' | 'holder-updated';
 
 export const SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
 
@@ -50,7 +45,10 @@ export class AvroCodec {
    */
   private readonly writers = new Map<number, Promise<avro.Type>>();
 
-  constructor(settings: RegistrySettings, private readonly schemasDir = SCHEMAS_DIR) {
+  constructor(
+    settings: RegistrySettings,
+    private readonly schemasDir = SCHEMAS_DIR,
+  ) {
     this.registry = new SchemaRegistry(
       { host: settings.url, ...(settings.auth ? { auth: settings.auth } : {}), retry: { retries: 2 } },
       { [SchemaType.AVRO]: { logicalTypes: LOGICAL_TYPES } },
@@ -82,10 +80,7 @@ export class AvroCodec {
       try {
         resolver = writer.equals(reader) ? 'same' : reader.createResolver(writer);
       } catch {
-        throw new PoisonMessageError(
-          'AVRO_SCHEMA_MISMATCH',
-          `schema id ${schemaId} cannot be read as ${as} (not a compatible version of that contract)`,
-        );
+        throw new PoisonMessageError('AVRO_SCHEMA_MISMATCH', `schema id ${schemaId} cannot be read as ${as} (not a compatible version of that contract)`);
       }
       this.resolvers.set(key, resolver);
     }

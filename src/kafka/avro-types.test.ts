@@ -28,7 +28,10 @@ describe('avro-types', () => {
         expect(roundTrip(type, 1_800_000_000_000)).toEqual(new Date(1_800_000_000_000));
       });
 
-      it.each([['a string', '2027-06-12'], ['null', null]])('refuses %s', (_, value) => {
+      it.each([
+        ['a string', '2027-06-12'],
+        ['null', null],
+      ])('refuses %s', (_, value) => {
         expect(type.isValid(value)).toBe(false);
         expect(() => type.toBuffer(value)).toThrow();
       });
@@ -99,8 +102,25 @@ describe('avro-types', () => {
         const t = aPrintedTicket(
           {
             price: '1234.05',
-            culturalContact: { contactId: 'C2', title: 'M', firstName: 'Chris', lastName: 'Culture', email: 'chris@example.test', phone: '+41790000002', languageCode: 'de' },
-            beneficiary: { firstName: 'Mia', lastName: 'Holder', email: null, birthDate: '1990-05-17', idNumber: 'X1', countryCode: 'CH', birthRegion: 'BE', birthPlace: 'Thun' },
+            culturalContact: {
+              contactId: 'C2',
+              title: 'M',
+              firstName: 'Chris',
+              lastName: 'Culture',
+              email: 'chris@example.test',
+              phone: '+41790000002',
+              languageCode: 'de',
+            },
+            beneficiary: {
+              firstName: 'Mia',
+              lastName: 'Holder',
+              email: null,
+              birthDate: '1990-05-17',
+              idNumber: 'X1',
+              countryCode: 'CH',
+              birthRegion: 'BE',
+              birthPlace: 'Thun',
+            },
             comfortVariables: { tixAct: '-1d', tixStart: null, tixExp: '22/10/27 21:15', tixRGrp: 'G1' },
             validFrom: new Date('2027-01-01T00:00:00.000Z'),
             invalidationReason: 'MOBILE_TAKE_BACK',

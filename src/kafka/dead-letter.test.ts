@@ -51,7 +51,11 @@ describe('dead-letter', () => {
         'x-dlq-failed-at': '2027-06-12T18:00:00.000Z',
       });
       for (const name of Object.values(DLQ_HEADERS)) expect(r.headers).toHaveProperty([name]);
-      expect(Object.keys(r.headers!).filter((k) => k.startsWith('x-dlq-')).sort()).toEqual(Object.values(DLQ_HEADERS).sort());
+      expect(
+        Object.keys(r.headers!)
+          .filter((k) => k.startsWith('x-dlq-'))
+          .sort(),
+      ).toEqual(Object.values(DLQ_HEADERS).sort());
     });
 
     it('names the kind and code of a rejected ticket', () => {

@@ -37,7 +37,7 @@ describe('kafka-client', () => {
       expect(kafkaLogLevel(level, message, error === undefined ? {} : { error })).toBe(expected);
     });
 
-    it('names the messages of kafkajs\' own error table, so a kafkajs upgrade that changes them fails here', () => {
+    it("names the messages of kafkajs' own error table, so a kafkajs upgrade that changes them fails here", () => {
       // kafkajs exports no types for its error table; it is read here only to check the copy above.
       const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: { type: string; message: string }[] };
       const table = Object.fromEntries(errorCodes.map((e) => [e.type, e.message]));

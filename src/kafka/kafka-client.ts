@@ -7,7 +7,11 @@ import { BridgeError, FatalError, TransientError } from '../shared/errors';
  * Builds the kafkajs client from configuration: TLS and SASL are settings, never code changes.
  * `retries` bounds kafkajs' own retries of a request (the support CLI uses few, to answer quickly).
  */
-export function createKafka(config: Pick<Config['kafka'], 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'ssl' | 'sasl'>, log: Logger, opts: { retries?: number } = {}): Kafka {
+export function createKafka(
+  config: Pick<Config['kafka'], 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'ssl' | 'sasl'>,
+  log: Logger,
+  opts: { retries?: number } = {},
+): Kafka {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],

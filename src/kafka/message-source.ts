@@ -132,7 +132,10 @@ export class KafkaMessageSource implements MessageSource {
       if (this.stops && stop === undefined) return;
       const end = BigInt(lastOffset) + 1n;
       const endOffset = stop !== undefined && end > stop ? stop : end;
-      void handler({ topic, partition, messages: [], endOffset: endOffset.toString() }, { heartbeat: async () => undefined, isActive: () => this.assigned.has(key) })
+      void handler(
+        { topic, partition, messages: [], endOffset: endOffset.toString() },
+        { heartbeat: async () => undefined, isActive: () => this.assigned.has(key) },
+      )
         .then(() => {
           if (stop !== undefined && endOffset >= stop) this.reachedStop(key, pauses.get(key));
         })

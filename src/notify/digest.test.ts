@@ -86,7 +86,11 @@ describe('notify/digest', () => {
       p.putBack(d!);
       expect(p.takeDue(2000 + 15 * MIN - 1)).toEqual([]);
       const [again] = p.takeDue(2000 + 15 * MIN);
-      expect(again).toMatchObject({ firstAt: 0, rejected: { count: 2, codes: { A: 2 }, byOrganization: { ORG1: { A: 2 } } }, pollerErrors: { TIXNGO_HTTP_500: 1 } });
+      expect(again).toMatchObject({
+        firstAt: 0,
+        rejected: { count: 2, codes: { A: 2 }, byOrganization: { ORG1: { A: 2 } } },
+        pollerErrors: { TIXNGO_HTTP_500: 1 },
+      });
     });
   });
 
@@ -105,7 +109,11 @@ describe('notify/digest', () => {
 
     it('summarises rejections and dead letters by code and names the commands to investigate', () => {
       const { subject, text } = renderDigest(
-        { ...base, rejected: { ...none, count: 3, codes: { TIXNGO_INVALID_SEAT: 2, TIXNGO_HTTP_400: 1 } }, deadLettered: { ...none, count: 1, codes: { AVRO_BAD_FRAME: 1 } } },
+        {
+          ...base,
+          rejected: { ...none, count: 3, codes: { TIXNGO_INVALID_SEAT: 2, TIXNGO_HTTP_400: 1 } },
+          deadLettered: { ...none, count: 1, codes: { AVRO_BAD_FRAME: 1 } },
+        },
         ctx,
       );
       expect(subject).toBe('[tixngo-bridge] inject: 3 rejected by TIXnGO, 1 dead-lettered');
@@ -133,7 +141,11 @@ describe('notify/digest', () => {
         {
           ...base,
           rejected: { count: 3, codes: { TIXNGO_INVALID_SEAT: 3 }, byOrganization: { ORG_B: { TIXNGO_INVALID_SEAT: 1 }, ORG_A: { TIXNGO_INVALID_SEAT: 2 } } },
-          deadLettered: { count: 2, codes: { AVRO_BAD_FRAME: 1, EVENT_MISSING_FIELD: 1 }, byOrganization: { '': { AVRO_BAD_FRAME: 1 }, ORG_B: { EVENT_MISSING_FIELD: 1 } } },
+          deadLettered: {
+            count: 2,
+            codes: { AVRO_BAD_FRAME: 1, EVENT_MISSING_FIELD: 1 },
+            byOrganization: { '': { AVRO_BAD_FRAME: 1 }, ORG_B: { EVENT_MISSING_FIELD: 1 } },
+          },
         },
         ctx,
       );
@@ -152,13 +164,20 @@ describe('notify/digest', () => {
     });
 
     it('never renders anything but codes: other characters are replaced', () => {
-      const { subject, text } = renderDigest({ ...base, rejected: { count: 1, codes: { 'Jane Doe <jane@x.test>': 1 }, byOrganization: { 'Jane Doe <jane@x.test>': { 'Jane Doe <jane@x.test>': 1 } } } }, ctx);
+      const { subject, text } = renderDigest(
+        {
+          ...base,
+          rejected: { count: 1, codes: { 'Jane Doe <jane@x.test>': 1 }, byOrganization: { 'Jane Doe <jane@x.test>': { 'Jane Doe <jane@x.test>': 1 } } },
+        },
+        ctx,
+      );
       expect(`${subject}\n${text}`).not.toMatch(/jane@x\.test|Jane Doe/);
     });
   });
 
   describe('failedRecords', () => {
-    const rec = (outcome: TicketTrace['outcome'], reason: string, organization?: string) => aTicketTrace(outcome, { reason, ...(organization ? { organization } : {}) });
+    const rec = (outcome: TicketTrace['outcome'], reason: string, organization?: string) =>
+      aTicketTrace(outcome, { reason, ...(organization ? { organization } : {}) });
 
     it('counts the records of one fate by code and by organization, those of unknown organization under ""', () => {
       const tickets = [

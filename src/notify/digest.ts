@@ -214,7 +214,9 @@ export function renderDigest(d: Digest, ctx: RenderContext): { subject: string; 
     const organizations = Object.entries(f.byOrganization).sort((a, b) => (a[0] === '' ? 1 : b[0] === '' ? -1 : a[0].localeCompare(b[0])));
     if (organizations.length === 0) return [];
     const total = (codes: Readonly<Record<string, number>>) => Object.values(codes).reduce((s, n) => s + n, 0);
-    return organizations.map(([o, codes]) => `    ${o === '' ? 'organization unknown (not decoded)' : `organization ${safeCode(o)}`}: ${total(codes)} (${codesOf(codes)})`);
+    return organizations.map(
+      ([o, codes]) => `    ${o === '' ? 'organization unknown (not decoded)' : `organization ${safeCode(o)}`}: ${total(codes)} (${codesOf(codes)})`,
+    );
   };
 
   if (d.stopped.length > 0) {
@@ -232,7 +234,10 @@ export function renderDigest(d: Digest, ctx: RenderContext): { subject: string; 
   }
   if (d.deadLettered.count > 0) {
     headline.push(`${d.deadLettered.count} dead-lettered`);
-    lines.push(`- ${d.deadLettered.count} record(s) could not be processed (invalid input) and were dead-lettered: ${codesOf(d.deadLettered.codes)}`, ...byOrganization(d.deadLettered));
+    lines.push(
+      `- ${d.deadLettered.count} record(s) could not be processed (invalid input) and were dead-lettered: ${codesOf(d.deadLettered.codes)}`,
+      ...byOrganization(d.deadLettered),
+    );
     commands.add(`dlq list --role ${role} --code ${safeCode(topCode(d.deadLettered.codes) ?? '')}`);
   }
   const transient = Object.entries(d.transient).sort((a, b) => b[1].longestMs - a[1].longestMs);

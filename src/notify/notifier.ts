@@ -90,11 +90,14 @@ export class MailNotifier implements FailureNotifier {
     if (this.timer && this.timerDueAt !== undefined && this.timerDueAt <= due) return;
     this.clearTimer();
     this.timerDueAt = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerDueAt = undefined;
-      this.sending = this.sending.then(() => this.send(this.planner.takeDue(this.now()))).finally(() => this.schedule());
-    }, Math.max(0, due - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerDueAt = undefined;
+        this.sending = this.sending.then(() => this.send(this.planner.takeDue(this.now()))).finally(() => this.schedule());
+      },
+      Math.max(0, due - this.now()),
+    );
     this.timer.unref?.();
   }
 

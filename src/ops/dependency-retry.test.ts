@@ -10,7 +10,16 @@ function setup() {
   const health = new Health();
   const metrics = createMetrics();
   const events: unknown[] = [];
-  const retry = dependencyRetry({ role: 'inject', policy: FAST, heartbeatMs: 1, health, metrics, log: pino({ level: 'silent' }), events: { onRetry: (i) => void events.push(i) }, random: () => 0 });
+  const retry = dependencyRetry({
+    role: 'inject',
+    policy: FAST,
+    heartbeatMs: 1,
+    health,
+    metrics,
+    log: pino({ level: 'silent' }),
+    events: { onRetry: (i) => void events.push(i) },
+    random: () => 0,
+  });
   return { health, metrics, events, retry };
 }
 
@@ -41,7 +50,12 @@ describe('dependencyRetry', () => {
   it('throws a non-transient error at once', async () => {
     const { events, retry } = setup();
     const rejected = new RejectedError('TIXNGO_HTTP_422', 'no', ['T1']);
-    await expect(retry('tixngo', failing(1, () => rejected))).rejects.toBe(rejected);
+    await expect(
+      retry(
+        'tixngo',
+        failing(1, () => rejected),
+      ),
+    ).rejects.toBe(rejected);
     expect(events).toEqual([]);
   });
 

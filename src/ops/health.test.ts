@@ -2,7 +2,7 @@ import { Health } from './health';
 
 describe('health', () => {
   describe('Health.roleReadiness', () => {
-    it('is ready per started role, until one of that role\'s own dependencies fails', () => {
+    it("is ready per started role, until one of that role's own dependencies fails", () => {
       const h = new Health(() => 1_000);
       h.markStarted('inject');
       h.markStarted('holder-sync');

@@ -58,11 +58,7 @@ function prettyInstalled(): boolean {
  * The process's logger. Without a `destination` it writes to stdout, pretty or JSON as
  * `chooseLogFormat` says; the fields and redaction are the same either way.
  */
-export function createLogger(opts: {
-  level: string;
-  name?: string;
-  destination?: pino.DestinationStream;
-}): Logger {
+export function createLogger(opts: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
   const options: pino.LoggerOptions = {
     level: opts.level,
     base: { service: opts.name ?? 'tixngo-bridge' },

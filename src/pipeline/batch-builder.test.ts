@@ -20,13 +20,55 @@ describe('batch-builder', () => {
     });
 
     it.each<[string, [string, number, number][], number, string | undefined]>([
-      ['below every limit', [['a', 10, T0], ['b', 10, T0 + 10]], T0 + 999, undefined],
-      ['on item count', [['a', 1, T0], ['b', 1, T0], ['c', 1, T0]], T0, 'size'],
-      ['on bytes, exactly at the limit', [['a', 60, T0], ['b', 40, T0]], T0, 'bytes'],
+      [
+        'below every limit',
+        [
+          ['a', 10, T0],
+          ['b', 10, T0 + 10],
+        ],
+        T0 + 999,
+        undefined,
+      ],
+      [
+        'on item count',
+        [
+          ['a', 1, T0],
+          ['b', 1, T0],
+          ['c', 1, T0],
+        ],
+        T0,
+        'size',
+      ],
+      [
+        'on bytes, exactly at the limit',
+        [
+          ['a', 60, T0],
+          ['b', 40, T0],
+        ],
+        T0,
+        'bytes',
+      ],
       ['on bytes, over the limit with one item', [['a', 500, T0]], T0, 'bytes'],
-      ['on linger, counted from the first item', [['a', 1, T0], ['b', 1, T0 + 900]], T0 + 1000, 'linger'],
+      [
+        'on linger, counted from the first item',
+        [
+          ['a', 1, T0],
+          ['b', 1, T0 + 900],
+        ],
+        T0 + 1000,
+        'linger',
+      ],
       ['on linger, long after the deadline', [['a', 1, T0]], T0 + 60_000, 'linger'],
-      ['on size before bytes and linger', [['a', 50, T0], ['b', 50, T0], ['c', 50, T0]], T0 + 5000, 'size'],
+      [
+        'on size before bytes and linger',
+        [
+          ['a', 50, T0],
+          ['b', 50, T0],
+          ['c', 50, T0],
+        ],
+        T0 + 5000,
+        'size',
+      ],
       ['on bytes before linger', [['a', 100, T0]], T0 + 5000, 'bytes'],
     ])('closes %s', (_, items, now, reason) => {
       expect(filled(items).closeReason(now)).toBe(reason);
@@ -35,7 +77,13 @@ describe('batch-builder', () => {
     it('closes at once when the source is idle, unless a limit was reached first', () => {
       expect(filled([['a', 1, T0]]).closeReason(T0, true)).toBe('idle');
       expect(filled([['a', 1, T0]]).closeReason(T0, false)).toBeUndefined();
-      expect(filled([['a', 1, T0], ['b', 1, T0], ['c', 1, T0]]).closeReason(T0, true)).toBe('size');
+      expect(
+        filled([
+          ['a', 1, T0],
+          ['b', 1, T0],
+          ['c', 1, T0],
+        ]).closeReason(T0, true),
+      ).toBe('size');
       expect(filled([['a', 1, T0]]).closeReason(T0 + 1000, true)).toBe('linger');
       expect(new BatchBuilder<string>(LIMITS).closeReason(T0, true)).toBeUndefined();
     });
@@ -56,7 +104,10 @@ describe('batch-builder', () => {
       [T0 + 1000, 0],
       [T0 + 5000, 0],
     ])('at %i, has %i ms left until the linger deadline', (now, left) => {
-      const b = filled([['a', 1, T0], ['b', 1, T0 + 200]]);
+      const b = filled([
+        ['a', 1, T0],
+        ['b', 1, T0 + 200],
+      ]);
       expect(b.msUntilLinger(now)).toBe(left);
     });
 
@@ -70,7 +121,10 @@ describe('batch-builder', () => {
     });
 
     it('drains the items in order and resets count, bytes and linger', () => {
-      const b = filled([['a', 60, T0], ['b', 39, T0 + 1]]);
+      const b = filled([
+        ['a', 60, T0],
+        ['b', 39, T0 + 1],
+      ]);
       expect(b.drain()).toEqual(['a', 'b']);
       expect(b.isEmpty).toBe(true);
       expect(b.size).toBe(0);

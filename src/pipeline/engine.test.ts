@@ -23,7 +23,12 @@ describe('pipeline/engine', () => {
     it('commits every handled record and passes the offsets a fetch covered but did not hand over', async () => {
       const e = new Engine(newWorld());
       // 2 is a transaction marker, 5..6 aborted records and 7 their marker: never handed over.
-      const msgs = [record(0, 0, { ticketId: 'T1', generation: 0 }), record(0, 1, { ticketId: 'T2', generation: 0 }), record(0, 3, { ticketId: 'T3', generation: 0 }), record(0, 4, { ticketId: 'T4', generation: 0 })];
+      const msgs = [
+        record(0, 0, { ticketId: 'T1', generation: 0 }),
+        record(0, 1, { ticketId: 'T2', generation: 0 }),
+        record(0, 3, { ticketId: 'T3', generation: 0 }),
+        record(0, 4, { ticketId: 'T4', generation: 0 }),
+      ];
       expect(await e.accept(0, msgs, 8)).toBe(4);
       expect(e.committed(0)).toBe('8');
     });
@@ -61,7 +66,10 @@ describe('pipeline/engine', () => {
       e.failCommits = 3;
       expect(await e.accept(0, records(0, 0, tickets(1, 10)))).toBe(10);
       expect(await e.accept(0, records(0, 10, tickets(11, 20)))).toBe(10);
-      const offsets = e.commits.flat().filter((o) => o.partition === 0).map((o) => Number(o.offset));
+      const offsets = e.commits
+        .flat()
+        .filter((o) => o.partition === 0)
+        .map((o) => Number(o.offset));
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       expect(e.committed(0)).toBe('20');
     });
@@ -69,7 +77,13 @@ describe('pipeline/engine', () => {
     it('keeps the records of a partition it keeps across a rebalance, and drops a revoked one', async () => {
       const w = newWorld();
       const hold = gate();
-      const e = new Engine(w, { ...testRole(w.recorder), enrich: async () => { await hold.wait(); return null; } });
+      const e = new Engine(w, {
+        ...testRole(w.recorder),
+        enrich: async () => {
+          await hold.wait();
+          return null;
+        },
+      });
       e.assign([0, 1]);
       const p0 = e.accept(0, records(0, 0, tickets(1, 5)));
       const p1 = e.accept(1, records(1, 0, tickets(6, 8)));
@@ -88,20 +102,31 @@ describe('pipeline/engine', () => {
       let inside = 0;
       let most = 0;
       const base = testRole(w.recorder);
-      const e = new Engine(w, {
-        ...base,
-        async enrich(events) {
-          // Batches without T1 may run beside a T1 batch; two holding T1 may not.
-          if (!events.some((e) => e.ticketId === 'T1')) return null;
-          inside++;
-          most = Math.max(most, inside);
-          await sleep(10);
-          inside--;
-          return null;
+      const e = new Engine(
+        w,
+        {
+          ...base,
+          async enrich(events) {
+            // Batches without T1 may run beside a T1 batch; two holding T1 may not.
+            if (!events.some((e) => e.ticketId === 'T1')) return null;
+            inside++;
+            most = Math.max(most, inside);
+            await sleep(10);
+            inside--;
+            return null;
+          },
         },
-      }, { batch: { maxItems: 2, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 4 });
+        { batch: { maxItems: 2, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 4 },
+      );
       // T1 in every batch: they must run one after another.
-      const msgs = records(0, 0, [0, 1, 2, 3].flatMap((g) => [{ ticketId: 'T1', generation: g }, { ticketId: `X${g}`, generation: 0 }]));
+      const msgs = records(
+        0,
+        0,
+        [0, 1, 2, 3].flatMap((g) => [
+          { ticketId: 'T1', generation: g },
+          { ticketId: `X${g}`, generation: 0 },
+        ]),
+      );
       expect(await e.accept(0, msgs)).toBe(8);
       expect(most).toBe(1);
       expect([...w.tixngo.appliedCount()].filter(([t]) => t === 'T1')).toEqual([['T1', 4]]);
@@ -111,7 +136,13 @@ describe('pipeline/engine', () => {
     it('pushes the newest generation of a ticket that appears twice in a batch, and counts the other', async () => {
       const w = newWorld();
       const e = new Engine(w);
-      await e.accept(0, records(0, 0, [{ ticketId: 'T1', generation: 1 }, { ticketId: 'T1', generation: 0 }]));
+      await e.accept(
+        0,
+        records(0, 0, [
+          { ticketId: 'T1', generation: 1 },
+          { ticketId: 'T1', generation: 0 },
+        ]),
+      );
       expect(w.tixngo.requests).toHaveLength(1);
       expect(JSON.parse(w.tixngo.requests[0]!.body)).toEqual({ tickets: [{ ticketId: 'T1', generation: 1 }] });
       expect(e.reports[0]!.skipped).toEqual({ SUPERSEDED_IN_BATCH: 1 });
@@ -133,7 +164,10 @@ describe('pipeline/engine', () => {
 
     it('stops for good past the dead-letter limit: accept rejects, told once, not live, the batch at the limit not committed', async () => {
       const w = newWorld();
-      const e = new Engine(w, undefined, { dlq: { maxConsecutive: 5, maxRatio: 1, ratioMinMessages: 1000 }, batch: { maxItems: 5, maxBytes: 1_000_000, lingerMs: 1 } });
+      const e = new Engine(w, undefined, {
+        dlq: { maxConsecutive: 5, maxRatio: 1, ratioMinMessages: 1000 },
+        batch: { maxItems: 5, maxBytes: 1_000_000, lingerMs: 1 },
+      });
       const poison = Array.from({ length: 30 }, (_, i) => record(0, i, 'poison'));
       await expect(e.accept(0, poison)).rejects.toThrow(/consecutive messages dead-lettered/);
       expect(e.fatal).toHaveLength(1);
@@ -162,7 +196,7 @@ describe('pipeline/engine', () => {
   });
 
   describe('the outbox', () => {
-    it('completes a stopped process\'s requests under their own keys with the same bytes, once, then decides', async () => {
+    it("completes a stopped process's requests under their own keys with the same bytes, once, then decides", async () => {
       const w = newWorld();
       w.tixngo.hangAfterApplying = true;
       // Two batches of three: two intents, two requests applied and never answered.
@@ -216,7 +250,7 @@ describe('pipeline/engine', () => {
         role: 'cancel',
         endpoint: 'delete',
         waitsFor: [],
-        decide(rs: readonly Located<TestEvent>[], state, inFlight) {
+        decide(rs: readonly Located<TestEvent>[], _state, inFlight) {
           seen.push([rs[0]!.event.ticketId, [...inFlight]]);
           return rs.map(() => ({ kind: 'skip', reason: inFlight.has('inject') ? 'WAITING_FOR_INJECTION' : 'NOT_INJECTED' }));
         },
@@ -232,7 +266,13 @@ describe('pipeline/engine', () => {
       const w = newWorld();
       const hold = gate();
       const base = testRole(w.recorder);
-      const older = new Engine(w, { ...base, enrich: async () => { await hold.wait(); return null; } });
+      const older = new Engine(w, {
+        ...base,
+        enrich: async () => {
+          await hold.wait();
+          return null;
+        },
+      });
       const younger = new Engine(w);
       const first = older.accept(0, records(0, 0, tickets(1, 1)));
       await until(() => w.outbox.intentDocs.size === 1);

@@ -293,8 +293,7 @@ export class Pipeline<E, S, W> {
 
   private pump(): void {
     if (this.inFlight.size >= this.settings.batchesInFlight || this.failed) return;
-    const reason: CloseReason | undefined =
-      this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now(), this.adding === 0);
+    const reason: CloseReason | undefined = this.stopping && !this.builder.isEmpty ? 'drain' : this.builder.closeReason(this.now(), this.adding === 0);
     if (!reason) {
       this.scheduleLinger();
       return;
@@ -407,7 +406,8 @@ export class Pipeline<E, S, W> {
   /** Runs `op`, retrying transient failures without limit (until the role stops). */
   private retry<T>(run: BatchRun | undefined, dependency: Dependency | 'commit', op: () => Promise<T>): Promise<T> {
     return this.retrier(dependency, op, { signal: this.abort.signal, onRetry: () => void (run && run.retries++) }).catch((e: unknown) => {
-      if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient')) throw new AbortedError('PIPELINE_STOPPED', 'stopped while retrying');
+      if (this.abort.signal.aborted && !(e instanceof BridgeError && e.kind !== 'transient'))
+        throw new AbortedError('PIPELINE_STOPPED', 'stopped while retrying');
       throw e;
     });
   }
@@ -485,9 +485,7 @@ export class Pipeline<E, S, W> {
     let inFlight = new Map<string, Set<string>>();
     try {
       await Promise.all([
-        this.spec.seen && decoded.length > 0
-          ? this.retry(run, 'store', () => this.spec.seen!(decoded, new Date(this.now())))
-          : undefined,
+        this.spec.seen && decoded.length > 0 ? this.retry(run, 'store', () => this.spec.seen!(decoded, new Date(this.now()))) : undefined,
         tickets.length > 0 ? this.outboxes.open(tickets, retry).then((i) => (intent = i)) : undefined,
       ]);
       if (intent) inFlight = await this.outboxes.settle(intent, tickets, this.spec.waitsFor, retry);

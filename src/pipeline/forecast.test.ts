@@ -7,7 +7,15 @@ interface Ev {
   readonly skip?: string;
 }
 
-const msg = (value: unknown): SourceMessage => ({ topic: 't', partition: 0, offset: '0', key: null, value: Buffer.from(JSON.stringify(value)), headers: {}, timestamp: '0' });
+const msg = (value: unknown): SourceMessage => ({
+  topic: 't',
+  partition: 0,
+  offset: '0',
+  key: null,
+  value: Buffer.from(JSON.stringify(value)),
+  headers: {},
+  timestamp: '0',
+});
 const decoder = { decode: async (v: Buffer | null) => JSON.parse(v!.toString('utf8')) as unknown };
 
 describe('pipeline/forecast', () => {
@@ -33,7 +41,12 @@ describe('pipeline/forecast', () => {
     delivered.has(e.ticketId) && !forced ? { push: false as const, reason: 'ALREADY_DONE' } : { push: true as const };
 
   it("runs the role's own steps and its read, never its write, settled records first", async () => {
-    const out = await forecastRecords(spec, decide, decoder, [msg({ ticketId: 'new' }), msg({ nope: 1 }), msg({ ticketId: 'delivered' }), msg({ ticketId: 'f', skip: 'FILTER_X' })]);
+    const out = await forecastRecords(spec, decide, decoder, [
+      msg({ ticketId: 'new' }),
+      msg({ nope: 1 }),
+      msg({ ticketId: 'delivered' }),
+      msg({ ticketId: 'f', skip: 'FILTER_X' }),
+    ]);
     expect(out).toEqual([
       { kind: 'invalid', code: 'EVENT_INVALID' },
       { kind: 'filtered', ticketId: 'f', reason: 'FILTER_X' },
@@ -45,7 +58,9 @@ describe('pipeline/forecast', () => {
 
   it('reads nothing when no record is left to decide', async () => {
     reads.length = 0;
-    expect(await forecastRecords(spec, decide, decoder, [msg({ ticketId: 'f', skip: 'FILTER_X' })])).toEqual([{ kind: 'filtered', ticketId: 'f', reason: 'FILTER_X' }]);
+    expect(await forecastRecords(spec, decide, decoder, [msg({ ticketId: 'f', skip: 'FILTER_X' })])).toEqual([
+      { kind: 'filtered', ticketId: 'f', reason: 'FILTER_X' },
+    ]);
     expect(reads).toEqual([]);
   });
 });

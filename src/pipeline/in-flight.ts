@@ -256,7 +256,9 @@ export class InFlight {
     }
     const at = new Date(this.deps.now());
     if (applied.length > 0) {
-      await this.deps.retry('store', () => this.deps.recorder.delivered(r.endpoint, applied, { requestId: r._id, at, ...(r.writeBack ? { writeBack: r.writeBack } : {}) }));
+      await this.deps.retry('store', () =>
+        this.deps.recorder.delivered(r.endpoint, applied, { requestId: r._id, at, ...(r.writeBack ? { writeBack: r.writeBack } : {}) }),
+      );
     }
     await this.deps.retry('store', () => this.deps.outbox.removeRequest(r._id));
   }
@@ -269,7 +271,10 @@ export class InFlight {
 }
 
 /** Whether intent `a` is older than `b`: `createdAt`, then `_id`; every process compares the same stored values. */
-export function olderThan(a: { readonly _id?: string; readonly id?: string; readonly createdAt: Date }, b: { readonly _id?: string; readonly id?: string; readonly createdAt: Date }): boolean {
+export function olderThan(
+  a: { readonly _id?: string; readonly id?: string; readonly createdAt: Date },
+  b: { readonly _id?: string; readonly id?: string; readonly createdAt: Date },
+): boolean {
   const ta = a.createdAt.getTime();
   const tb = b.createdAt.getTime();
   if (ta !== tb) return ta < tb;

@@ -64,10 +64,7 @@ export class ConfigError extends BridgeError {
   readonly kind = 'config';
 
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(
-      'CONFIG_INVALID',
-      `invalid configuration:\n${issues.map((i) => `  - ${i.key}: ${i.problem}`).join('\n')}`,
-    );
+    super('CONFIG_INVALID', `invalid configuration:\n${issues.map((i) => `  - ${i.key}: ${i.problem}`).join('\n')}`);
   }
 }
 

@@ -11,12 +11,7 @@ export interface BackoffPolicy {
  * replicas retrying the same outage spread out. A server-requested `Retry-After` wins when it is longer
  * (it is already capped by the adapter). `random` is a parameter so the function is pure.
  */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number,
-  retryAfterMs?: number,
-): number {
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number, retryAfterMs?: number): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
   const jittered = Math.floor(random() * ceiling);
   return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
@@ -70,6 +65,9 @@ async function waitWithHeartbeat(delayMs: number, opts: RetryOptions): Promise<v
       throw opts.signal?.aborted ? opts.signal.reason : e;
     });
     left -= d;
-    if (opts.heartbeat) await Promise.resolve().then(opts.heartbeat.beat).catch(() => undefined);
+    if (opts.heartbeat)
+      await Promise.resolve()
+        .then(opts.heartbeat.beat)
+        .catch(() => undefined);
   }
 }

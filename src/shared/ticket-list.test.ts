@@ -2,7 +2,11 @@ import { parseTicketList, selectByShipmentMode } from './ticket-list';
 
 describe('shared/ticket-list', () => {
   describe('selectByShipmentMode', () => {
-    const s = (force: string[] = [], skip: string[] = []) => ({ shipmentModes: ['MOBILE', 'WALLET'], force: parseTicketList(force), skip: parseTicketList(skip) });
+    const s = (force: string[] = [], skip: string[] = []) => ({
+      shipmentModes: ['MOBILE', 'WALLET'],
+      force: parseTicketList(force),
+      skip: parseTicketList(skip),
+    });
     const t = (shipmentMode: string) => ({ ticketId: '42', taxNumber: '9001', shipmentMode });
     it.each([
       ['a configured shipment mode goes through', t('MOBILE'), s(), undefined],

@@ -33,10 +33,7 @@ export interface ShipmentSelection {
  * Pure: the skip list wins; a forced ticket bypasses the shipment-mode filter; otherwise only the
  * configured shipment modes go through.
  */
-export function selectByShipmentMode(
-  t: { ticketId: string; taxNumber: string; shipmentMode: string },
-  s: ShipmentSelection,
-): string | undefined {
+export function selectByShipmentMode(t: { ticketId: string; taxNumber: string; shipmentMode: string }, s: ShipmentSelection): string | undefined {
   if (listNames(s.skip, t)) return 'SKIP_LIST';
   if (listNames(s.force, t)) return undefined;
   if (!s.shipmentModes.includes(t.shipmentMode)) return 'FILTER_SHIPMENT_MODE';

@@ -98,7 +98,9 @@ describe('faults', () => {
   });
 
   describe('FaultPlan.rejectionFor', () => {
-    const p = plan({ rejectTickets: { tickets: [{ ticketId: 'T-2', errorCode: 'INVALID_FIELD', message: 'bad seat' }, { ticketId: 'T-3' }], endpoints: ['inject'] } });
+    const p = plan({
+      rejectTickets: { tickets: [{ ticketId: 'T-2', errorCode: 'INVALID_FIELD', message: 'bad seat' }, { ticketId: 'T-3' }], endpoints: ['inject'] },
+    });
 
     it.each([
       ['T-2', 'inject', { errorCode: 'INVALID_FIELD', message: 'bad seat' }],

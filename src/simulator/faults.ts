@@ -59,7 +59,10 @@ export const faultConfigSchema = z
       .refine((l) => l.maxMs === undefined || l.maxMs >= l.ms, { message: 'maxMs must be at least ms', path: ['maxMs'] })
       .optional(),
     /** Applies the request, then waits this long before answering: "TIXnGO did it, the client never heard". */
-    answerDelay: z.object({ ms: z.number().int().min(0).max(600_000), endpoints }).strict().optional(),
+    answerDelay: z
+      .object({ ms: z.number().int().min(0).max(600_000), endpoints })
+      .strict()
+      .optional(),
     errorRate: z
       .object({
         ratio: z.number().min(0).max(1),
@@ -72,14 +75,20 @@ export const faultConfigSchema = z
     /** Consumed in order by requests to any organizer endpoint (after the endpoint's own queue). */
     script: z.array(stepSchema).optional(),
     /** Consumed in order by requests to that endpoint only. */
-    scriptByEndpoint: z.object({ inject: z.array(stepSchema), delete: z.array(stepSchema), control: z.array(stepSchema), changes: z.array(stepSchema) }).partial().strict().optional(),
+    scriptByEndpoint: z
+      .object({ inject: z.array(stepSchema), delete: z.array(stepSchema), control: z.array(stepSchema), changes: z.array(stepSchema) })
+      .partial()
+      .strict()
+      .optional(),
     /** Applied to every matching request while set (e.g. all hang, all 401, a malformed 200). */
     override: overrideSchema.optional(),
     /** These tickets are answered `REJECTED` (inside a 200) and not applied; other tickets go through. */
     rejectTickets: z
       .object({
         tickets: z.array(
-          z.object({ ticketId: z.string(), errorCode: z.string().default('SIMULATED_REJECTION'), message: z.string().default('rejected by the simulator') }).strict(),
+          z
+            .object({ ticketId: z.string(), errorCode: z.string().default('SIMULATED_REJECTION'), message: z.string().default('rejected by the simulator') })
+            .strict(),
         ),
         endpoints,
       })
@@ -227,7 +236,8 @@ function toAction(step: FaultStep): FaultAction {
   if ('drop' in step) return { kind: 'drop' };
   if ('pass' in step) return { kind: 'pass' };
   const retryAfter = step.retryAfter ?? (step.retryAfterSeconds !== undefined ? String(step.retryAfterSeconds) : undefined);
-  const json = step.body !== undefined ? step.body : { errorCode: step.errorCode ?? 'SIMULATED_FAULT', message: step.message ?? `simulated HTTP ${step.status}` };
+  const json =
+    step.body !== undefined ? step.body : { errorCode: step.errorCode ?? 'SIMULATED_FAULT', message: step.message ?? `simulated HTTP ${step.status}` };
   return {
     kind: 'status',
     status: step.status,

@@ -68,10 +68,30 @@ describe('lifecycle', () => {
       ['download', inStatus('INJECTED'), grace, { status: 'DOWNLOADED', walletOwner: grace }],
       ['download', inStatus('INJECTED'), undefined, { status: 'DOWNLOADED', walletOwner: alan }],
       ['assign', inStatus('DOWNLOADED'), grace, { status: 'ASSIGNED', walletOwner: ada, ticketHolder: grace }],
-      ['start-transfer', inStatus('ASSIGNED'), { email: 'grace@example.org' }, { status: 'PENDING_TRANSFER', transferRecipient: { email: 'grace@example.org' } }],
-      ['transfer', inStatus('PENDING_TRANSFER', { transferRecipient: grace }), undefined, { status: 'TRANSFERRED', walletOwner: grace, previousOwner: ada, transferRecipient: null }],
-      ['transfer', inStatus('DOWNLOADED', { ticketHolder: alan }), grace, { status: 'TRANSFERRED', walletOwner: grace, previousOwner: ada, ticketHolder: null }],
-      ['cancel-transfer', inStatus('PENDING_TRANSFER', { transferRecipient: grace }), undefined, { status: 'FAILURE_TRANSFER', walletOwner: ada, transferRecipient: null }],
+      [
+        'start-transfer',
+        inStatus('ASSIGNED'),
+        { email: 'grace@example.org' },
+        { status: 'PENDING_TRANSFER', transferRecipient: { email: 'grace@example.org' } },
+      ],
+      [
+        'transfer',
+        inStatus('PENDING_TRANSFER', { transferRecipient: grace }),
+        undefined,
+        { status: 'TRANSFERRED', walletOwner: grace, previousOwner: ada, transferRecipient: null },
+      ],
+      [
+        'transfer',
+        inStatus('DOWNLOADED', { ticketHolder: alan }),
+        grace,
+        { status: 'TRANSFERRED', walletOwner: grace, previousOwner: ada, ticketHolder: null },
+      ],
+      [
+        'cancel-transfer',
+        inStatus('PENDING_TRANSFER', { transferRecipient: grace }),
+        undefined,
+        { status: 'FAILURE_TRANSFER', walletOwner: ada, transferRecipient: null },
+      ],
       ['activate', inStatus('DOWNLOADED'), undefined, { status: 'ONLINE_ACTIVATED' }],
       ['control', inStatus('BT_ACTIVATED'), undefined, { status: 'CONTROLLED' }],
       ['delete', inStatus('DOWNLOADED'), undefined, { status: 'DELETION_PENDING' }],
@@ -112,7 +132,11 @@ describe('lifecycle', () => {
 
   describe('personFromSpectatorDetails', () => {
     it.each<[string, unknown, Person | null]>([
-      ['known fields', { firstName: 'Ada', lastName: 'Lovelace', email: 'a@x.org', mainApplicant: true }, { firstName: 'Ada', lastName: 'Lovelace', email: 'a@x.org' }],
+      [
+        'known fields',
+        { firstName: 'Ada', lastName: 'Lovelace', email: 'a@x.org', mainApplicant: true },
+        { firstName: 'Ada', lastName: 'Lovelace', email: 'a@x.org' },
+      ],
       ['aliases', { passportNumber: 'P1', gender: 'F' }, { idNumber: 'P1', title: 'F' }],
       ['a birth date-time cut to its date', { birthDate: '1815-12-10T00:00:00Z' }, { birthDate: '1815-12-10' }],
       ['a birth date that is no date dropped', { lastName: 'L', birthDate: '10/12/1815' }, { lastName: 'L' }],

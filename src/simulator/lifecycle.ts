@@ -44,24 +44,10 @@ export type Transition =
   | { readonly ok: true; readonly next: HolderState; readonly changed: boolean }
   | { readonly ok: false; readonly errorCode: string; readonly message: string };
 
-const ACTIVATED: readonly LifecycleStatus[] = [
-  'ONLINE_ACTIVATED',
-  'OFFLINE_ACTIVATED',
-  'MANUAL_ACTIVATED',
-  'BT_ACTIVATED',
-  'ACTIVATED',
-];
+const ACTIVATED: readonly LifecycleStatus[] = ['ONLINE_ACTIVATED', 'OFFLINE_ACTIVATED', 'MANUAL_ACTIVATED', 'BT_ACTIVATED', 'ACTIVATED'];
 
 /** Statuses in which the ticket is in someone's wallet and the owner may act on it. */
-const IN_WALLET: readonly LifecycleStatus[] = [
-  'DOWNLOADED',
-  'ASSIGNED',
-  'TRANSFERRED',
-  'FAILURE_TRANSFER',
-  'FAILURE',
-  'DEACTIVATED',
-  ...ACTIVATED,
-];
+const IN_WALLET: readonly LifecycleStatus[] = ['DOWNLOADED', 'ASSIGNED', 'TRANSFERRED', 'FAILURE_TRANSFER', 'FAILURE', 'DEACTIVATED', ...ACTIVATED];
 
 export function isDeletedStatus(s: LifecycleStatus): boolean {
   return s === 'DELETION_PENDING' || s === 'DELETED';
@@ -107,11 +93,7 @@ export function afterControl(current: HolderState | undefined): Transition {
  * A wallet-side change scripted by a test. `spectator` is the person the ticket was injected to
  * (from `spectatorDetails`), used by `download` when no person is given.
  */
-export function afterHolderAction(
-  current: HolderState | undefined,
-  input: HolderActionInput,
-  spectator: Person | null,
-): Transition {
+export function afterHolderAction(current: HolderState | undefined, input: HolderActionInput, spectator: Person | null): Transition {
   if (current === undefined) return notFound();
   const s = current.status;
   const refuse = (): Transition => ({

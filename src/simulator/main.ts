@@ -15,7 +15,10 @@ const EnvSchema = z.object({
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   SIMULATOR_API_KEY: z.string().min(1).default('local-dev-api-key'),
-  SIMULATOR_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('x-api-key'),
+  SIMULATOR_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/)
+    .default('x-api-key'),
   SIMULATOR_BASE_PATH: z.string().default('/v3'),
   SIMULATOR_MAX_TICKETS_PER_REQUEST: z.coerce.number().int().positive().default(10_000),
   SIMULATOR_MAX_FEED_LIMIT: z.coerce.number().int().positive().default(1000),

@@ -18,8 +18,13 @@ describe('simulator HTTP: whole-request refusals and history', () => {
     ticketDetails: { main: [], hidden: [{ key: 'S360_GENERATION', value: String(generation) }] },
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey, ...headers }, body: JSON.stringify(body) });
-  const setFaults = (faults: unknown) => fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    fetch(`${sim.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey, ...headers },
+      body: JSON.stringify(body),
+    });
+  const setFaults = (faults: unknown) =>
+    fetch(`${sim.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
 
   it('refuses a request naming a listed ticket as a whole, applies nothing of it, and lets the others through', async () => {
     expect((await setFaults({ rejectRequests: { ticketIds: ['T-2'], status: 413 } })).status).toBe(200);

@@ -98,7 +98,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   /** Resolves true after `ms`, or false if the simulator closes first. */
   const delay = (ms: number): Promise<boolean> =>
     new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve(true)), ms), resolve };
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          resolve(true);
+        }, ms),
+        resolve,
+      };
       timers.add(entry);
     });
 
@@ -203,11 +209,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (route === 'GET /_sim/health') return sendJson(res, 200, { ok: true, url: `${origin}${basePath}` });
     if (route === 'GET /_sim/totals') return sendJson(res, 200, state.totals());
     if (route === 'GET /_sim/history') {
-      const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
+      const ticketIds = url.searchParams
+        .getAll('ticketId')
+        .flatMap((v) => v.split(','))
+        .filter((v) => v !== '');
       return sendJson(res, 200, { tickets: state.history({ ticketIds }) });
     }
     if (route === 'GET /_sim/received') {
-      const ticketIds = url.searchParams.getAll('ticketId').flatMap((v) => v.split(',')).filter((v) => v !== '');
+      const ticketIds = url.searchParams
+        .getAll('ticketId')
+        .flatMap((v) => v.split(','))
+        .filter((v) => v !== '');
       const payloads = url.searchParams.get('payloads') !== 'false';
       return sendJson(res, 200, state.received({ ticketIds, payloads }));
     }

@@ -235,8 +235,32 @@ describe('state', () => {
       const s = aState();
       const id = s.nextRequestId();
       const results = s.inject([anInjectTicket('A'), anInjectTicket('B'), { ticketId: 'bad#' }], id);
-      s.recordRequest({ id, endpoint: 'inject', method: 'POST', path: '/v3/organizer/tickets', status: 200, ticketIds: ['A', 'B', 'bad#'], idempotencyKey: 'k', fault: null, latencyMs: 0, accepted: 2, rejected: 1 });
-      s.recordRequest({ id: s.nextRequestId(), endpoint: 'inject', method: 'POST', path: '/v3/organizer/tickets', status: 503, ticketIds: ['A'], idempotencyKey: 'k', fault: 'status', latencyMs: 0, accepted: 0, rejected: 0 });
+      s.recordRequest({
+        id,
+        endpoint: 'inject',
+        method: 'POST',
+        path: '/v3/organizer/tickets',
+        status: 200,
+        ticketIds: ['A', 'B', 'bad#'],
+        idempotencyKey: 'k',
+        fault: null,
+        latencyMs: 0,
+        accepted: 2,
+        rejected: 1,
+      });
+      s.recordRequest({
+        id: s.nextRequestId(),
+        endpoint: 'inject',
+        method: 'POST',
+        path: '/v3/organizer/tickets',
+        status: 503,
+        ticketIds: ['A'],
+        idempotencyKey: 'k',
+        fault: 'status',
+        latencyMs: 0,
+        accepted: 0,
+        rejected: 0,
+      });
       expect(results.filter((r) => r.status === 'OK')).toHaveLength(2);
 
       const summary = s.received({ ticketIds: ['B'], payloads: false });
@@ -270,7 +294,13 @@ describe('state', () => {
 describe('SimulatorState idempotency', () => {
   const entry = (ticketId: string) => ({
     ticketId,
-    event: { id: 'E', name: 'N', startTime: '2027-06-12T20:00:00+02:00', expirationDate: '2027-06-12T22:00:00+02:00', address: { site: 's', city: 'c', zip: 'z', countryCode: 'CH' } },
+    event: {
+      id: 'E',
+      name: 'N',
+      startTime: '2027-06-12T20:00:00+02:00',
+      expirationDate: '2027-06-12T22:00:00+02:00',
+      address: { site: 's', city: 'c', zip: 'z', countryCode: 'CH' },
+    },
     activationParameters: { method: 'online' },
     purchaseDetails: {},
     security: { barcode: 'b' },
@@ -281,7 +311,10 @@ describe('SimulatorState idempotency', () => {
     const s = new SimulatorState();
     s.applyIdempotent('inject', 'k1', [entry('A'), entry('B')], s.nextRequestId());
     const again = s.applyIdempotent('inject', 'k1', [entry('B'), entry('C')], s.nextRequestId());
-    expect(again.map((r) => [r.ticketId, r.status])).toEqual([['B', 'OK'], ['C', 'OK']]);
+    expect(again.map((r) => [r.ticketId, r.status])).toEqual([
+      ['B', 'OK'],
+      ['C', 'OK'],
+    ]);
     expect(s.ticket('A')!.injectCount).toBe(1);
     expect(s.ticket('B')!.injectCount).toBe(1);
     expect(s.ticket('C')!.injectCount).toBe(1);

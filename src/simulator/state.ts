@@ -184,12 +184,7 @@ export class SimulatorState {
    * answered under this key on this endpoint gets that answer again and is not applied twice; the
    * other tickets are applied (and remembered). Without a key, every request is applied.
    */
-  applyIdempotent(
-    op: Operation,
-    key: string | null,
-    entries: readonly Record<string, unknown>[],
-    requestId: number,
-  ): TicketResult[] {
+  applyIdempotent(op: Operation, key: string | null, entries: readonly Record<string, unknown>[], requestId: number): TicketResult[] {
     if (!key) return this[op](entries, requestId);
     const scope = `${op}|${key}`;
     let seen = this.idempotency.get(scope);
@@ -312,9 +307,7 @@ export class SimulatorState {
 
   requests(filter: { endpoint?: Endpoint | undefined; ticketId?: string | undefined } = {}): RequestRecord[] {
     return this.requestLog.filter(
-      (r) =>
-        (filter.endpoint === undefined || r.endpoint === filter.endpoint) &&
-        (filter.ticketId === undefined || r.ticketIds.includes(filter.ticketId)),
+      (r) => (filter.endpoint === undefined || r.endpoint === filter.endpoint) && (filter.ticketId === undefined || r.ticketIds.includes(filter.ticketId)),
     );
   }
 
@@ -404,10 +397,7 @@ export class SimulatorState {
     index: number,
     requestId: number,
     check: (t: Record<string, unknown>) => EntryProblem | undefined,
-    apply: (
-      t: MutableTicket | undefined,
-      at: string,
-    ) => { ticket: MutableTicket; record: boolean; action: string } | Extract<Transition, { ok: false }>,
+    apply: (t: MutableTicket | undefined, at: string) => { ticket: MutableTicket; record: boolean; action: string } | Extract<Transition, { ok: false }>,
   ): TicketResult {
     const ticketId = typeof entry.ticketId === 'string' ? entry.ticketId : null;
     const problem = check(entry);

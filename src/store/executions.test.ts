@@ -53,7 +53,7 @@ describe('store/executions', () => {
     const rec = (organization: string | undefined, outcome: TicketTrace['outcome'], reason?: string) =>
       aTicketTrace(outcome, { ...(organization ? { organization } : {}), ...(reason ? { reason } : {}) });
 
-    it('counts each organization\'s records on their own, codes in order, records without an organization last', () => {
+    it("counts each organization's records on their own, codes in order, records without an organization last", () => {
       const counts = countByOrganization([
         rec('ORG_B', 'pushed'),
         rec(undefined, 'dead-lettered', 'AVRO_BAD_FRAME'),
@@ -64,7 +64,15 @@ describe('store/executions', () => {
         rec('ORG_B', 'dead-lettered', 'EVENT_MISSING_FIELD'),
       ]);
       expect(counts).toEqual([
-        { organization: 'ORG_A', received: 2, pushed: 0, skipped: [{ reason: 'ORGANIZATION_NOT_SERVED', count: 2 }], rejected: 0, deadLettered: 0, errorCodes: [] },
+        {
+          organization: 'ORG_A',
+          received: 2,
+          pushed: 0,
+          skipped: [{ reason: 'ORGANIZATION_NOT_SERVED', count: 2 }],
+          rejected: 0,
+          deadLettered: 0,
+          errorCodes: [],
+        },
         {
           organization: 'ORG_B',
           received: 4,
@@ -82,7 +90,10 @@ describe('store/executions', () => {
     });
 
     it('counts every record of the batch once, and toExecution records it', () => {
-      const e = toExecution({ ...report, tickets: report.tickets.map((t, i) => (t.ticketId ? { ...t, organization: i % 2 ? 'ORG_B' : 'ORG_A' } : t)) }, { mode: 'live', instanceId: 'pod-1' });
+      const e = toExecution(
+        { ...report, tickets: report.tickets.map((t, i) => (t.ticketId ? { ...t, organization: i % 2 ? 'ORG_B' : 'ORG_A' } : t)) },
+        { mode: 'live', instanceId: 'pod-1' },
+      );
       const sum = (f: (o: NonNullable<typeof e.organizations>[number]) => number) => e.organizations!.reduce((n, o) => n + f(o), 0);
       expect(e.organizations!.map((o) => o.organization)).toEqual(['ORG_A', 'ORG_B', undefined]);
       expect([sum((o) => o.received), sum((o) => o.pushed), sum((o) => o.rejected), sum((o) => o.deadLettered)]).toEqual([5, 1, 1, 2]);

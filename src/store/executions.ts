@@ -142,7 +142,10 @@ export class ExecutionStore {
     if (executions.length === 0) return;
     await storeOp('recording executions', async () => {
       try {
-        await this.collection.insertMany(executions.map((e) => ({ ...e })), { ordered: false });
+        await this.collection.insertMany(
+          executions.map((e) => ({ ...e })),
+          { ordered: false },
+        );
       } catch (err) {
         if (!duplicateKeyIndexes(err)) throw err; // else: already recorded (a retried write)
       }

@@ -178,9 +178,7 @@ export class MongoLeaseStore implements LeaseStore {
 
   async holds(lease: LeaseTerm): Promise<boolean> {
     const ids = [lease._id, termId(lease.organizerId, lease.term + 1)];
-    const docs = await storeOp('checking the poller lease', () =>
-      this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1, owner: 1 } }).toArray(),
-    );
+    const docs = await storeOp('checking the poller lease', () => this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1, owner: 1 } }).toArray());
     return docs.length === 1 && docs[0]!._id === lease._id && docs[0]!.owner === lease.owner;
   }
 

@@ -73,7 +73,11 @@ export class MongoOutbox implements Outbox {
   }
 
   async putRequest(request: OutboxRequest): Promise<void> {
-    await insertOnce('writing a request', this.requests, { ...request, body: new Binary(deflateRawSync(request.body, { level: 1 })), bodyEncoding: 'deflate-raw' });
+    await insertOnce('writing a request', this.requests, {
+      ...request,
+      body: new Binary(deflateRawSync(request.body, { level: 1 })),
+      bodyEncoding: 'deflate-raw',
+    });
   }
 
   async requestsOf(intentId: string): Promise<OutboxRequest[]> {

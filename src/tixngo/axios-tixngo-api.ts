@@ -5,16 +5,7 @@ import type { z } from 'zod';
 import type { TixngoSettings } from '../config/load-config';
 import { badResponse, classifyStatus, classifyTransportFailure, type TixngoOperation } from './classify';
 import { toOutcomes } from './outcomes';
-import type {
-  ChangePage,
-  ControlTicket,
-  DeleteTicket,
-  InjectTicket,
-  PushResult,
-  PushEndpoint,
-  RequestContext,
-  TixngoApi,
-} from './tixngo-api';
+import type { ChangePage, ControlTicket, DeleteTicket, InjectTicket, PushResult, PushEndpoint, RequestContext, TixngoApi } from './tixngo-api';
 import { encodeRequestBody } from './tixngo-api';
 import { changesResponseSchema, errorResponseSchema, pushResponseSchema } from './wire-schemas';
 
@@ -74,17 +65,32 @@ export class AxiosTixngoApi implements TixngoApi {
   }
 
   injectTickets(tickets: readonly InjectTicket[], ctx?: RequestContext): Promise<PushResult> {
-    return this.push('inject', encodeRequestBody(tickets), tickets.map((t) => t.ticketId), ctx);
+    return this.push(
+      'inject',
+      encodeRequestBody(tickets),
+      tickets.map((t) => t.ticketId),
+      ctx,
+    );
   }
 
   deleteTickets(tickets: readonly DeleteTicket[], ctx?: RequestContext): Promise<PushResult> {
     const body = tickets.map((t) => ({ ticketId: t.ticketId, reason: t.reason, showDeletedTicket: t.showDeletedTicket }));
-    return this.push('delete', encodeRequestBody(body), tickets.map((t) => t.ticketId), ctx);
+    return this.push(
+      'delete',
+      encodeRequestBody(body),
+      tickets.map((t) => t.ticketId),
+      ctx,
+    );
   }
 
   controlTickets(tickets: readonly ControlTicket[], ctx?: RequestContext): Promise<PushResult> {
     const body = tickets.map((t) => ({ ticketId: t.ticketId, controlledAt: t.controlledAt }));
-    return this.push('control', encodeRequestBody(body), tickets.map((t) => t.ticketId), ctx);
+    return this.push(
+      'control',
+      encodeRequestBody(body),
+      tickets.map((t) => t.ticketId),
+      ctx,
+    );
   }
 
   /** One push request with a prepared body: exactly these bytes go out (a resend repeats them). */
@@ -97,15 +103,16 @@ export class AxiosTixngoApi implements TixngoApi {
     const parsed = parseBody(endpoint, res, pushResponseSchema);
     // Rejection messages are sanitised against the values sent: the body is parsed only when needed.
     const needsValues = parsed.results.some((r) => r.status === 'REJECTED' && r.message !== undefined);
-    return { status: res.status, outcomes: toOutcomes(needsValues ? sentTickets(body, ticketIds) : ticketIds.map((ticketId) => ({ ticketId })), parsed.results) };
+    return {
+      status: res.status,
+      outcomes: toOutcomes(needsValues ? sentTickets(body, ticketIds) : ticketIds.map((ticketId) => ({ ticketId })), parsed.results),
+    };
   }
 
   async fetchChanges(query: { paginationKey: string | null; limit: number }, ctx?: RequestContext): Promise<ChangePage> {
     const params: Record<string, string | number> = { limit: query.limit };
     if (query.paginationKey !== null) params.paginationKey = query.paginationKey;
-    const res = await this.send('changes', 0, ctx, (signal, headers) =>
-      this.http.get<string>(this.config.paths.changes, { params, signal, headers }),
-    );
+    const res = await this.send('changes', 0, ctx, (signal, headers) => this.http.get<string>(this.config.paths.changes, { params, signal, headers }));
     const failure = this.failureOf('changes', res, []);
     if (failure) throw failure;
     const body = parseBody('changes', res, changesResponseSchema);

@@ -1,12 +1,5 @@
 import { RejectedError, TransientError } from '../shared/errors';
-import {
-  badResponse,
-  classifyStatus,
-  classifyTransportFailure,
-  parseHttpDate,
-  parseRetryAfter,
-  type StatusContext,
-} from './classify';
+import { badResponse, classifyStatus, classifyTransportFailure, parseHttpDate, parseRetryAfter, type StatusContext } from './classify';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0); // Tue, 15 Jan 2030 12:00:00 GMT
 const CAP = 60_000;

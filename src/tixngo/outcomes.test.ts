@@ -43,9 +43,7 @@ describe('outcomes', () => {
     });
 
     it('ignores results for tickets that were not sent and results without a ticket id', () => {
-      expect(toOutcomes([{ ticketId: 'A' }], [ok('Z'), { ticketId: null, status: 'REJECTED' }, ok('A')])).toEqual([
-        { ticketId: 'A', ok: true },
-      ]);
+      expect(toOutcomes([{ ticketId: 'A' }], [ok('Z'), { ticketId: null, status: 'REJECTED' }, ok('A')])).toEqual([{ ticketId: 'A', ok: true }]);
     });
 
     it.each([

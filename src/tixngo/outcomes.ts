@@ -19,10 +19,7 @@ const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
  * - Results for ticket ids that were not sent are ignored.
  * - Reasons are sanitised (see `sanitizeReason`) because operators see them in DLQ headers and mails.
  */
-export function toOutcomes(
-  sent: readonly { readonly ticketId: string }[],
-  results: readonly TicketResult[],
-): TicketOutcome[] {
+export function toOutcomes(sent: readonly { readonly ticketId: string }[], results: readonly TicketResult[]): TicketOutcome[] {
   const byId = new Map<string, TicketResult[]>();
   for (const r of results) {
     if (r.ticketId === null) continue;

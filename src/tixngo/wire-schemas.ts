@@ -91,9 +91,7 @@ export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 /** One page of the change feed. Records are validated one by one by the consumer, not here. */
 export const changesResponseSchema = z.object({
   result: z.array(z.unknown()),
-  pagination: z
-    .object({ nextPageKey: z.string().nullable().optional() })
-    .optional(),
+  pagination: z.object({ nextPageKey: z.string().nullable().optional() }).optional(),
 });
 export type ChangesResponse = z.infer<typeof changesResponseSchema>;
 

@@ -106,7 +106,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const waitFor = async (what: string, done: () => Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + o.waitMs;
     while (!(await done())) {
-      if (Date.now() > deadline) throw new Error(`${what} did not happen within ${o.waitMs / 1000} s: is the bridge running with every role (BRIDGE_ROLE=all)?`);
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not happen within ${o.waitMs / 1000} s: is the bridge running with every role (BRIDGE_ROLE=all)?`);
       await sleep(250);
     }
   };
@@ -136,8 +137,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     // 2. Cancellations and controls of tickets TIXnGO holds (the transferred ticket is left alone).
     const cancelled = ns.filter((_, i) => i % 10 === 1).map(ticketId);
     const controlled = ns.filter((_, i) => i % 10 === 2).map(ticketId);
-    await producer.publish(o.topics.cancelled, await encode(o.topics.cancelled, 'ticket-cancelled', cancelled.map((id) => aCancellation(id))));
-    await producer.publish(o.topics.controlled, await encode(o.topics.controlled, 'ticket-controlled', controlled.map((id) => aControl(id))));
+    await producer.publish(
+      o.topics.cancelled,
+      await encode(
+        o.topics.cancelled,
+        'ticket-cancelled',
+        cancelled.map((id) => aCancellation(id)),
+      ),
+    );
+    await producer.publish(
+      o.topics.controlled,
+      await encode(
+        o.topics.controlled,
+        'ticket-controlled',
+        controlled.map((id) => aControl(id)),
+      ),
+    );
     o.say(`produced ${cancelled.length} cancellations to ${o.topics.cancelled} and ${controlled.length} controls to ${o.topics.controlled}`);
 
     // 3. The wallet side: the buyer downloads the first ticket and transfers it.

@@ -77,7 +77,9 @@ if (require.main === module) {
         const level = r.compatibility.was ? `${r.compatibility.level}, was ${r.compatibility.was}` : r.compatibility.level;
         process.stdout.write(`registered ${r.subject} as schema id ${r.id} (compatibility ${level})\n`);
         if (r.compatibility.level === 'NONE') {
-          process.stderr.write(`register-schemas: the registry checks no compatibility for ${r.subject}: set BACKWARD or stricter (Apicurio's default is NONE)\n`);
+          process.stderr.write(
+            `register-schemas: the registry checks no compatibility for ${r.subject}: set BACKWARD or stricter (Apicurio's default is NONE)\n`,
+          );
         }
       }
     },

@@ -60,7 +60,12 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn'; // `info` shows each ba
 const ROLE_ENV: Record<string, string> = {
   LOG_LEVEL,
   INJECT_LINGER_MS: '1000',
-  ...Object.fromEntries((process.env.BENCH_ROLE_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])),
+  ...Object.fromEntries(
+    (process.env.BENCH_ROLE_ENV ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  ),
 };
 const LATENCY_N = Number(process.env.BENCH_LATENCY_EVENTS ?? 20_000);
 const HOLDER_TICKETS = Number(process.env.BENCH_HOLDER_TICKETS ?? 100_000);
@@ -155,7 +160,6 @@ async function startRole(topics: TestTopics, sim: SimProcess, env: Record<string
   });
   return Object.assign(role, { opsPort });
 }
-
 
 async function stopRole(role: BridgeProcess): Promise<void> {
   if (role.child.exitCode === null) role.child.kill('SIGTERM');
@@ -273,13 +277,29 @@ async function sameWork(db: Db, printedTopic: string): Promise<{ perTicket: PerT
   await ledger.ensureIndexes();
   const producer = kafkaClient().producer({ idempotent: true });
   await producer.connect();
-  const settings: PayloadSettings = { barcodePrefix: '', barcodePostfix: '', activationMethod: 'online', template: undefined, overlayLastOwner: false, resetInvalidationReasons: [] };
+  const settings: PayloadSettings = {
+    barcodePrefix: '',
+    barcodePostfix: '',
+    activationMethod: 'online',
+    template: undefined,
+    overlayLastOwner: false,
+    resetInvalidationReasons: [],
+  };
   return {
     perTicket: async (decoded, http) => {
       const t = parseEligible(decoded);
       await http.post('/organizer/tickets', { tickets: [toInjectPayload(t, undefined, settings).payload] });
       const at = new Date();
-      await ledger.record([{ _id: factId(ticketKey(t.organizationCode, t.ticketId), 'inject', t.reprintGeneration), ticketId: t.ticketId, organization: t.organizationCode, kind: 'inject', generation: t.reprintGeneration, at }]);
+      await ledger.record([
+        {
+          _id: factId(ticketKey(t.organizationCode, t.ticketId), 'inject', t.reprintGeneration),
+          ticketId: t.ticketId,
+          organization: t.organizationCode,
+          kind: 'inject',
+          generation: t.reprintGeneration,
+          at,
+        },
+      ]);
       const value = await codec.encode(printedTopic, 'ticket-printed', {
         ticketId: t.ticketId,
         reprintGeneration: t.reprintGeneration,
@@ -297,7 +317,13 @@ async function sameWork(db: Db, printedTopic: string): Promise<{ perTicket: PerT
 function aPrintedTicketPayload(ticketId: string) {
   return {
     ticketId,
-    event: { id: 'EVT', name: 'Bench', startTime: '2027-06-12T20:00:00+02:00', expirationDate: '2027-06-12T22:00:00+02:00', address: { site: 'S', city: 'C', zip: '1', countryCode: 'CH' } },
+    event: {
+      id: 'EVT',
+      name: 'Bench',
+      startTime: '2027-06-12T20:00:00+02:00',
+      expirationDate: '2027-06-12T22:00:00+02:00',
+      address: { site: 'S', city: 'C', zip: '1', countryCode: 'CH' },
+    },
     activationParameters: { method: 'online' },
     purchaseDetails: { purchaseDate: new Date().toISOString(), fileNumber: 'F', purchasePrice: 1, purchaseCurrency: 'CHF' },
     security: { barcode: `BC${ticketId}` },
@@ -378,7 +404,11 @@ function stackPid(service: 'kafka' | 'ferretdb' | 'registry', pattern: string): 
 function machineCpu(): { busy: number; steal: number; total: number } {
   const n = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
-  return { busy: (user + nice + system + irq + softirq) / CLOCK_TICKS, steal: steal / CLOCK_TICKS, total: (user + nice + system + idle + iowait + irq + softirq + steal) / CLOCK_TICKS };
+  return {
+    busy: (user + nice + system + irq + softirq) / CLOCK_TICKS,
+    steal: steal / CLOCK_TICKS,
+    total: (user + nice + system + idle + iowait + irq + softirq + steal) / CLOCK_TICKS,
+  };
 }
 
 interface CpuReport {
@@ -437,7 +467,8 @@ async function roleCounters(role: Role): Promise<Counters> {
   const body = (await axios.get<string>(`http://127.0.0.1:${role.opsPort}/metrics`, { responseType: 'text' })).data;
   const out: Counters = new Map();
   for (const line of body.split('\n')) {
-    if (!line.startsWith('tixngo_bridge_store_') && !line.startsWith('tixngo_bridge_batch_size_count') && !line.startsWith('tixngo_bridge_pushed_total')) continue;
+    if (!line.startsWith('tixngo_bridge_store_') && !line.startsWith('tixngo_bridge_batch_size_count') && !line.startsWith('tixngo_bridge_pushed_total'))
+      continue;
     const sp = line.lastIndexOf(' ');
     out.set(line.slice(0, sp), Number(line.slice(sp + 1)));
   }
@@ -577,7 +608,9 @@ async function throughput(): Promise<void> {
   await stopRole(role);
   const bTickets = N - bFirst;
   const b = rate(bTickets, bMs);
-  log(`(b) inject role, batched:           ${b} tickets/s (${bTickets} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms; CPU steal ${cpu.stealPct}%)`);
+  log(
+    `(b) inject role, batched:           ${b} tickets/s (${bTickets} tickets in ${bMs} ms after the first ${bFirst}; start-up ${bStart - bBoot} ms; CPU steal ${cpu.stealPct}%)`,
+  );
   log(`    CPU per ticket: ${cpuLine(cpu, bTickets)}`);
   for (const l of storeLines(work, N)) log(`    ${l}`);
   const roleUs = us(cpu.seconds.role ?? NaN, bTickets);
@@ -598,7 +631,9 @@ async function throughput(): Promise<void> {
   await sim3.close();
   const c2 = rate(NAIVE, c2Ms);
   log(`(c') naive, the role's work per ticket: ${c2} tickets/s (${NAIVE} events, ${c2Ms} ms; validate, map, push, ledger, write-back)`);
-  log(`ratio b/a = ${(b / a).toFixed(2)}, b/c = ${(b / c).toFixed(1)} (target >= 10), b/c' = ${(b / c2).toFixed(1)}, role CPU per ticket / ceiling CPU per event = ${(roleUs / aUs).toFixed(1)} (target <= 10)`);
+  log(
+    `ratio b/a = ${(b / a).toFixed(2)}, b/c = ${(b / c).toFixed(1)} (target >= 10), b/c' = ${(b / c2).toFixed(1)}, role CPU per ticket / ceiling CPU per event = ${(roleUs / aUs).toFixed(1)} (target <= 10)`,
+  );
   await sim.close();
 
   const perTicket = (name: string) => fmtUs(us(cpu.seconds[name] ?? NaN, bTickets));
@@ -608,14 +643,23 @@ async function throughput(): Promise<void> {
     { measure: `(c) naive push only, ${NAIVE} events`, figure: `${c} tickets/s`, target: '' },
     { measure: `(c') naive, the role's work, ${NAIVE} events`, figure: `${c2} tickets/s (b/c' = ${(b / c2).toFixed(1)})`, target: '' },
     { measure: 'b/c', figure: (b / c).toFixed(1), target: '>= 10', met: b / c >= 10 },
-    { measure: 'role CPU per ticket / ceiling CPU per event', figure: `${fmtUs(roleUs)} / ${fmtUs(aUs)} = ${(roleUs / aUs).toFixed(1)}`, target: '<= 10', met: roleUs / aUs <= 10 },
+    {
+      measure: 'role CPU per ticket / ceiling CPU per event',
+      figure: `${fmtUs(roleUs)} / ${fmtUs(aUs)} = ${(roleUs / aUs).toFixed(1)}`,
+      target: '<= 10',
+      met: roleUs / aUs <= 10,
+    },
     {
       measure: 'CPU per ticket during (b): simulator, Kafka, store, registry, machine',
       figure: `${perTicket('simulator')}, ${perTicket('kafka')}, ${perTicket('store')}, ${perTicket('registry')}, ${perTicket('machine')}`,
       target: '',
     },
     { measure: 'store documents written per ticket, (b)', figure: (work.written / N).toFixed(3), target: '<= 1', met: work.written / N <= 1 },
-    { measure: 'store documents read per ticket, round trips per batch, (b)', figure: `${(work.read / N).toFixed(3)}, ${work.batches > 0 ? (work.commands / work.batches).toFixed(1) : 'n/a'} (${work.batches} batches)`, target: '' },
+    {
+      measure: 'store documents read per ticket, round trips per batch, (b)',
+      figure: `${(work.read / N).toFixed(3)}, ${work.batches > 0 ? (work.commands / work.batches).toFixed(1) : 'n/a'} (${work.batches} batches)`,
+      target: '',
+    },
   );
 }
 
@@ -629,7 +673,10 @@ async function steadyLatency(): Promise<void> {
   await producer.connect();
   // One ticket first, so that the timed stream starts once the role has joined its group.
   const warmUp = aPrintedTicket({}, 899_999);
-  await producer.send({ topic: steadyTopics.printedEligible, messages: [{ key: warmUp.ticketId, value: await codec.encode(steadyTopics.printedEligible, 'ticket-printed-eligible', warmUp) }] });
+  await producer.send({
+    topic: steadyTopics.printedEligible,
+    messages: [{ key: warmUp.ticketId, value: await codec.encode(steadyTopics.printedEligible, 'ticket-printed-eligible', warmUp) }],
+  });
   await waitForAccepted(sim3, 1, role);
   const storeBefore = await roleCounters(role);
   const producedAt = new Map<string, number>();
@@ -662,8 +709,17 @@ async function steadyLatency(): Promise<void> {
   await stopRole(role);
   await sim3.close();
   summary.push(
-    { measure: `event-to-push at 1,000 events/s for ${STEADY_S} s`, figure: `p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms`, target: 'p99 <= 100 ms', met: p99 <= 100 },
-    { measure: 'store documents written per ticket at 1,000 events/s', figure: `${(work.written / total).toFixed(3)} (${work.batches > 0 ? Math.round(total / work.batches) : 'n/a'} tickets per batch)`, target: '' },
+    {
+      measure: `event-to-push at 1,000 events/s for ${STEADY_S} s`,
+      figure: `p50 ${percentile(latencies, 50)} ms, p99 ${p99} ms`,
+      target: 'p99 <= 100 ms',
+      met: p99 <= 100,
+    },
+    {
+      measure: 'store documents written per ticket at 1,000 events/s',
+      figure: `${(work.written / total).toFixed(3)} (${work.batches > 0 ? Math.round(total / work.batches) : 'n/a'} tickets per batch)`,
+      target: '',
+    },
   );
 }
 
@@ -691,7 +747,12 @@ async function backlogMemory(): Promise<void> {
   const mb = Math.round(peakKb / 1024);
   log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${mb} MB with NODE_OPTIONS='${NODE_OPTIONS}' (target <= 250 MB)`);
   await sim4.close();
-  summary.push({ measure: `peak RSS, ${BACKLOG}-event backlog, ${BACKLOG_S} s (${done} pushed)`, figure: `${mb} MB`, target: '<= 250 MB at 1,000,000', met: BACKLOG >= 1_000_000 ? mb <= 250 : undefined });
+  summary.push({
+    measure: `peak RSS, ${BACKLOG}-event backlog, ${BACKLOG_S} s (${done} pushed)`,
+    figure: `${mb} MB`,
+    target: '<= 250 MB at 1,000,000',
+    met: BACKLOG >= 1_000_000 ? mb <= 250 : undefined,
+  });
 }
 
 /**
@@ -706,7 +767,10 @@ async function stadium(): Promise<void> {
   const producer = kafkaClient().producer();
   await producer.connect();
   const warmUp = aPrintedTicket({}, 4_999_999);
-  await producer.send({ topic: topics.printedEligible, messages: [{ key: warmUp.ticketId, value: await codec.encode(topics.printedEligible, 'ticket-printed-eligible', warmUp) }] });
+  await producer.send({
+    topic: topics.printedEligible,
+    messages: [{ key: warmUp.ticketId, value: await codec.encode(topics.printedEligible, 'ticket-printed-eligible', warmUp) }],
+  });
   await waitForAccepted(sim, 1, role);
   // Encoded beforehand: the wall time is the bridge's, not the Avro encoding of this process.
   const template = aPrintedTicket({}, 5_000_000);
@@ -736,10 +800,17 @@ async function stadium(): Promise<void> {
   const work = storeWork(storeBefore, await settledCounters(role));
   await stopRole(role);
   await sim.close();
-  log(`stadium: ${STADIUM} tickets of one performance in ${ms} ms from the first produce to the last accepted (produced in ${producedMs} ms; CPU steal ${used.stealPct}%) (target <= 15 s for 80,000)`);
+  log(
+    `stadium: ${STADIUM} tickets of one performance in ${ms} ms from the first produce to the last accepted (produced in ${producedMs} ms; CPU steal ${used.stealPct}%) (target <= 15 s for 80,000)`,
+  );
   log(`    CPU per ticket: ${cpuLine(used, STADIUM)}`);
   for (const l of storeLines(work, STADIUM)) log(`    ${l}`);
-  summary.push({ measure: `stadium: ${STADIUM} tickets of one performance at once`, figure: `${(ms / 1000).toFixed(1)} s (${rate(STADIUM, ms)} tickets/s)`, target: '<= 15 s for 80,000', met: STADIUM >= 80_000 ? ms <= 15_000 : undefined });
+  summary.push({
+    measure: `stadium: ${STADIUM} tickets of one performance at once`,
+    figure: `${(ms / 1000).toFixed(1)} s (${rate(STADIUM, ms)} tickets/s)`,
+    target: '<= 15 s for 80,000',
+    met: STADIUM >= 80_000 ? ms <= 15_000 : undefined,
+  });
 }
 
 /**
@@ -750,7 +821,10 @@ async function batchesInFlightUnderLatency(): Promise<void> {
   const sim = await startSimulatorProcess();
   await sim.setFaults({ latency: { ms: 100, endpoints: ['inject'] } });
   const rates: string[] = [];
-  for (const [i, inFlight] of [[0, '1'], [1, ROLE_ENV.INJECT_BATCHES_IN_FLIGHT]] as const) {
+  for (const [i, inFlight] of [
+    [0, '1'],
+    [1, ROLE_ENV.INJECT_BATCHES_IN_FLIGHT],
+  ] as const) {
     const topics = await createTestTopics(PARTITIONS);
     await preload(topics.printedEligible, LATENCY_N, 3_000_000 + i * LATENCY_N);
     const before = await sim.accepted();
@@ -783,7 +857,13 @@ async function holderSync(): Promise<void> {
   const ids = Array.from({ length: HOLDER_TICKETS }, (_, i) => String(700_000_000 + i));
   const event = { id: 'EV-BENCH', startTime: '2030-06-01T20:00:00+02:00', expirationDate: '2030-06-02T04:00:00+02:00' };
   for (let i = 0; i < ids.length; i += 1000) {
-    const entries = ids.slice(i, i + 1000).map((ticketId) => ({ ticketId, event, purchaseDetails: {}, security: {}, spectatorDetails: { firstName: 'Bea', lastName: 'Bench', email: 'bench@example.test' } }));
+    const entries = ids.slice(i, i + 1000).map((ticketId) => ({
+      ticketId,
+      event,
+      purchaseDetails: {},
+      security: {},
+      spectatorDetails: { firstName: 'Bea', lastName: 'Bench', email: 'bench@example.test' },
+    }));
     if (sim.state.inject(entries, sim.state.nextRequestId()).some((r) => r.status !== 'OK')) throw new Error('the simulator refused a bench ticket');
   }
   const env = bridgeEnv(topics, sim, {
@@ -808,7 +888,12 @@ async function holderSync(): Promise<void> {
     log(`holder-sync, ${HOLDER_TICKETS} known tickets: ${known.summary}`);
     summary.push(
       { measure: `holder-sync, ${HOLDER_TICKETS} new tickets`, figure: `${fresh.perSecond} records/s`, target: '' },
-      { measure: `holder-sync, changes to ${HOLDER_TICKETS} known tickets`, figure: `${known.perSecond} records/s`, target: '>= 3,000 records/s at 100,000', met: HOLDER_TICKETS >= 100_000 ? known.perSecond >= 3000 : undefined },
+      {
+        measure: `holder-sync, changes to ${HOLDER_TICKETS} known tickets`,
+        figure: `${known.perSecond} records/s`,
+        target: '>= 3,000 records/s at 100,000',
+        met: HOLDER_TICKETS >= 100_000 ? known.perSecond >= 3000 : undefined,
+      },
     );
   } finally {
     await stopRole(role);
@@ -848,7 +933,10 @@ async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: nu
   if (seq < toSeq) {
     // Cut short: count what was stored instead (one scan, once). States carry when their page was read.
     const stored = await db.collection('ticket_holders').countDocuments({ observedAt: { $gte: new Date(startedAt) } });
-    return { perSecond: rate(stored, Date.now() - startedAt), summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})` };
+    return {
+      perSecond: rate(stored, Date.now() - startedAt),
+      summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})`,
+    };
   }
   return { perSecond: rate(done, ms), summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()})` };
 }

@@ -69,9 +69,7 @@ describe('docker-compose.yml', () => {
   });
 
   test('has the whole demo stack', () => {
-    expect(Object.keys(services).sort()).toEqual(
-      ['bridge', 'demo-producer', 'init', 'kafka', 'mongo', 'schema-registry', 'simulator'].sort(),
-    );
+    expect(Object.keys(services).sort()).toEqual(['bridge', 'demo-producer', 'init', 'kafka', 'mongo', 'schema-registry', 'simulator'].sort());
     expect(services.kafka.image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
     expect(services.kafka.environment.KAFKA_PROCESS_ROLES).toBe('broker,controller'); // KRaft, no ZooKeeper
     expect(services.kafka.environment.CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);

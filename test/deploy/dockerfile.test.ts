@@ -87,7 +87,7 @@ describe('Dockerfile', () => {
     expect(final.find((i) => i.op === 'STOPSIGNAL')?.args ?? 'SIGTERM').toBe('SIGTERM');
   });
 
-  test('caps the V8 heap well inside the chart\'s default memory limit', () => {
+  test("caps the V8 heap well inside the chart's default memory limit", () => {
     const env = final.filter((i) => i.op === 'ENV').map((i) => i.args);
     const options = /^NODE_OPTIONS="?([^"\n]*)"?$/m.exec(env.join('\n'))?.[1] ?? '';
     const heapMb = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]);
@@ -107,7 +107,7 @@ describe('Dockerfile', () => {
     expect(hc).not.toMatch(/curl|wget/);
   });
 
-  test('runs the Node that development, tests and CI run: package.json\'s `node` dev dependency, in `engines`', () => {
+  test("runs the Node that development, tests and CI run: package.json's `node` dev dependency, in `engines`", () => {
     const pkg = JSON.parse(readRepoFile('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
     const image = /^NODE_IMAGE=node:(\d+)\.(\d+)-[a-z]+-slim$/.exec(instructions.find((i) => i.op === 'ARG')!.args);
     const [major, minor] = pkg.devDependencies.node!.split('.');

@@ -123,7 +123,9 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
 
   test('kubeconform -strict validates every rendered object against the in-repo schemas', () => {
     const r = kubeconform(writeTemp(`${profile}.yaml`, text));
-    expect(r.stdout + r.stderr).toMatch(new RegExp(`Summary: ${objs.length} resources? found in 1 file - Valid: ${objs.length}, Invalid: 0, Errors: 0, Skipped: 0`));
+    expect(r.stdout + r.stderr).toMatch(
+      new RegExp(`Summary: ${objs.length} resources? found in 1 file - Valid: ${objs.length}, Invalid: 0, Errors: 0, Skipped: 0`),
+    );
     expect(r.status).toBe(0);
   });
 
@@ -141,9 +143,7 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
     expect(ofKind(objs, 'Secret')).toEqual([]);
     for (const cm of ofKind(objs, 'ConfigMap')) {
       for (const [k, v] of Object.entries(cm.data ?? {})) {
-        expect({ configMap: cm.metadata.name, key: k, secretName: SECRET_ENV.has(k) }).toEqual(
-          expect.objectContaining({ secretName: false }),
-        );
+        expect({ configMap: cm.metadata.name, key: k, secretName: SECRET_ENV.has(k) }).toEqual(expect.objectContaining({ secretName: false }));
         for (const p of CREDENTIAL_PATTERNS) expect({ key: k, value: v }).not.toEqual({ key: k, value: expect.stringMatching(p) });
       }
     }
@@ -220,7 +220,7 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
     expect(groups.size).toBe(enabledRoles().filter((r) => r !== 'holder-sync').length);
   });
 
-  test('a PodDisruptionBudget per role, selecting exactly that role\'s pods', () => {
+  test("a PodDisruptionBudget per role, selecting exactly that role's pods", () => {
     for (const d of deployments()) {
       const pdb = ofKind(objs, 'PodDisruptionBudget').find((p) => roleOf(p) === roleOf(d));
       expect(pdb).toBeDefined();
@@ -230,8 +230,7 @@ describe.each(PROFILE_NAMES)('chart rendered with the %s profile', (profile) => 
 
   test('the metrics Service selects the role pods and not the hook Job', () => {
     const svc = ofKind(objs, 'Service')[0]!;
-    const selects = (labels: Record<string, string>) =>
-      Object.entries(svc.spec.selector as Record<string, string>).every(([k, v]) => labels[k] === v);
+    const selects = (labels: Record<string, string>) => Object.entries(svc.spec.selector as Record<string, string>).every(([k, v]) => labels[k] === v);
     for (const d of deployments()) expect(selects(d.spec.template.metadata.labels)).toBe(true);
     for (const j of ofKind(objs, 'Job')) expect(selects(j.spec.template.metadata.labels)).toBe(false);
     expect(svc.spec.ports).toEqual([expect.objectContaining({ name: 'metrics', targetPort: 'http' })]);
@@ -286,7 +285,7 @@ describe('whom a release serves: one organization (a list), or several (the orga
     }
   });
 
-  test('several organizations: every role pod mounts the file read-only from the Secret and BRIDGE_ORGANIZATIONS_FILE points at it; no account of the release\'s own', () => {
+  test("several organizations: every role pod mounts the file read-only from the Secret and BRIDGE_ORGANIZATIONS_FILE points at it; no account of the release's own", () => {
     const objs = parseManifests(renderChart(PROFILES.organizations));
     const deployments = ofKind(objs, 'Deployment');
     expect(deployments.map(roleOf).sort()).toEqual([...ROLES].sort());
@@ -295,7 +294,10 @@ describe('whom a release serves: one organization (a list), or several (the orga
       const at = d.metadata.name;
       expect({ at, volume: pod.volumes.find((v: any) => v.name === 'organizations') }).toEqual({
         at,
-        volume: { name: 'organizations', secret: { secretName: 'tixngo-bridge-organizations', defaultMode: 0o440, items: [{ key: 'organizations.yaml', path: 'organizations.yaml' }] } },
+        volume: {
+          name: 'organizations',
+          secret: { secretName: 'tixngo-bridge-organizations', defaultMode: 0o440, items: [{ key: 'organizations.yaml', path: 'organizations.yaml' }] },
+        },
       });
       expect({ at, mount: pod.containers[0].volumeMounts.find((m: any) => m.name === 'organizations') }).toEqual({
         at,
@@ -324,10 +326,30 @@ describe('whom a release serves: one organization (a list), or several (the orga
   });
 
   test.each([
-    ['neither (values.yaml alone): the release must say whom it serves', [] as string[], [] as string[], /'\/config\/bridge\/organizations': minItems: got 0, want 1/],
-    ['both a list and the organizations file', PROFILES.organizations, ['config.bridge.organizations={ORG_A}'], /'\/config\/bridge\/organizations': maxItems: got 1, want 0/],
-    ['a TIXnGO base URL of the release beside the file', PROFILES.organizations, ['config.tixngo.baseUrl=https://tixngo.example.com/v3'], /config\.tixngo\.baseUrl: organizationsSecret is set/],
-    ['a TIXnGO organizer of the release beside the file', PROFILES.organizations, ['config.holderSync.organizerId=organizer-42'], /config\.holderSync\.organizerId: organizationsSecret is set/],
+    [
+      'neither (values.yaml alone): the release must say whom it serves',
+      [] as string[],
+      [] as string[],
+      /'\/config\/bridge\/organizations': minItems: got 0, want 1/,
+    ],
+    [
+      'both a list and the organizations file',
+      PROFILES.organizations,
+      ['config.bridge.organizations={ORG_A}'],
+      /'\/config\/bridge\/organizations': maxItems: got 1, want 0/,
+    ],
+    [
+      'a TIXnGO base URL of the release beside the file',
+      PROFILES.organizations,
+      ['config.tixngo.baseUrl=https://tixngo.example.com/v3'],
+      /config\.tixngo\.baseUrl: organizationsSecret is set/,
+    ],
+    [
+      'a TIXnGO organizer of the release beside the file',
+      PROFILES.organizations,
+      ['config.holderSync.organizerId=organizer-42'],
+      /config\.holderSync\.organizerId: organizationsSecret is set/,
+    ],
     ['an organization code the service would refuse', PROFILES.default, ['config.bridge.organizations={ORG 1}'], /config\/bridge\/organizations\/0/],
     ['a Secret name Kubernetes would refuse', PROFILES.organizations, ['organizationsSecret.name=Org_Secret'], /organizationsSecret\/name/],
   ])('refused: %s', (_what, files, sets, message) => {
@@ -367,7 +389,9 @@ describe('the values examples of docs/deployment.md', () => {
     ]);
     const objs = renderValid(values!);
     for (const d of ofKind(objs, 'Deployment')) {
-      expect(d.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }));
+      expect(d.spec.template.spec.volumes).toContainEqual(
+        expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }),
+      );
     }
   });
 });
@@ -420,9 +444,17 @@ describe('values.schema.json and the chart refuse bad values', () => {
     ['a non-integer batch size', ['config.inject.batchSize=lots'], /batchSize/],
     ['an unknown top-level key', ['replicas=3'], /additional/i],
     ['an unknown config key', ['config.kafka.bogus=1'], /additional/i],
-    ['no role enabled', ['roles.inject.enabled=false', 'roles.cancel.enabled=false', 'roles.control.enabled=false', 'roles.holder-sync.enabled=false'], /at least one/],
+    [
+      'no role enabled',
+      ['roles.inject.enabled=false', 'roles.cancel.enabled=false', 'roles.control.enabled=false', 'roles.holder-sync.enabled=false'],
+      /at least one/,
+    ],
     ['more replicas than partitions', ['roles.cancel.replicaCount=7'], /exceeds roles\.cancel\.partitions/],
-    ['KEDA max above the partition count', ['roles.inject.autoscaling.enabled=true', 'roles.inject.autoscaling.maxReplicaCount=7'], /maxReplicaCount \(7\) exceeds/],
+    [
+      'KEDA max above the partition count',
+      ['roles.inject.autoscaling.enabled=true', 'roles.inject.autoscaling.maxReplicaCount=7'],
+      /maxReplicaCount \(7\) exceeds/,
+    ],
     ['two roles sharing a consumer group', ['config.cancel.groupId=shared', 'config.control.groupId=shared'], /share the consumer group/],
     ['a SASL mechanism without credential references', ['config.kafka.saslMechanism=plain'], /secrets\.kafka\.saslUsername/],
     ['a grace period not longer than the drain', ['terminationGracePeriodExtraSeconds=0'], /terminationGracePeriodExtraSeconds/],
@@ -482,8 +514,16 @@ describe('NOTES.txt', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  NOTES: |\n{{ include "test.notes" . | indent 4 }}\n',
     );
     const r = helm([
-      'template', RELEASE, copy, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION,
-      '--show-only', 'templates/notes.yaml', ...valueFiles.flatMap((f) => ['--values', f]),
+      'template',
+      RELEASE,
+      copy,
+      '--namespace',
+      NAMESPACE,
+      '--kube-version',
+      KUBE_VERSION,
+      '--show-only',
+      'templates/notes.yaml',
+      ...valueFiles.flatMap((f) => ['--values', f]),
     ]);
     if (r.status !== 0) throw new Error(r.stderr);
     return (parse(r.stdout) as { data: { NOTES: string } }).data.NOTES;
@@ -511,7 +551,9 @@ describe('NOTES.txt', () => {
     expect(notes).not.toMatch(/TIXNGO_API_KEY|config\.tixngo\.baseUrl|WARNING/);
     // The support CLI's one-off pod reads the same file (doctor checks each organization's account).
     const pod = JSON.parse(/--overrides='([^']+)'/.exec(notes)![1]!);
-    expect(pod.spec.volumes).toContainEqual(expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }));
+    expect(pod.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'organizations', secret: expect.objectContaining({ secretName: 'tixngo-bridge-organizations' }) }),
+    );
     expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'organizations', mountPath: '/etc/tixngo-bridge/organizations', readOnly: true });
   });
 

@@ -8,17 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, SECRET_KEYS, type Config } from '../../src/config/load-config';
 import { OrganizationRouter } from '../../src/config/organizations';
 import { effectiveEnv, ofKind, roleOf } from './support/manifests';
-import {
-  FIXTURES,
-  PROFILES,
-  REPO,
-  envNameOf,
-  parseManifests,
-  removeScratchDir,
-  renderChart,
-  type K8sObject,
-  type Profile,
-} from './support/tools';
+import { FIXTURES, PROFILES, REPO, envNameOf, parseManifests, removeScratchDir, renderChart, type K8sObject, type Profile } from './support/tools';
 import { defaultValues, effectiveValues, type Values } from './support/values';
 
 afterAll(removeScratchDir);
@@ -166,7 +156,17 @@ describe('the rendered environment is a valid configuration for the service', ()
       const role = roleOf(d);
       const { BRIDGE_ORGANIZATIONS: _siteServes, ...site } = SITE; // whom it serves comes from the chart here
       const fromChart = configOf(objs, d, site);
-      const bare = loadConfig({ BRIDGE_ROLE: role, ...FAKE_SECRETS, ...site, BRIDGE_ORGANIZATIONS: served, KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', SCHEMA_REGISTRY_USERNAME: '', SCHEMA_REGISTRY_PASSWORD: '', NOTIFY_SMTP_URL: '' });
+      const bare = loadConfig({
+        BRIDGE_ROLE: role,
+        ...FAKE_SECRETS,
+        ...site,
+        BRIDGE_ORGANIZATIONS: served,
+        KAFKA_SASL_USERNAME: '',
+        KAFKA_SASL_PASSWORD: '',
+        SCHEMA_REGISTRY_USERNAME: '',
+        SCHEMA_REGISTRY_PASSWORD: '',
+        NOTIFY_SMTP_URL: '',
+      });
       expect({ ...fromChart, instanceId: '' }).toEqual({ ...bare, instanceId: '' });
     }
   });
@@ -177,7 +177,9 @@ describe('the rendered environment is a valid configuration for the service', ()
       const cfg = configOf(objs, d);
       expect(cfg.organizations.mode).toBe('list');
       expect(cfg.organizations.entries.map((e) => e.codes)).toEqual([['ORG1', 'ORG2']]);
-      expect(cfg.organizations.entries[0]!.tixngo).toEqual(expect.objectContaining({ baseUrl: 'https://tixngo.example.com/v3', apiKey: FAKE_SECRETS.TIXNGO_API_KEY }));
+      expect(cfg.organizations.entries[0]!.tixngo).toEqual(
+        expect.objectContaining({ baseUrl: 'https://tixngo.example.com/v3', apiKey: FAKE_SECRETS.TIXNGO_API_KEY }),
+      );
       expect(cfg.organizations.entries[0]!.organizerId).toBe('organizer-42');
     }
   });

@@ -36,8 +36,29 @@ async function exportedMetricNames(): Promise<Set<string>> {
 
 /** PromQL's words that are not metric names, as far as these expressions use them. */
 const PROMQL_WORDS = new Set([
-  'sum', 'max', 'min', 'avg', 'count', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless',
-  'rate', 'increase', 'delta', 'deriv', 'changes', 'histogram_quantile', 'offset', 'bool', 'label_values',
+  'sum',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'rate',
+  'increase',
+  'delta',
+  'deriv',
+  'changes',
+  'histogram_quantile',
+  'offset',
+  'bool',
+  'label_values',
 ]);
 
 /** The metric names an expression reads: what is left once strings, matchers, ranges and label lists are gone. */
@@ -105,7 +126,7 @@ describe('PrometheusRule', () => {
     expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: expect.stringContaining('SUCCESS') });
   });
 
-  test('selects the release\'s series (namespace and the ServiceMonitor\'s job), or what `selector` says', () => {
+  test("selects the release's series (namespace and the ServiceMonitor's job), or what `selector` says", () => {
     for (const rule of renderedRules()[0]!.rules) expect(rule.expr).toContain(`{namespace="${NAMESPACE}",job="bridge-tixngo-bridge"}`);
     for (const rule of renderedRules(['prometheusRule.selector=cluster="eu"\\,service="bridge"'])[0]!.rules) {
       expect(rule.expr).toContain('{cluster="eu",service="bridge"}');
@@ -137,7 +158,7 @@ describe('PrometheusRule', () => {
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8'));
 
-  test('is shipped verbatim in a ConfigMap that Grafana\'s sidecar picks up by label', () => {
+  test("is shipped verbatim in a ConfigMap that Grafana's sidecar picks up by label", () => {
     const cm = ofKind(parseManifests(renderChart(PROFILES.default, ON)), 'ConfigMap').find((c) => c.metadata.name === 'bridge-tixngo-bridge-dashboard')!;
     expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1', 'app.kubernetes.io/instance': 'bridge' });
     expect(JSON.parse(cm.data!['tixngo-bridge.json']!)).toEqual(dashboard);
@@ -157,7 +178,11 @@ describe('Grafana dashboard', () => {
   });
 
   test('shows every metric of the bridge itself (not the process defaults)', async () => {
-    const read = new Set(dashboardExprs(dashboard).flatMap(metricsIn).map((m) => m.replace(/_(bucket|sum|count)$/, '')));
+    const read = new Set(
+      dashboardExprs(dashboard)
+        .flatMap(metricsIn)
+        .map((m) => m.replace(/_(bucket|sum|count)$/, '')),
+    );
     const own = (await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name).filter((m) => !m.startsWith('tixngo_bridge_process_'));
     expect(own.length).toBeGreaterThan(10);
     for (const m of own) expect({ metric: m, shown: read.has(m) }).toEqual({ metric: m, shown: true });

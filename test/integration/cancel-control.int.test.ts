@@ -1,11 +1,5 @@
 import { aCancellation, aControl, aPrintedTicket } from '../../src/tools/sample-events';
-import {
-  bridgeEnv,
-  committedTotal,
-  produceAvro,
-  startTestBridge,
-  useStackFixture,
-} from '../support/harness';
+import { bridgeEnv, committedTotal, produceAvro, startTestBridge, useStackFixture } from '../support/harness';
 import { unique } from '../support/unique';
 import { waitFor } from '../support/wait-for';
 
@@ -40,7 +34,12 @@ describe('cancel and control roles (real stack and simulator)', () => {
       aCancellation(injected[2]!.ticketId, { shipmentMode: 'PRINT_AT_HOME' }),
     ]);
     await waitFor(() => deletes().ticketsAccepted === 2);
-    expect(ticket(injected[0]!.ticketId)).toMatchObject({ deleteCount: 1, deleteReason: 'ORDER_CANCELLED', showDeletedTicket: false, status: 'DELETION_PENDING' });
+    expect(ticket(injected[0]!.ticketId)).toMatchObject({
+      deleteCount: 1,
+      deleteReason: 'ORDER_CANCELLED',
+      showDeletedTicket: false,
+      status: 'DELETION_PENDING',
+    });
     expect(ticket(injected[1]!.ticketId)).toMatchObject({ deleteCount: 1, deleteReason: 'RESALE', showDeletedTicket: true });
     expect(ticket(injected[2]!.ticketId)).toMatchObject({ deleteCount: 0 });
   });
@@ -55,7 +54,9 @@ describe('cancel and control roles (real stack and simulator)', () => {
     expect(ticket(t.ticketId)).toBeUndefined();
     expect(fx.simulator.state.requests({ endpoint: 'delete' })).toEqual([]);
     const skipped = (await bridge.metrics.skipped.get()).values;
-    expect(skipped).toEqual(expect.arrayContaining([expect.objectContaining({ labels: { role: 'inject', reason: 'CANCELLED_BEFORE_INJECTION', organization: 'ORG1' }, value: 1 })]));
+    expect(skipped).toEqual(
+      expect.arrayContaining([expect.objectContaining({ labels: { role: 'inject', reason: 'CANCELLED_BEFORE_INJECTION', organization: 'ORG1' }, value: 1 })]),
+    );
   });
 
   it('deletes again only when the invalidation reason changed, or when forced', async () => {
@@ -116,7 +117,11 @@ describe('cancel and control roles (real stack and simulator)', () => {
     const cancelled = tickets.filter((_, i) => i % 3 === 0);
     const controlled = tickets.filter((_, i) => i % 3 === 1 || i % 5 === 0);
     // Three producers at once, each in its own order: events of one ticket overtake each other.
-    const shuffle = <T>(a: T[]) => a.map((v) => [Math.random(), v] as const).sort((x, y) => x[0] - y[0]).map(([, v]) => v);
+    const shuffle = <T>(a: T[]) =>
+      a
+        .map((v) => [Math.random(), v] as const)
+        .sort((x, y) => x[0] - y[0])
+        .map(([, v]) => v);
     await Promise.all([
       produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', shuffle([...tickets])),
       produceAvro(fx.topics.cancelled, 'ticket-cancelled', shuffle(cancelled.map((t) => aCancellation(t.ticketId)))),
@@ -132,7 +137,11 @@ describe('cancel and control roles (real stack and simulator)', () => {
     // Settled: every injected-and-cancelled ticket ends deleted (hand-backs may still be in flight).
     const cancelledIds = new Set(cancelled.map((t) => t.ticketId));
     await waitFor(
-      () => fx.simulator.state.received({ payloads: false }).tickets.filter((t) => cancelledIds.has(t.ticketId) && t.injectCount > 0).every((t) => t.deleteCount === 1),
+      () =>
+        fx.simulator.state
+          .received({ payloads: false })
+          .tickets.filter((t) => cancelledIds.has(t.ticketId) && t.injectCount > 0)
+          .every((t) => t.deleteCount === 1),
       { timeoutMs: 120_000, intervalMs: 500 },
     );
     const controlledIds = new Set(controlled.map((t) => t.ticketId));

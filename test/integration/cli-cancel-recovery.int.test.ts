@@ -1,12 +1,6 @@
 import { aCancellation, aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import {
-  bridgeEnv,
-  committedTotal,
-  produceAvro,
-  startTestBridge,
-  useStackFixture,
-} from '../support/harness';
+import { bridgeEnv, committedTotal, produceAvro, startTestBridge, useStackFixture } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -24,7 +18,11 @@ describe('cli: recovering missing cancellations with trace and replay (real stac
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', tickets);
     await waitFor(() => fx.simulator.state.totals().byEndpoint.inject.ticketsAccepted === 3);
     const from = new Date(Date.now() - 1000).toISOString();
-    const cancellations = [aCancellation(tickets[0]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[1]!.ticketId, { shipmentMode: 'MOBILE' }), aCancellation(tickets[2]!.ticketId, { shipmentMode: 'PAPER' })];
+    const cancellations = [
+      aCancellation(tickets[0]!.ticketId, { shipmentMode: 'MOBILE' }),
+      aCancellation(tickets[1]!.ticketId, { shipmentMode: 'MOBILE' }),
+      aCancellation(tickets[2]!.ticketId, { shipmentMode: 'PAPER' }),
+    ];
     await produceAvro(fx.topics.cancelled, 'ticket-cancelled', cancellations);
     await waitFor(async () => (await committedTotal(config.cancel.groupId, fx.topics.cancelled)) === 3);
     expect(fx.simulator.state.totals().byEndpoint.delete.ticketsAccepted).toBe(1);

@@ -29,7 +29,8 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
   it('says every check passed (exit 0), and its TIXnGO check is a read that changes nothing', async () => {
     const r = await runCli(['doctor'], env);
     expect(r.stdout).toContain('tixngo-bridge doctor (roles: inject)');
-    for (const what of ['configuration', 'kafka', 'schema registry', 'mongodb', 'tixngo', 'notifications']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
+    for (const what of ['configuration', 'kafka', 'schema registry', 'mongodb', 'tixngo', 'notifications'])
+      expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
     expect(r.stdout).toMatch(/^OK\s+schema registry: the subject\(s\) the roles read refuse producer schemas the bridge cannot read \(1 checked\)$/m);
     expect(r.stdout).toContain('No problem found.');
     expect(r.code).toBe(0);
@@ -95,11 +96,21 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
 
     // Confluent answers 40408 for a subject without a level of its own, Apicurio 200 with the global level: both are read.
     const r2 = await runCli(['doctor', '--role', 'cancel'], { ...bridgeEnv(weak, simulator, roles), TOPIC_TICKET_CANCELLED: bare, NOTIFY_RECIPIENTS: '' });
-    expect(r2.stdout).toMatch(new RegExp(`^FAIL\\s+schema registry: subject\\(s\\) whose compatibility .*: ${bare.replace(/\./g, '\\.')}-value \\(BACKWARD(, the registry's global level)?\\); set FULL_TRANSITIVE`, 'm'));
+    expect(r2.stdout).toMatch(
+      new RegExp(
+        `^FAIL\\s+schema registry: subject\\(s\\) whose compatibility .*: ${bare.replace(/\./g, '\\.')}-value \\(BACKWARD(, the registry's global level)?\\); set FULL_TRANSITIVE`,
+        'm',
+      ),
+    );
   });
 
   it('reports every bad setting, never echoing a secret, and still checks what it can', async () => {
-    const r = await runCli(['doctor', '--role', 'cancel'], { ...env, TIXNGO_API_KEY: 'short', MONGODB_URI: 'postgres://user:pa55word@db', CANCEL_SHIPMENT_MODES: '' });
+    const r = await runCli(['doctor', '--role', 'cancel'], {
+      ...env,
+      TIXNGO_API_KEY: 'short',
+      MONGODB_URI: 'postgres://user:pa55word@db',
+      CANCEL_SHIPMENT_MODES: '',
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+configuration: TIXNGO_API_KEY: invalid .*value not shown/m);
     expect(r.stdout).toMatch(/^FAIL\s+configuration: MONGODB_URI: invalid .*value not shown/m);
@@ -132,7 +143,13 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
       const file = join(mkdtempSync(join(tmpdir(), 'orgs-')), 'organizations.yaml');
       const lines = ['organizations:'];
       for (const e of entries) {
-        lines.push(`  - codes: [${e.codes}]`, '    settings:', `      TIXNGO_BASE_URL: ${e.url}`, `      TIXNGO_API_KEY: ${e.key}`, `      HOLDER_SYNC_ORGANIZER_ID: ${e.organizer}`);
+        lines.push(
+          `  - codes: [${e.codes}]`,
+          '    settings:',
+          `      TIXNGO_BASE_URL: ${e.url}`,
+          `      TIXNGO_API_KEY: ${e.key}`,
+          `      HOLDER_SYNC_ORGANIZER_ID: ${e.organizer}`,
+        );
       }
       writeFileSync(file, `${lines.join('\n')}\n`);
       const fileShape: Record<string, string> = { ...env, NOTIFY_RECIPIENTS: '', BRIDGE_ORGANIZATIONS_FILE: file };
@@ -150,9 +167,14 @@ describe('cli doctor (real Kafka, registry, store, simulator, SMTP)', () => {
       );
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/^OK\s+configuration: every setting is valid$/m);
-      expect(r.stdout).toContain(`OK    tixngo: S-360 organization(s) ORG_A → ${simA.url}, TIXnGO organizer organizer-a (holder-sync reads its change feed): the API key was accepted`);
+      expect(r.stdout).toContain(
+        `OK    tixngo: S-360 organization(s) ORG_A → ${simA.url}, TIXnGO organizer organizer-a (holder-sync reads its change feed): the API key was accepted`,
+      );
       expect(r.stdout).toMatch(
-        new RegExp(`^FAIL\\s+tixngo: S-360 organization\\(s\\) ORG_B,ORG_B_SHOP → ${simB.url.replace(/[.]/g, '\\.')}, TIXnGO organizer organizer-b: TIXnGO refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER of ORG_B,ORG_B_SHOP in BRIDGE_ORGANIZATIONS_FILE$`, 'm'),
+        new RegExp(
+          `^FAIL\\s+tixngo: S-360 organization\\(s\\) ORG_B,ORG_B_SHOP → ${simB.url.replace(/[.]/g, '\\.')}, TIXnGO organizer organizer-b: TIXnGO refused the API key: check TIXNGO_API_KEY and TIXNGO_API_KEY_HEADER of ORG_B,ORG_B_SHOP in BRIDGE_ORGANIZATIONS_FILE$`,
+          'm',
+        ),
       );
       for (const what of ['kafka', 'schema registry', 'mongodb']) expect(r.stdout).toMatch(new RegExp(`^OK\\s+${what}:`, 'm'));
       expect(r.stderr).toContain('error: 1 problem(s) found');

@@ -82,17 +82,38 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
     });
 
     const dry = await runCli(['ledger', 'import', file], env);
-    expect({ code: dry.code, ...counts(dry.stdout) }).toEqual({ code: 0, lines: ['8', '1', '1'], written: ['3', 'would be written'], known: '0', duplicates: '1', invalid: '2' });
+    expect({ code: dry.code, ...counts(dry.stdout) }).toEqual({
+      code: 0,
+      lines: ['8', '1', '1'],
+      written: ['3', 'would be written'],
+      known: '0',
+      duplicates: '1',
+      invalid: '2',
+    });
     expect(dry.stdout).toContain('line 7: BAD_GENERATION');
     expect(dry.stdout).toContain('line 8: BAD_INJECTED_AT: not a real date or time');
     expect(await ledgerFacts(env.MONGODB_DATABASE!)).toBe(0);
 
     const applied = await runCli(['ledger', 'import', file, '--apply'], env);
-    expect({ code: applied.code, ...counts(applied.stdout) }).toEqual({ code: 0, lines: ['8', '1', '1'], written: ['3', 'written'], known: '0', duplicates: '1', invalid: '2' });
+    expect({ code: applied.code, ...counts(applied.stdout) }).toEqual({
+      code: 0,
+      lines: ['8', '1', '1'],
+      written: ['3', 'written'],
+      known: '0',
+      duplicates: '1',
+      invalid: '2',
+    });
     expect(await ledgerFacts(env.MONGODB_DATABASE!)).toBe(3);
 
     const again = await runCli(['ledger', 'import', file, '--apply'], env);
-    expect({ code: again.code, ...counts(again.stdout) }).toEqual({ code: 0, lines: ['8', '1', '1'], written: ['0', 'written'], known: '3', duplicates: '1', invalid: '2' });
+    expect({ code: again.code, ...counts(again.stdout) }).toEqual({
+      code: 0,
+      lines: ['8', '1', '1'],
+      written: ['0', 'written'],
+      known: '3',
+      duplicates: '1',
+      invalid: '2',
+    });
     expect(await ledgerFacts(env.MONGODB_DATABASE!)).toBe(3);
 
     // Now the cancel role knows the ticket is in TIXnGO: its cancellation is pushed, exactly once.
@@ -108,7 +129,14 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
 
     // From standard input (a pod's read-only filesystem: kubectl exec -i … < file): the same counts.
     const piped = await runCli(['ledger', 'import', '-'], env, { stdinFile: file });
-    expect({ code: piped.code, ...counts(piped.stdout) }).toEqual({ code: 0, lines: ['8', '1', '1'], written: ['0', 'would be written'], known: '3', duplicates: '1', invalid: '2' });
+    expect({ code: piped.code, ...counts(piped.stdout) }).toEqual({
+      code: 0,
+      lines: ['8', '1', '1'],
+      written: ['0', 'would be written'],
+      known: '3',
+      duplicates: '1',
+      invalid: '2',
+    });
     expect(piped.stdout).toContain('ledger import standard input (CSV, comma-separated)');
 
     const trace = await runCli(['trace', imported], env);
@@ -140,7 +168,11 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
 
     const rerun = await runCli(['ledger', 'import', file, '--apply'], env, { timeoutMs: 180_000 });
     expect(rerun.code).toBe(0);
-    expect({ written: countIn(rerun.stdout, 'new facts'), known: countIn(rerun.stdout, 'already known'), facts: await ledgerFacts(env.MONGODB_DATABASE!) }).toEqual({
+    expect({
+      written: countIn(rerun.stdout, 'new facts'),
+      known: countIn(rerun.stdout, 'already known'),
+      facts: await ledgerFacts(env.MONGODB_DATABASE!),
+    }).toEqual({
       written: n - before,
       known: before,
       facts: n,
@@ -152,9 +184,17 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
     // test/bench/ledger-import.bench.ts measures the RSS of a 1,000,000-line import as the image runs it.
     const env = { ...bridgeEnv(fx.topics, fx.simulator), NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=2' };
     const n = 500_000;
-    const file = fileOf('large.csv', `ticketId,generation,injectedAt\n${Array.from({ length: n }, (_, i) => `${500_000_000 + i},${i % 3},2026-11-30T18:00:00Z\n`).join('')}`);
+    const file = fileOf(
+      'large.csv',
+      `ticketId,generation,injectedAt\n${Array.from({ length: n }, (_, i) => `${500_000_000 + i},${i % 3},2026-11-30T18:00:00Z\n`).join('')}`,
+    );
     const r = await runCli(['ledger', 'import', file], env, { timeoutMs: 240_000 });
-    expect({ code: r.code, signal: r.signal, new: countIn(r.stdout, 'new facts'), invalid: countIn(r.stdout, 'invalid') }).toEqual({ code: 0, signal: null, new: n, invalid: 0 });
+    expect({ code: r.code, signal: r.signal, new: countIn(r.stdout, 'new facts'), invalid: countIn(r.stdout, 'invalid') }).toEqual({
+      code: 0,
+      signal: null,
+      new: n,
+      invalid: 0,
+    });
   }, 300_000);
 
   it('refuses a malformed file naming the line, and bad usage with exit 2; nothing is written', async () => {
@@ -170,7 +210,13 @@ describe('cli: ledger import (real store, simulator, cancel role)', () => {
     };
     expect(Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, { code: r.code, stdout: r.stdout, stderr: r.stderr.trim() }]))).toEqual({
       latin1: { code: 1, stdout: '', stderr: expect.stringMatching(/^error: latin1\.csv: line 3: is not valid UTF-8 .*; nothing was written$/) },
-      noColumn: { code: 1, stdout: '', stderr: expect.stringMatching(/^error: nocolumn\.csv: line 1: not a CSV header naming the columns \(ticketId, generation, injectedAt, organizationCode; ticketId required\)/) },
+      noColumn: {
+        code: 1,
+        stdout: '',
+        stderr: expect.stringMatching(
+          /^error: nocolumn\.csv: line 1: not a CSV header naming the columns \(ticketId, generation, injectedAt, organizationCode; ticketId required\)/,
+        ),
+      },
       missing: { code: 1, stdout: '', stderr: expect.stringMatching(/^error: cannot read .*absent\.csv: no such file$/) },
       anyWithoutOrganization: { code: 2, stdout: '', stderr: expect.stringContaining('--organization <code> is required') },
       notServed: { code: 2, stdout: '', stderr: 'error: --organization ORG9: this release does not serve it (it serves ORG1)' },

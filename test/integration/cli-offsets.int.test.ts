@@ -89,7 +89,9 @@ describe('cli offsets reset (real Kafka, registry, store, simulator)', () => {
     expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(early.length);
 
     const second = await runBridgeToTheEnd();
-    await waitFor(async () => (await second.bridge.metrics.skipped.get()).values.some((v) => v.labels.reason === 'ALREADY_INJECTED' && v.value === late.length));
+    await waitFor(async () =>
+      (await second.bridge.metrics.skipped.get()).values.some((v) => v.labels.reason === 'ALREADY_INJECTED' && v.value === late.length),
+    );
     expect(simulator.state.totals().byEndpoint.inject.ticketsAccepted).toBe(sentBefore);
     expect(simulator.state.received().duplicates.inject).toEqual([]);
   });

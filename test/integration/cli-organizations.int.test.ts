@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import { bridgeEnv, committedTotal, createTestTopics, produceAvro, produceRaw, setFaults, startTestBridge, withMongo, type TestTopics } from '../support/harness';
+import {
+  bridgeEnv,
+  committedTotal,
+  createTestTopics,
+  produceAvro,
+  produceRaw,
+  setFaults,
+  startTestBridge,
+  withMongo,
+  type TestTopics,
+} from '../support/harness';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { unique } from '../support/unique';
 import { waitFor } from '../support/wait-for';
@@ -58,13 +68,18 @@ describe('status, trace and failure mails labelled by organization (real stack, 
 
     // Everything is on the (one-partition) topic before the role starts, so its first fetch, and most
     // likely its first batch, holds every organization's records.
-    await setFaults(simB, { rejectTickets: { tickets: [{ ticketId: shared, errorCode: 'INVALID_SEAT', message: `seat of ${b[2]!.buyer!.lastName} unknown` }] } });
+    await setFaults(simB, {
+      rejectTickets: { tickets: [{ ticketId: shared, errorCode: 'INVALID_SEAT', message: `seat of ${b[2]!.buyer!.lastName} unknown` }] },
+    });
     await produceRaw(topics.printedEligible, [{ key: poisonKey, value: Buffer.from('not avro') }]);
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [...a.flatMap((t, i) => [t, b[i]!]), c]);
     const { bridge, config } = await startTestBridge(env);
     stop = () => bridge.stop();
     await waitFor(async () => (await committedTotal(config.inject.groupId, topics.printedEligible)) === 10, { timeoutMs: 60_000 });
-    const received = () => withMongo(config.mongo.database, async (db) => (await db.collection<{ received: number }>('executions').find({}).toArray()).reduce((n, e) => n + e.received, 0));
+    const received = () =>
+      withMongo(config.mongo.database, async (db) =>
+        (await db.collection<{ received: number }>('executions').find({}).toArray()).reduce((n, e) => n + e.received, 0),
+      );
     await waitFor(async () => (await received()) === 10);
     await waitFor(() => smtp.mails.length === 1, { timeoutMs: 30_000 });
   });
@@ -80,14 +95,31 @@ describe('status, trace and failure mails labelled by organization (real stack, 
   const rows = (stdout: string, first: RegExp) => stdout.split('\n').filter((l) => first.test(l));
   /** Sums a count column (0: RECEIVED … 4: DEAD-LETTERED) over rows; the skipped column is counted by its number. */
   const column = (lines: readonly string[], i: number) =>
-    lines.map((l) => l.trim().replace(/ \([^)]*\)/g, '').split(/\s{2,}/)).reduce((n, cells) => n + Number(cells[cells.length - 6 + i]), 0);
+    lines
+      .map((l) =>
+        l
+          .trim()
+          .replace(/ \([^)]*\)/g, '')
+          .split(/\s{2,}/),
+      )
+      .reduce((n, cells) => n + Number(cells[cells.length - 6 + i]), 0);
 
-  it('each organization delivered to its own account only: ORG_B\'s ticket with ORG_A\'s id is rejected by ORG_B\'s account, ORG_A\'s pushed', () => {
-    expect(simA.state.received({ payloads: false }).tickets.map((t) => t.ticketId).sort()).toEqual(a.map((t) => t.ticketId).sort());
-    expect(simB.state.received({ payloads: false }).tickets.map((t) => t.ticketId).sort()).toEqual([b[0]!, b[1]!, b[3]!].map((t) => t.ticketId).sort());
+  it("each organization delivered to its own account only: ORG_B's ticket with ORG_A's id is rejected by ORG_B's account, ORG_A's pushed", () => {
+    expect(
+      simA.state
+        .received({ payloads: false })
+        .tickets.map((t) => t.ticketId)
+        .sort(),
+    ).toEqual(a.map((t) => t.ticketId).sort());
+    expect(
+      simB.state
+        .received({ payloads: false })
+        .tickets.map((t) => t.ticketId)
+        .sort(),
+    ).toEqual([b[0]!, b[1]!, b[3]!].map((t) => t.ticketId).sort());
   });
 
-  it('status shows each organization\'s counts under a batch that held several, and --organization only that organization\'s', async () => {
+  it("status shows each organization's counts under a batch that held several, and --organization only that organization's", async () => {
     const all = await runCli(['status', '--role', 'inject'], env);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/FINISHED AT\s+DURATION\s+RECEIVED\s+PUSHED\s+SKIPPED \(BY REASON\)\s+REJECTED\s+DEAD-LETTERED\s+STATUS/);
@@ -120,7 +152,7 @@ describe('status, trace and failure mails labelled by organization (real stack, 
     for (const r of [all, orgB, orgC, none]) expectNoSecretOrHolderData(r.stdout + r.stderr);
   });
 
-  it('trace shows the organization of each record and fact; --organization only that organization\'s', async () => {
+  it("trace shows the organization of each record and fact; --organization only that organization's", async () => {
     const both = await runCli(['trace', shared], env);
     expect(both.code).toBe(0);
     expect(both.stdout).toContain('Records seen (2):');
@@ -162,7 +194,9 @@ describe('status, trace and failure mails labelled by organization (real stack, 
   it('the failure mail says which organization(s) the rejected and dead-lettered records belong to, by code, and nothing personal', () => {
     const [mail] = smtp.mails;
     expect(mail!.subject).toBe('[tixngo-bridge] inject: 1 rejected by TIXnGO, 1 dead-lettered');
-    expect(mail!.text).toMatch(/1 ticket\(s\) rejected by TIXnGO, now in the dead-letter topic: TIXNGO_INVALID_SEAT x1\r?\n {4}organization ORG_B: 1 \(TIXNGO_INVALID_SEAT x1\)\r?\n/);
+    expect(mail!.text).toMatch(
+      /1 ticket\(s\) rejected by TIXnGO, now in the dead-letter topic: TIXNGO_INVALID_SEAT x1\r?\n {4}organization ORG_B: 1 \(TIXNGO_INVALID_SEAT x1\)\r?\n/,
+    );
     expect(mail!.text).toMatch(/were dead-lettered: AVRO_BAD_FRAME x1\r?\n {4}organization unknown \(not decoded\): 1 \(AVRO_BAD_FRAME x1\)\r?\n/);
     expect(mail!.text).not.toMatch(/organization ORG_A|organization ORG_C/);
     const raw = smtp.mails.map((m) => m.raw).join('\n');

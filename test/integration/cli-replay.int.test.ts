@@ -91,7 +91,12 @@ describe('cli replay (real Kafka, registry, store, simulator)', () => {
     expect(warned).toBeLessThan(r.stdout.indexOf('Replaying through temporary consumer group'));
     expect(r.stdout).toMatch(/pushed:\s+15\n/);
     const received = simulator.state.received();
-    expect(received.tickets.filter((t) => t.injectCount === 2).map((t) => t.ticketId).sort()).toEqual(adults.map((t) => t.ticketId).sort());
+    expect(
+      received.tickets
+        .filter((t) => t.injectCount === 2)
+        .map((t) => t.ticketId)
+        .sort(),
+    ).toEqual(adults.map((t) => t.ticketId).sort());
     expect(received.tickets.filter((t) => children.some((c) => c.ticketId === t.ticketId)).every((t) => t.injectCount === 1)).toBe(true);
   });
 

@@ -1,14 +1,6 @@
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
-import {
-  bridgeEnv,
-  committedTotal,
-  produceAvro,
-  setFaults,
-  startTestBridge,
-  useStackFixture,
-  withMongo,
-} from '../support/harness';
+import { bridgeEnv, committedTotal, produceAvro, setFaults, startTestBridge, useStackFixture, withMongo } from '../support/harness';
 import { MongoLeaseStore } from '../../src/store/lease-store';
 import { waitFor } from '../support/wait-for';
 
@@ -50,7 +42,9 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     await waitFor(async () => (await withMongo(config.mongo.database, (db) => db.collection('executions').countDocuments({ status: 'ERROR' }))) === 1);
     expect(await count()).toBeLessThanOrEqual(10);
     expect(await count()).toBeGreaterThanOrEqual(5);
-    const traced = await withMongo(config.mongo.database, async (db) => (await db.collection('ticket_trace').find({}).toArray()).flatMap((d) => d.records as unknown[]));
+    const traced = await withMongo(config.mongo.database, async (db) =>
+      (await db.collection('ticket_trace').find({}).toArray()).flatMap((d) => d.records as unknown[]),
+    );
     expect(traced).toHaveLength(61);
 
     const r = await runCli(['status', '--role', 'inject', '--limit', '3'], env);
@@ -69,7 +63,11 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     // Stopped, with records waiting: the lag is what is left to read.
     await bridge.stop();
     running = false;
-    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 7 }, (_, i) => aPrintedTicket({}, 2000 + i)));
+    await produceAvro(
+      fx.topics.printedEligible,
+      'ticket-printed-eligible',
+      Array.from({ length: 7 }, (_, i) => aPrintedTicket({}, 2000 + i)),
+    );
     const all = await runCli(['status'], env);
     expect(all.stdout).toMatch(/Role inject \(consumer group [^)]+\)\n\s+consumer lag: 7 record\(s\)/);
     expect(all.stdout).toMatch(/Role cancel \(consumer group [^)]+\)\n\s+consumer lag: 0 record\(s\) \(the group never committed/);

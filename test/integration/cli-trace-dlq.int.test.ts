@@ -74,7 +74,7 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
     await simulator?.close();
   });
 
-  it('trace tells a pushed ticket\'s story: records, decisions, ledger with request id, holder states, write-back', async () => {
+  it("trace tells a pushed ticket's story: records, decisions, ledger with request id, holder states, write-back", async () => {
     const r = await runCli(['trace', pushed.ticketId], env);
     expect(r.code).toBe(0);
     const out = r.stdout;
@@ -91,7 +91,7 @@ describe('cli trace and dlq (real Kafka, registry, store, simulator)', () => {
     expectNoSecretOrHolderData(out + r.stderr);
   });
 
-  it('trace shows a filtered ticket\'s skip reason and a rejected ticket\'s dead letter with TIXnGO\'s code', async () => {
+  it("trace shows a filtered ticket's skip reason and a rejected ticket's dead letter with TIXnGO's code", async () => {
     const s = await runCli(['trace', skipped.ticketId], env);
     expect(s.stdout).toMatch(/skipped\s+FILTER_TARIFF/);
     expect(s.stdout).toContain('Ledger (0 fact(s)):');

@@ -60,7 +60,7 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     expect({ settled, lag: await lagReport(pairs('inject', 'cancel')) }).toMatchObject({ settled: true });
   });
 
-  it('2. a reprint is not deleted by the previous generation\'s invalidation consumed while the reprint is being injected', async () => {
+  it("2. a reprint is not deleted by the previous generation's invalidation consumed while the reprint is being injected", async () => {
     // b04c3ba: the cancel role sees only inject|0 and deletes; TIXnGO applies the delete after the
     // gen-1 injection: every reprinted ticket ends DELETION_PENDING.
     const { roles, pairs } = setup();
@@ -85,9 +85,9 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
       const gen1 = h?.ops.findIndex((o) => o.op === 'inject' && o.generation === 1) ?? -1;
       return h ? h.ops.slice(gen1 + 1).filter((o) => o.op === 'delete').length : -1;
     };
-    expect(tableOf(ids, (id) => ({ live: !isDeleted(sim().ticket(id)?.status), generation: sim().ticket(id)?.generation, deletesAfterReprint: afterReprint(id) }))).toEqual(
-      tableOf(ids, () => ({ live: true, generation: 1, deletesAfterReprint: 0 })),
-    );
+    expect(
+      tableOf(ids, (id) => ({ live: !isDeleted(sim().ticket(id)?.status), generation: sim().ticket(id)?.generation, deletesAfterReprint: afterReprint(id) })),
+    ).toEqual(tableOf(ids, () => ({ live: true, generation: 1, deletesAfterReprint: 0 })));
     expect(tableOf(ids, (id) => barcodeInTixngo(sim(), id))).toEqual(tableOf(ids, (id) => barcodeOf(Number(id) - 100_000_000, 1)));
   });
 
@@ -126,12 +126,15 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     );
     // A fact's own id is `<ticketId>|inject|<generation>`, kept in `key` (README, delivery guarantees).
     const facts = await withMongo(env.MONGODB_DATABASE!, (db) =>
-      db.collection<{ key: string }>('ticket_ledger').find({ key: { $in: ids.map((id) => `ORG1:${id}|inject|1`) } }).toArray(),
+      db
+        .collection<{ key: string }>('ticket_ledger')
+        .find({ key: { $in: ids.map((id) => `ORG1:${id}|inject|1`) } })
+        .toArray(),
     );
     expect(facts.map((f) => f.key).sort()).toEqual(ids.map((id) => `ORG1:${id}|inject|1`).sort());
   });
 
-  it('4. new content is never sent under an old request\'s Idempotency-Key: gen 1 arriving after a gen-0 request died unrecorded is applied', async () => {
+  it("4. new content is never sent under an old request's Idempotency-Key: gen 1 arriving after a gen-0 request died unrecorded is applied", async () => {
     // b04c3ba: after restart gen 1 goes out under the gen-0 request's key; TIXnGO answers from memory
     // without applying it: every ticket keeps the gen-0 barcode while the ledger says gen 1.
     const { roles, pairs } = setup();
@@ -152,7 +155,15 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
       tableOf(ids, (id) => ({ appliedGen1: true, generation: 1, barcode: barcodeOf(Number(id) - 100_000_000, 1) })),
     );
     // gen 0 was applied exactly once (the resend of the dead request, if any, answered from memory)
-    expect(tableOf(ids, (id) => sim().history({ ticketIds: [id] })[0]?.ops.filter((o) => o.op === 'inject' && o.generation === 0).length)).toEqual(tableOf(ids, () => 1));
+    expect(
+      tableOf(
+        ids,
+        (id) =>
+          sim()
+            .history({ ticketIds: [id] })[0]
+            ?.ops.filter((o) => o.op === 'inject' && o.generation === 0).length,
+      ),
+    ).toEqual(tableOf(ids, () => 1));
     expect(settled).toBe(true);
   });
 
@@ -169,7 +180,13 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     const ids = ns.map(idOf);
     await eligible(ns.map((n) => ticketAt(n)));
     await waitFor(() => applied(ids, 0) && heldAnswer(), { timeoutMs: 30_000, intervalMs: 20 });
-    expect(new Set(sim().requests({ endpoint: 'inject' }).map((r) => r.idempotencyKey)).size).toBe(2);
+    expect(
+      new Set(
+        sim()
+          .requests({ endpoint: 'inject' })
+          .map((r) => r.idempotencyKey),
+      ).size,
+    ).toBe(2);
     await roles.kill('inject');
     await setFaults(fx.simulator, {});
     await roles.start('inject', { INJECT_BATCH_SIZE: '10', INJECT_BATCHES_IN_FLIGHT: '2' });
@@ -205,7 +222,14 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     const injectsOf = new Map(hs.map((h) => [h.ticketId, h.ops.filter((o) => o.op === 'inject').length]));
     const lost = ids.filter((id) => !injectsOf.has(id));
     const twice = ids.filter((id) => (injectsOf.get(id) ?? 0) > 1);
-    expect({ kills: roles.kills.length, lost: lost.length, appliedTwice: twice.length, twice: twice.slice(0, 20), outboxLeft: await outboxLeft(env), settled }).toEqual({
+    expect({
+      kills: roles.kills.length,
+      lost: lost.length,
+      appliedTwice: twice.length,
+      twice: twice.slice(0, 20),
+      outboxLeft: await outboxLeft(env),
+      settled,
+    }).toEqual({
       kills: 8,
       lost: 0,
       appliedTwice: 0,

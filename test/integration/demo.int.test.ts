@@ -8,7 +8,7 @@ import { bridgeEnv, services, startTestBridge, useStackFixture } from '../suppor
 describe('demo producer (real Kafka, registry, store, simulator; a bridge with every role)', () => {
   const fx = useStackFixture(3);
 
-  it('gives each of the four roles work and reports it; the reprint goes to the wallet\'s new owner', async () => {
+  it("gives each of the four roles work and reports it; the reprint goes to the wallet's new owner", async () => {
     const { bridge, fatal } = await startTestBridge(
       bridgeEnv(fx.topics, fx.simulator, {
         BRIDGE_ROLE: 'all',

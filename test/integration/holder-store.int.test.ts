@@ -48,7 +48,10 @@ describe('holder store (real MongoDB-compatible store)', () => {
     await withMongo(database, async (db) => {
       const holders = new HolderStore(db);
       const { organizerId: _o, ticketId: _t, ...legacy } = aState('old', 'T-9', 3);
-      await holders.collection.insertMany([{ ...legacy, _id: 'T-9' }, { ...legacy, _id: 'T-8' }] as unknown as HolderDocument[]);
+      await holders.collection.insertMany([
+        { ...legacy, _id: 'T-9' },
+        { ...legacy, _id: 'T-8' },
+      ] as unknown as HolderDocument[]);
       await holders.insertNew([aState('org-a', 'T-8', 5)]);
 
       const states = await holders.getStates([

@@ -41,7 +41,13 @@ describe('holder-sync for several TIXnGO organizers in one process', () => {
 
   function inject(sim: RunningSimulator, ticketIds: readonly string[], email: string): void {
     const event = { id: 'EV-ORG', startTime: '2030-06-01T20:00:00+02:00', expirationDate: '2030-06-02T04:00:00+02:00' };
-    const entries = ticketIds.map((ticketId) => ({ ticketId, event, purchaseDetails: {}, security: {}, spectatorDetails: { firstName: 'Sam', lastName: 'Spectator', email } }));
+    const entries = ticketIds.map((ticketId) => ({
+      ticketId,
+      event,
+      purchaseDetails: {},
+      security: {},
+      spectatorDetails: { firstName: 'Sam', lastName: 'Spectator', email },
+    }));
     expect(sim.state.inject(entries, sim.state.nextRequestId()).filter((r) => r.status !== 'OK')).toEqual([]);
   }
 
@@ -49,7 +55,12 @@ describe('holder-sync for several TIXnGO organizers in one process', () => {
 
   /** Starts holder-sync for `organizers` in this process, wired as the bridge wires it. */
   async function startFor(organizers: (env: ReturnType<typeof loadConfig>) => HolderSyncOrganizer[]) {
-    const env = bridgeEnv(topics, sims['org-a'], { BRIDGE_ROLE: 'holder-sync', HOLDER_SYNC_POLL_INTERVAL_MS: '200', HOLDER_SYNC_MAX_REQUESTS_PER_SECOND: '50', HOLDER_SYNC_LEASE_TTL_MS: '3000' });
+    const env = bridgeEnv(topics, sims['org-a'], {
+      BRIDGE_ROLE: 'holder-sync',
+      HOLDER_SYNC_POLL_INTERVAL_MS: '200',
+      HOLDER_SYNC_MAX_REQUESTS_PER_SECOND: '50',
+      HOLDER_SYNC_LEASE_TTL_MS: '3000',
+    });
     const config = loadConfig(env);
     const log = testLogger();
     const mongo = await new MongoClient(services().mongoUri).connect();
@@ -115,7 +126,9 @@ describe('holder-sync for several TIXnGO organizers in one process', () => {
     // holder-updated says which organizer each change belongs to.
     const codec = new AvroCodec({ url: services().registryUrl });
     const records = await readAll(topics.holderUpdated, await topicSize(topics.holderUpdated));
-    const events = await Promise.all(records.map(async (r) => (await codec.decode(r.value, 'holder-updated')) as { organizerId: string; ticketId: string; version: number }));
+    const events = await Promise.all(
+      records.map(async (r) => (await codec.decode(r.value, 'holder-updated')) as { organizerId: string; ticketId: string; version: number }),
+    );
     expect(events.map((e) => `${e.organizerId}/${e.ticketId}@${e.version}`).sort()).toEqual(
       ['org-a/A-2@1', 'org-a/SAME-1@1', 'org-b/B-2@1', 'org-b/B-2@2', 'org-b/SAME-1@1', 'org-b/SAME-1@2'].sort(),
     );

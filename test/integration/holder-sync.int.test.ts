@@ -110,12 +110,20 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
   }
 
   async function setFaults(faults: unknown): Promise<void> {
-    const res = await fetch(`${simulator.origin}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const res = await fetch(`${simulator.origin}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
     if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
   }
 
   async function appendRaw(record: unknown): Promise<void> {
-    const res = await fetch(`${simulator.origin}/_sim/feed/raw`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
+    const res = await fetch(`${simulator.origin}/_sim/feed/raw`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(record),
+    });
     expect(res.status).toBe(201);
   }
 
@@ -176,7 +184,13 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
   }
 
   const storedState = (s: HolderDocument | undefined) =>
-    s && { status: s.status, version: s.version, walletOwner: s.walletOwner?.email ?? null, ticketHolder: s.ticketHolder?.firstName ?? null, previousOwner: s.previousOwner?.email ?? null };
+    s && {
+      status: s.status,
+      version: s.version,
+      walletOwner: s.walletOwner?.email ?? null,
+      ticketHolder: s.ticketHolder?.firstName ?? null,
+      previousOwner: s.previousOwner?.email ?? null,
+    };
 
   // ----- tests ------------------------------------------------------------------------------------
 
@@ -225,7 +239,11 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     const hs1 = published.filter((e) => e.ticketId === 'HS-1');
     expect(hs1.map((e) => e.tixngoStatus)).toEqual(['INJECTED', 'DOWNLOADED', 'ASSIGNED', 'PENDING_TRANSFER', 'TRANSFERRED']);
     expect(hs1[2]).toMatchObject({ ticketHolder: expect.objectContaining({ firstName: 'Kim', lastName: 'Guest' }) });
-    expect(hs1[4]).toMatchObject({ walletOwner: expect.objectContaining({ email: 'grace@example.test' }), previousOwner: expect.objectContaining({ email: 'sam.hs-1@example.test' }), ticketHolder: null });
+    expect(hs1[4]).toMatchObject({
+      walletOwner: expect.objectContaining({ email: 'grace@example.test' }),
+      previousOwner: expect.objectContaining({ email: 'sam.hs-1@example.test' }),
+      ticketHolder: null,
+    });
     // What S-360 needs downstream: the recipient of a pending transfer (to create the contact), the action, the event.
     expect(hs1.map((e) => e.action)).toEqual(['INJECT', 'DOWNLOAD', 'ASSIGN', 'START_TRANSFER', 'TRANSFER']);
     expect(hs1.map((e) => e.eventId)).toEqual(Array(5).fill('EV-HS'));
@@ -250,7 +268,8 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     const ids = Array.from({ length: 400 }, (_, i) => `K-${String(i).padStart(4, '0')}`);
     injectInSimulator(ids);
     for (const id of ids) await act(id, 'download');
-    for (const id of ids.slice(0, 200)) await act(id, 'transfer', { person: { firstName: 'Nina', lastName: 'New', email: `new.${id.toLowerCase()}@example.test` } });
+    for (const id of ids.slice(0, 200))
+      await act(id, 'transfer', { person: { firstName: 'Nina', lastName: 'New', email: `new.${id.toLowerCase()}@example.test` } });
     for (const id of ids.slice(0, 100)) await act(id, 'assign', { person: { firstName: 'Gus', lastName: 'Guest' } });
     const feed = simulator.state.feed();
     expect(feed).toHaveLength(1100);
@@ -279,7 +298,10 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
       logs.push(proc.output);
       await waitFor(
         async () => {
-          const written = await db.collection<HolderDocument>(HOLDERS_COLLECTION).find({}, { projection: { ticketId: 1, version: 1 } }).toArray();
+          const written = await db
+            .collection<HolderDocument>(HOLDERS_COLLECTION)
+            .find({}, { projection: { ticketId: 1, version: 1 } })
+            .toArray();
           const k = await keySeq();
           return k < lastSeq && written.some((h) => (seqOf.get(change(h)) ?? 0) > k);
         },
@@ -292,7 +314,12 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
       const k = await keySeq();
       const published = (await events()).map(change);
       const have = new Set(published);
-      expect(feed.filter((e) => e.seq <= k).map((e) => change(e.record as { ticketId: string; version: number })).filter((c) => !have.has(c))).toEqual([]);
+      expect(
+        feed
+          .filter((e) => e.seq <= k)
+          .map((e) => change(e.record as { ticketId: string; version: number }))
+          .filter((c) => !have.has(c)),
+      ).toEqual([]);
       midPage = published.some((c) => seqOf.get(c)! > k);
     }
     expect(midPage).toBe(true);
@@ -301,7 +328,10 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     await setFaults({});
     const proc = spawn({ ...env, LOG_LEVEL: 'debug' });
     logs.push(proc.output);
-    await waitForKey(env.MONGODB_DATABASE!, endKey(), { timeoutMs: 150_000, describe: async () => ({ lease: await lease(env.MONGODB_DATABASE!), log: proc.output().slice(-3000) }) });
+    await waitForKey(env.MONGODB_DATABASE!, endKey(), {
+      timeoutMs: 150_000,
+      describe: async () => ({ lease: await lease(env.MONGODB_DATABASE!), log: proc.output().slice(-3000) }),
+    });
 
     const stored = await states(env.MONGODB_DATABASE!);
     expect(ids.filter((id) => JSON.stringify(storedState(stored.get(id))) !== JSON.stringify(expectedState(id)))).toEqual([]);
@@ -424,7 +454,13 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
 
   it('dead-letters an unusable record with its reason and moves on', async () => {
     injectInSimulator(['D-1']);
-    await appendRaw({ ticketId: 'BAD-1', status: 'DOWNLOADED', version: 'three', updatedAt: '2030-06-01T10:00:00Z', walletOwner: { email: 'leak@example.test', lastName: 'Leak' } });
+    await appendRaw({
+      ticketId: 'BAD-1',
+      status: 'DOWNLOADED',
+      version: 'three',
+      updatedAt: '2030-06-01T10:00:00Z',
+      walletOwner: { email: 'leak@example.test', lastName: 'Leak' },
+    });
     await appendRaw('garbage');
     injectInSimulator(['D-2']);
     await act('D-1', 'download');
@@ -459,10 +495,17 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect(await counter(bridge.metrics.pollerRecords, { outcome: 'dead-lettered' })).toBe(2);
   });
 
-  it('dead-letters a record whose updatedAt names an impossible day (30 February), naming the field; the ticket\'s later changes still apply', async () => {
+  it("dead-letters a record whose updatedAt names an impossible day (30 February), naming the field; the ticket's later changes still apply", async () => {
     injectInSimulator(['B-1']);
     // What a broken TIXnGO record looks like: a real-looking change of B-1 stamped on a day that does not exist.
-    await appendRaw({ ticketId: 'B-1', status: 'DOWNLOADED', version: 2, updatedAt: '2090-02-30T10:00:00Z', action: 'DOWNLOAD', walletOwner: { email: 'wrong@example.test' } });
+    await appendRaw({
+      ticketId: 'B-1',
+      status: 'DOWNLOADED',
+      version: 2,
+      updatedAt: '2090-02-30T10:00:00Z',
+      action: 'DOWNLOAD',
+      walletOwner: { email: 'wrong@example.test' },
+    });
     await act('B-1', 'download', { person: { firstName: 'Bea', lastName: 'Owner', email: 'bea@example.test' } });
     await act('B-1', 'assign', { person: { firstName: 'Gil', lastName: 'Guest' } });
 
@@ -479,7 +522,7 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     expect((await events()).map(change)).toEqual(['B-1@1', 'B-1@2', 'B-1@3']);
   });
 
-  it('a change stamped years ahead by a wrong TIXnGO clock does not hold back the ticket\'s later changes', async () => {
+  it("a change stamped years ahead by a wrong TIXnGO clock does not hold back the ticket's later changes", async () => {
     // This test's TIXnGO has a clock that can be set wrong, as a real server's can.
     await simulator.close();
     let skewMs = 0;
@@ -511,7 +554,9 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
     const original = aPrintedTicket({}, 1);
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [original]);
     await waitFor(() => simulator.state.ticket(original.ticketId)?.injectCount === 1);
-    expect((simulator.state.ticket(original.ticketId)!.lastPayload as { spectatorDetails: { email: string } }).spectatorDetails.email).toBe(original.buyer!.email);
+    expect((simulator.state.ticket(original.ticketId)!.lastPayload as { spectatorDetails: { email: string } }).spectatorDetails.email).toBe(
+      original.buyer!.email,
+    );
 
     await act(original.ticketId, 'download');
     await act(original.ticketId, 'transfer', { person: { firstName: 'Nora', lastName: 'Newowner', email: 'nora.newowner@example.test' } });

@@ -5,16 +5,7 @@ import { join } from 'node:path';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { startTcpProxy } from '../support/tcp-proxy';
-import {
-  API_KEY,
-  bridgeEnv,
-  committedTotal,
-  produceAvro,
-  services,
-  startTestBridge,
-  setFaults,
-  useStackFixture,
-} from '../support/harness';
+import { API_KEY, bridgeEnv, committedTotal, produceAvro, services, startTestBridge, setFaults, useStackFixture } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
 describe('inject role under failure', () => {
@@ -63,7 +54,11 @@ describe('inject role under failure', () => {
       if (now === joinsBefore) break;
       joinsBefore = now;
     }
-    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', Array.from({ length: 20 }, (_, i) => aPrintedTicket({}, i + 1)));
+    await produceAvro(
+      fx.topics.printedEligible,
+      'ticket-printed-eligible',
+      Array.from({ length: 20 }, (_, i) => aPrintedTicket({}, i + 1)),
+    );
     await waitFor(async () => (await committedTotal(config.inject.groupId, fx.topics.printedEligible)) === 20, { timeoutMs: 60_000 });
     expect(fx.simulator.state.received().duplicates.inject).toEqual([]);
     // Each ticket went out in exactly one request: none was sent again after a lost membership.

@@ -31,7 +31,16 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
   }
 
   it('pushes a few thousand mixed events exactly once if eligible, never if not, each request ordered and capped', async () => {
-    const holder = { firstName: 'Kim', lastName: 'Holder', email: null, birthDate: null, idNumber: null, countryCode: null, birthRegion: null, birthPlace: null };
+    const holder = {
+      firstName: 'Kim',
+      lastName: 'Holder',
+      email: null,
+      birthDate: null,
+      idNumber: null,
+      countryCode: null,
+      birthRegion: null,
+      birthPlace: null,
+    };
     const eligible = Array.from({ length: 2000 }, (_, i) => aPrintedTicket({ beneficiary: holder }, i + 1));
     const vip = Array.from({ length: 300 }, (_, i) => aPrintedTicket({ tariffCode: 'VIP', beneficiary: holder }, 10_000 + i));
     const noHolder = Array.from({ length: 200 }, (_, i) => aPrintedTicket({ beneficiary: null }, 20_000 + i));
@@ -86,17 +95,21 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     return file;
   }
 
-  it('renders the ticket template\'s formatting options as S-360\'s editor writes them: dates in the venue\'s zone and language', async () => {
+  it("renders the ticket template's formatting options as S-360's editor writes them: dates in the venue's zone and language", async () => {
     await start({
       INJECT_TEMPLATE_FILE: templateFile({
-        'event.name': '${Performance_hostTeam} - ${Performance_opposingTeam}, ${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}',
+        'event.name':
+          '${Performance_hostTeam} - ${Performance_opposingTeam}, ${Performance_startDate;format=EEEE d MMMM yyyy;language=${Institution_language}}',
         'ticketDetails.main.0.key': 'Anpfiff',
         'ticketDetails.main.0.value': '${Performance_startDate;format=dd.MM.yyyy HH:mm;language=de}',
         'ticketDetails.main.1.key': 'Preis',
         'ticketDetails.main.1.value': '${Amount_unitAmount;format=#,##0.00;language=de} ${Amount_currency}',
       }),
     });
-    const zurich = aPrintedTicket({ templateVariables: { Performance_hostTeam: 'Host FC', Performance_opposingTeam: 'Guest FC', Institution_language: 'fr' } }, 1);
+    const zurich = aPrintedTicket(
+      { templateVariables: { Performance_hostTeam: 'Host FC', Performance_opposingTeam: 'Guest FC', Institution_language: 'fr' } },
+      1,
+    );
     const newYork = aPrintedTicket({ event: { ...aPrintedTicket().event, timeZone: 'America/New_York' } }, 2);
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [zurich, newYork]);
     await waitFor(() => [zurich, newYork].every((t) => fx.simulator.state.ticket(t.ticketId)?.injectCount === 1));
@@ -134,9 +147,7 @@ describe('inject role (real Kafka, registry, MongoDB-compatible store and simula
     for (const t of fx.simulator.state.received().tickets) {
       // Generation 0 at most once and generation 1 once, last: the repeated record was never pushed again.
       expect(t.injectCount).toBeLessThanOrEqual(2);
-      expect((t.lastPayload as { ticketDetails: { hidden: { value: string }[] } }).ticketDetails.hidden).toEqual([
-        { key: 'S360_GENERATION', value: '1' },
-      ]);
+      expect((t.lastPayload as { ticketDetails: { hidden: { value: string }[] } }).ticketDetails.hidden).toEqual([{ key: 'S360_GENERATION', value: '1' }]);
     }
     expect(fx.simulator.state.received({ payloads: false }).tickets).toHaveLength(120);
     const requests = fx.simulator.state.requests({ endpoint: 'inject' }).map((r) => ({ ids: new Set(r.ticketIds), at: Date.parse(r.at) }));

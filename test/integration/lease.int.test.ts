@@ -35,7 +35,8 @@ describe('holder-sync lease (real MongoDB-compatible store)', () => {
         }
         const [winner] = won;
         // The key travels from term to term.
-        if (winner!.lease.paginationKey !== (round === 0 ? null : `key-${round - 1}`)) wrong.push(`round ${round}: started from ${winner!.lease.paginationKey}`);
+        if (winner!.lease.paginationKey !== (round === 0 ? null : `key-${round - 1}`))
+          wrong.push(`round ${round}: started from ${winner!.lease.paginationKey}`);
         const lost = await Promise.all(holders.map((h) => stores[h.index]!.holds(h.lease)));
         if (lost.some(Boolean)) wrong.push(`round ${round}: an earlier holder still believes it holds the lease`);
         if (!(await stores[winner!.index]!.holds(winner!.lease))) wrong.push(`round ${round}: the winner does not hold the lease`);

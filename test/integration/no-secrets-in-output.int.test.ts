@@ -2,17 +2,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/simul
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { runCli } from '../support/cli';
-import {
-  bridgeEnv,
-  committedTotal,
-  createTestTopics,
-  produceAvro,
-  produceRaw,
-  readAll,
-  setFaults,
-  type TestTopics,
-  withMongo,
-} from '../support/harness';
+import { bridgeEnv, committedTotal, createTestTopics, produceAvro, produceRaw, readAll, setFaults, type TestTopics, withMongo } from '../support/harness';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { waitFor } from '../support/wait-for';
 import { holderStateId } from '../../src/store/holder-store';
@@ -41,7 +31,15 @@ const holder = {
   birthRegion: 'Planted Region',
   birthPlace: 'Planted Place',
 };
-const buyer = { contactId: 'C-PLANTED', title: 'F', firstName: PLANTED.firstName, lastName: PLANTED.buyerLastName, email: PLANTED.buyerEmail, phone: PLANTED.phone, languageCode: 'en' };
+const buyer = {
+  contactId: 'C-PLANTED',
+  title: 'F',
+  firstName: PLANTED.firstName,
+  lastName: PLANTED.buyerLastName,
+  email: PLANTED.buyerEmail,
+  phone: PLANTED.phone,
+  languageCode: 'en',
+};
 const planted = (n: number, overrides: Parameters<typeof aPrintedTicket>[0] = {}) =>
   aPrintedTicket({ buyer, beneficiary: holder, culturalContact: { ...buyer, contactId: 'C-PLANTED-2' }, ...overrides }, n);
 
@@ -94,11 +92,20 @@ describe('no secret and no holder data in logs, CLI output or e-mails', () => {
     proc = spawnBridge(env);
     // TIXnGO refuses two tickets and quotes the holder's name and e-mail in its reason.
     await setFaults(simulator, {
-      rejectTickets: { tickets: refused.map((t) => ({ ticketId: t.ticketId, errorCode: 'INVALID_HOLDER', message: `holder ${PLANTED.firstName} ${PLANTED.lastName} <${PLANTED.email}> refused` })) },
+      rejectTickets: {
+        tickets: refused.map((t) => ({
+          ticketId: t.ticketId,
+          errorCode: 'INVALID_HOLDER',
+          message: `holder ${PLANTED.firstName} ${PLANTED.lastName} <${PLANTED.email}> refused`,
+        })),
+      },
     });
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', [...ok, ...refused, invalid]);
     await produceRaw(topics.printedEligible, [{ key: 'poison-1', value: Buffer.from(`{"firstName":"${PLANTED.firstName}","email":"${PLANTED.email}"}`) }]);
-    await waitFor(async () => (await committedTotal(groupId, topics.printedEligible)) === 14, { timeoutMs: 60_000, describe: () => proc!.output().slice(-1500) });
+    await waitFor(async () => (await committedTotal(groupId, topics.printedEligible)) === 14, {
+      timeoutMs: 60_000,
+      describe: () => proc!.output().slice(-1500),
+    });
 
     // A transient outage long enough to be mailed, then recovery.
     await setFaults(simulator, { override: { status: 503, endpoints: ['inject'] } });
@@ -119,7 +126,13 @@ describe('no secret and no holder data in logs, CLI output or e-mails', () => {
         version: 2,
         changedAt: new Date(),
         observedAt: new Date(),
-        walletOwner: { firstName: PLANTED.firstName, lastName: PLANTED.lastName, email: PLANTED.email, idNumber: PLANTED.idNumber, birthDate: PLANTED.birthDate },
+        walletOwner: {
+          firstName: PLANTED.firstName,
+          lastName: PLANTED.lastName,
+          email: PLANTED.email,
+          idNumber: PLANTED.idNumber,
+          birthDate: PLANTED.birthDate,
+        },
         ticketHolder: null,
         previousOwner: null,
         history: [{ status: 'DOWNLOADED', version: 2, changedAt: new Date() }],

@@ -36,7 +36,12 @@ describe('failure notifications (real SMTP server, Kafka, store, simulator)', ()
   });
 
   async function start(overrides: Record<string, string>) {
-    const env = bridgeEnv(topics, simulator, { NOTIFY_SMTP_URL: smtp.url, NOTIFY_RECIPIENTS: 'ops@ops.test,oncall@ops.test', NOTIFY_FROM: 'bridge@ops.test', ...overrides });
+    const env = bridgeEnv(topics, simulator, {
+      NOTIFY_SMTP_URL: smtp.url,
+      NOTIFY_RECIPIENTS: 'ops@ops.test,oncall@ops.test',
+      NOTIFY_FROM: 'bridge@ops.test',
+      ...overrides,
+    });
     const b = await startTestBridge(env);
     let stopped = false;
     const stop = async () => {
@@ -54,7 +59,9 @@ describe('failure notifications (real SMTP server, Kafka, store, simulator)', ()
     await start({ NOTIFY_WINDOW_MS: String(windowMs) });
     const tickets = Array.from({ length: 10 }, (_, i) => aPrintedTicket({}, i + 1));
     const refuse = (ts: typeof tickets) =>
-      setFaults(simulator, { rejectTickets: { tickets: ts.map((t) => ({ ticketId: t.ticketId, errorCode: 'INVALID_SEAT', message: `seat of ${t.buyer!.lastName} unknown` })) } });
+      setFaults(simulator, {
+        rejectTickets: { tickets: ts.map((t) => ({ ticketId: t.ticketId, errorCode: 'INVALID_SEAT', message: `seat of ${t.buyer!.lastName} unknown` })) },
+      });
     await refuse([tickets[2]!, tickets[3]!]);
     await produceAvro(topics.printedEligible, 'ticket-printed-eligible', tickets);
 
@@ -97,7 +104,10 @@ describe('failure notifications (real SMTP server, Kafka, store, simulator)', ()
 
   it('mails that a role stopped at the dead-letter limit', async () => {
     // Produced before the start, so that the first batch holds all five and the limit is hit before any is dead-lettered.
-    await produceRaw(topics.printedEligible, Array.from({ length: 5 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })));
+    await produceRaw(
+      topics.printedEligible,
+      Array.from({ length: 5 }, (_, i) => ({ key: `bad-${i}`, value: Buffer.from(`garbage ${i}`) })),
+    );
     const { fatal, stop } = await start({ DLQ_MAX_CONSECUTIVE: '3' });
     await waitFor(() => fatal.length > 0, { timeoutMs: 30_000 });
     // The process stops on a fatal error (main.ts); stopping sends what is pending at once.

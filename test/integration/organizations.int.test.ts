@@ -78,18 +78,37 @@ describe('organizations (real stack, two TIXnGO accounts)', () => {
 
   const ticketsOf = (org: string, from: number, n: number) => Array.from({ length: n }, (_, i) => aPrintedTicket({ organizationCode: org }, from + i));
   const ids = (ts: readonly { ticketId: string }[]) => ts.map((t) => t.ticketId).sort();
-  const receivedIds = (sim: RunningSimulator) => sim.state.received({ payloads: false }).tickets.map((t) => t.ticketId).sort();
+  const receivedIds = (sim: RunningSimulator) =>
+    sim.state
+      .received({ payloads: false })
+      .tickets.map((t) => t.ticketId)
+      .sort();
 
-  it('each organization\'s tickets, deletions and controls reach only its own TIXnGO account, with its own write-back codes', async () => {
+  it("each organization's tickets, deletions and controls reach only its own TIXnGO account, with its own write-back codes", async () => {
     const env = envWithoutAccount({ BRIDGE_ORGANIZATIONS_FILE: organizationsFile() });
     procs.push(spawnBridge(env, ['inject,cancel,control']));
     const a = ticketsOf('ORG_A', 1, 15);
     const b = ticketsOf('ORG_B', 101, 15);
     // Interleaved on the same topics.
-    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', a.flatMap((t, i) => [t, b[i]!]));
-    await waitFor(() => simA.state.totals().tickets === 15 && simB.state.totals().tickets === 15, { timeoutMs: 60_000, describe: () => procs[0]!.output().slice(-2000) });
-    await produceAvro(fx.topics.cancelled, 'ticket-cancelled', [...a.slice(0, 5), ...b.slice(0, 5)].map((t) => aCancellation(t.ticketId, { organizationCode: t.organizationCode })));
-    await produceAvro(fx.topics.controlled, 'ticket-controlled', [...a.slice(5, 10), ...b.slice(5, 10)].map((t) => aControl(t.ticketId, { organizationCode: t.organizationCode })));
+    await produceAvro(
+      fx.topics.printedEligible,
+      'ticket-printed-eligible',
+      a.flatMap((t, i) => [t, b[i]!]),
+    );
+    await waitFor(() => simA.state.totals().tickets === 15 && simB.state.totals().tickets === 15, {
+      timeoutMs: 60_000,
+      describe: () => procs[0]!.output().slice(-2000),
+    });
+    await produceAvro(
+      fx.topics.cancelled,
+      'ticket-cancelled',
+      [...a.slice(0, 5), ...b.slice(0, 5)].map((t) => aCancellation(t.ticketId, { organizationCode: t.organizationCode })),
+    );
+    await produceAvro(
+      fx.topics.controlled,
+      'ticket-controlled',
+      [...a.slice(5, 10), ...b.slice(5, 10)].map((t) => aControl(t.ticketId, { organizationCode: t.organizationCode })),
+    );
     await waitFor(
       () => [simA, simB].every((s) => s.state.totals().byEndpoint.delete.ticketsAccepted === 5 && s.state.totals().byEndpoint.control.ticketsAccepted === 5),
       { timeoutMs: 60_000, describe: () => [simA.state.totals(), simB.state.totals()] },
@@ -109,25 +128,32 @@ describe('organizations (real stack, two TIXnGO accounts)', () => {
 
     // The write-back names each organization's point of sales.
     const codec = new AvroCodec({ url: services().registryUrl });
-    const printed = await Promise.all((await readTopic(fx.topics.printed)).map(async (r) => (await codec.decode(r.value, 'ticket-printed')) as { ticketId: string; posCode: string }));
+    const printed = await Promise.all(
+      (await readTopic(fx.topics.printed)).map(async (r) => (await codec.decode(r.value, 'ticket-printed')) as { ticketId: string; posCode: string }),
+    );
     expect(printed).toHaveLength(30);
     for (const p of printed) expect(p.posCode).toBe(a.some((t) => t.ticketId === p.ticketId) ? 'POS-A' : 'POS-B');
   });
 
-  it('a release for one organization skips the other\'s events with a counted reason, and moves on', async () => {
+  it("a release for one organization skips the other's events with a counted reason, and moves on", async () => {
     const env = bridgeEnv(fx.topics, simA, { BRIDGE_ORGANIZATIONS: 'ORG_A', TIXNGO_API_KEY: KEY_A, INJECT_LINGER_MS: '100', HTTP_PORT: '0' });
     procs.push(spawnBridge(env, ['inject']));
     const a = ticketsOf('ORG_A', 1, 10);
     const b = ticketsOf('ORG_B', 101, 10);
     await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', [...a, ...b]);
     const groupId = `${env.KAFKA_GROUP_ID_PREFIX}-inject`;
-    await waitFor(async () => (await committedTotal(groupId, fx.topics.printedEligible)) === 20, { timeoutMs: 60_000, describe: () => procs[0]!.output().slice(-2000) });
+    await waitFor(async () => (await committedTotal(groupId, fx.topics.printedEligible)) === 20, {
+      timeoutMs: 60_000,
+      describe: () => procs[0]!.output().slice(-2000),
+    });
 
     expect(receivedIds(simA)).toEqual(ids(a));
     expect(simB.state.totals().requests).toBe(0);
     // The skip is counted in the batch history (written beside the pipeline, shortly after the commit).
     const skippedForOrganization = async () => {
-      const executions = await withMongo(env.MONGODB_DATABASE!, (db) => db.collection<{ skipped: { reason: string; count: number }[] }>('executions').find({}).toArray());
+      const executions = await withMongo(env.MONGODB_DATABASE!, (db) =>
+        db.collection<{ skipped: { reason: string; count: number }[] }>('executions').find({}).toArray(),
+      );
       return executions.flatMap((e) => e.skipped).reduce((n, s) => n + (s.reason === 'ORGANIZATION_NOT_SERVED' ? s.count : 0), 0);
     };
     await waitFor(async () => (await skippedForOrganization()) === 10, { describe: skippedForOrganization });

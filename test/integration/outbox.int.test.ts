@@ -19,7 +19,15 @@ describe('outbox (real MongoDB-compatible store)', () => {
       await outbox.putIntent(intent);
       await expect(outbox.putIntent(intent)).resolves.toBeUndefined();
       expect((await outbox.intents()).map((i) => i._id)).toEqual([intent._id]);
-      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, organization: 'ORG1', items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }], body: Buffer.from('{"tickets":[]}'), createdAt: new Date() };
+      const request = {
+        _id: `${intent._id}.1`,
+        intent: intent._id,
+        endpoint: 'inject' as const,
+        organization: 'ORG1',
+        items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }],
+        body: Buffer.from('{"tickets":[]}'),
+        createdAt: new Date(),
+      };
       await outbox.putRequest(request);
       await expect(outbox.putRequest(request)).resolves.toBeUndefined();
       const [stored] = await outbox.requestsOf(intent._id);
@@ -33,9 +41,21 @@ describe('outbox (real MongoDB-compatible store)', () => {
     await withMongo(database, async (db) => {
       const outbox = new MongoOutbox(db);
       const intent = anIntent();
-      const tickets = Array.from({ length: 1000 }, (_, i) => ({ ticketId: String(i), barcode: `B-${i * 7919}`, holder: { firstName: 'Ana', lastName: `L${i}` } }));
+      const tickets = Array.from({ length: 1000 }, (_, i) => ({
+        ticketId: String(i),
+        barcode: `B-${i * 7919}`,
+        holder: { firstName: 'Ana', lastName: `L${i}` },
+      }));
       const body = Buffer.from(JSON.stringify({ tickets }));
-      const request = { _id: `${intent._id}.1`, intent: intent._id, endpoint: 'inject' as const, organization: 'ORG1', items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }], body, createdAt: new Date() };
+      const request = {
+        _id: `${intent._id}.1`,
+        intent: intent._id,
+        endpoint: 'inject' as const,
+        organization: 'ORG1',
+        items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }],
+        body,
+        createdAt: new Date(),
+      };
       await outbox.putRequest(request);
       const raw = await db.collection('outbox_requests').findOne({ _id: request._id as never });
       expect(raw!.bodyEncoding).toBe('deflate-raw');

@@ -84,9 +84,14 @@ describe('register-schemas (SCHEMA_REGISTRY_URL)', () => {
     const first = await registerSchemas(topics);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    for (const [subject] of inputs) expect(first.stdout).toMatch(new RegExp(`^registered ${subject.replace(/\./g, '\\.')} as schema id \\d+ \\(compatibility FULL_TRANSITIVE, was [A-Z_]+\\)$`, 'm'));
+    for (const [subject] of inputs)
+      expect(first.stdout).toMatch(
+        new RegExp(`^registered ${subject.replace(/\./g, '\\.')} as schema id \\d+ \\(compatibility FULL_TRANSITIVE, was [A-Z_]+\\)$`, 'm'),
+      );
     // An output subject keeps the level that applies to it (here the registry's global one).
-    expect(first.stdout).toMatch(new RegExp(`^registered ${topics.TOPIC_HOLDER_UPDATED.replace(/\./g, '\\.')}-value as schema id \\d+ \\(compatibility [A-Z_]+\\)$`, 'm'));
+    expect(first.stdout).toMatch(
+      new RegExp(`^registered ${topics.TOPIC_HOLDER_UPDATED.replace(/\./g, '\\.')}-value as schema id \\d+ \\(compatibility [A-Z_]+\\)$`, 'm'),
+    );
   });
 
   it('gives the subjects the bridge reads their own FULL_TRANSITIVE level, and running it again changes nothing', async () => {
@@ -180,7 +185,11 @@ describe('register-schemas and the levels it leaves alone', () => {
     const env = freshTopics();
     const global = (await registry('GET', '/config')).body as { compatibilityLevel: string };
     const rows = await registerInProcess(services().registryUrl, env);
-    const inputs = new Set(subjects(env).filter((s) => s.input).map((s) => valueSubject(s.topic)));
+    const inputs = new Set(
+      subjects(env)
+        .filter((s) => s.input)
+        .map((s) => valueSubject(s.topic)),
+    );
     for (const r of rows) expect(r.compatibility.level).toBe(inputs.has(r.subject) ? INPUT_SUBJECT_COMPATIBILITY : global.compatibilityLevel);
   });
 });

@@ -163,12 +163,26 @@ describe('schema registry (SCHEMA_REGISTRY_URL)', () => {
 
       expect(v2.id).not.toBe(v1.id);
       expect(await registry.getLatestSchemaId(subject)).toBe(v2.id);
-      const recipient = { id: null, title: null, firstName: null, lastName: null, email: 'next@example.test', phone: null, birthDate: null, nationality: null, idNumber: null, countryOfResidence: null, languageCode: null };
+      const recipient = {
+        id: null,
+        title: null,
+        firstName: null,
+        lastName: null,
+        email: 'next@example.test',
+        phone: null,
+        birthDate: null,
+        nationality: null,
+        idNumber: null,
+        countryOfResidence: null,
+        languageCode: null,
+      };
       const newEvent = await registry.encode(v2.id, anEvent({ transferRecipient: recipient, action: 'START_TRANSFER', eventId: 'EV-1' }));
       // A consumer still on the first version reads the new events (it skips the new fields)…
       expect(await newClient().decode(newEvent, { [SchemaType.AVRO]: { readerSchema: first } })).toEqual(anEvent());
       // …and one on the second version reads the old events, with the new fields null.
-      expect(await newClient().decode(oldEvent, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(anEvent({ transferRecipient: null, action: null, eventId: null }));
+      expect(await newClient().decode(oldEvent, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(
+        anEvent({ transferRecipient: null, action: null, eventId: null }),
+      );
     });
 
     it('the third (the organizer) is accepted over the first two, and readers of each version read the others', async () => {
@@ -183,7 +197,9 @@ describe('schema registry (SCHEMA_REGISTRY_URL)', () => {
       expect(new Set([v1.id, v2.id, v3.id]).size).toBe(3);
       const newer = await registry.encode(v3.id, anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1', organizerId: 'org-1' }));
       expect(await newClient().decode(newer, { [SchemaType.AVRO]: { readerSchema: first } })).toEqual(anEvent());
-      expect(await newClient().decode(newer, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1' }));
+      expect(await newClient().decode(newer, { [SchemaType.AVRO]: { readerSchema: second } })).toEqual(
+        anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1' }),
+      );
       expect(await newClient().decode(older, { [SchemaType.AVRO]: { readerSchema: current } })).toEqual(
         anEvent({ transferRecipient: null, action: 'START_TRANSFER', eventId: 'EV-1', organizerId: null }),
       );

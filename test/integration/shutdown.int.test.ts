@@ -1,16 +1,7 @@
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
-import {
-  bridgeEnv,
-  committedTotal,
-  createTestTopics,
-  produceAvro,
-  setFaults,
-  startTestSimulator,
-  type TestTopics,
-  withMongo,
-} from '../support/harness';
+import { bridgeEnv, committedTotal, createTestTopics, produceAvro, setFaults, startTestSimulator, type TestTopics, withMongo } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
 describe('SIGTERM (a real bridge process)', () => {

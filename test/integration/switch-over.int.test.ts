@@ -101,7 +101,11 @@ describe('switching over from the S-360 batch jobs (real stack, roles as process
     const applied = await runCli(['ledger', 'import', file, '--organization', 'ORG1', '--apply'], cliEnv);
     expect({ code: applied.code, newFacts: newFacts(applied.stdout) }).toEqual({ code: 0, newFacts: ['3', 'written'] });
     const again = await runCli(['ledger', 'import', file, '--organization', 'ORG1', '--apply'], cliEnv);
-    expect({ code: again.code, newFacts: newFacts(again.stdout), known: /already known:\s+(\d+)/.exec(again.stdout)?.[1] }).toEqual({ code: 0, newFacts: ['0', 'written'], known: '3' });
+    expect({ code: again.code, newFacts: newFacts(again.stdout), known: /already known:\s+(\d+)/.exec(again.stdout)?.[1] }).toEqual({
+      code: 0,
+      newFacts: ['0', 'written'],
+      known: '3',
+    });
 
     // Step 4: the roles, on the same database; the core says nothing of its print state.
     const env = start({ MONGODB_DATABASE: cliEnv.MONGODB_DATABASE! });

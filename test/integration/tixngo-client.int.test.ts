@@ -68,7 +68,14 @@ async function simHttp(method: string, path: string, body?: unknown): Promise<{ 
 /** Everything about an error that could end up in a log line, a DLQ header or a mail. */
 function everyRendering(e: unknown): string {
   const err = e as Error;
-  return [String(err), err.message, err.stack ?? '', JSON.stringify(err), JSON.stringify(toSafeError(err)), JSON.stringify((err as { cause?: unknown }).cause ?? null)].join('\n');
+  return [
+    String(err),
+    err.message,
+    err.stack ?? '',
+    JSON.stringify(err),
+    JSON.stringify(toSafeError(err)),
+    JSON.stringify((err as { cause?: unknown }).cause ?? null),
+  ].join('\n');
 }
 
 beforeAll(async () => {
@@ -435,9 +442,14 @@ describe('AxiosTixngoApi against the simulator', () => {
       const set = await simHttp('POST', '/_sim/faults', { script: [{ status: 503 }], latency: { ms: 1 } });
       expect(set).toMatchObject({ status: 200, json: { remaining: { script: 1 } } });
       expect((await simHttp('GET', '/_sim/faults')).json.config.latency).toEqual({ ms: 1 });
-      expect((await simHttp('DELETE', '/_sim/faults')).json).toEqual({ config: {}, remaining: { script: 0, scriptByEndpoint: { inject: 0, delete: 0, control: 0, changes: 0 } } });
+      expect((await simHttp('DELETE', '/_sim/faults')).json).toEqual({
+        config: {},
+        remaining: { script: 0, scriptByEndpoint: { inject: 0, delete: 0, control: 0, changes: 0 } },
+      });
 
-      expect((await simHttp('POST', `/_sim/holders/${encodeURIComponent(a.ticketId)}`, { action: 'confirm-deletion' })).json).toMatchObject({ errorCode: 'INVALID_TRANSITION' });
+      expect((await simHttp('POST', `/_sim/holders/${encodeURIComponent(a.ticketId)}`, { action: 'confirm-deletion' })).json).toMatchObject({
+        errorCode: 'INVALID_TRANSITION',
+      });
       expect((await simHttp('POST', '/_sim/holders/nobody', { action: 'download' })).status).toBe(404);
       expect((await simHttp('POST', `/_sim/holders/${encodeURIComponent(a.ticketId)}`, { action: 'dance' })).status).toBe(400);
 

@@ -46,7 +46,10 @@ function tcpReachable(host: string, port: number, timeoutMs: number): Promise<vo
 }
 
 async function checkKafka(brokers: string): Promise<void> {
-  const list = brokers.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const list = brokers
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (list.length === 0) throw new Error('empty broker list');
   // Every listed broker must answer: a half-reachable list makes for confusing test failures later.
   await Promise.all(
@@ -165,11 +168,7 @@ async function startContainers(started: StartedStack): Promise<void> {
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 
-  const [kafkaContainer, mongoContainer, registryContainer] = started.containers as [
-    StartedTestContainer,
-    StartedTestContainer,
-    StartedTestContainer,
-  ];
+  const [kafkaContainer, mongoContainer, registryContainer] = started.containers as [StartedTestContainer, StartedTestContainer, StartedTestContainer];
   process.env.KAFKA_BROKERS = `${kafkaContainer.getHost()}:${kafkaPort}`;
   process.env.MONGODB_URI = `mongodb://${mongoContainer.getHost()}:${mongoContainer.getMappedPort(27017)}/`;
   process.env.SCHEMA_REGISTRY_URL = `http://${registryContainer.getHost()}:${registryContainer.getMappedPort(8080)}${REGISTRY_API}`;
@@ -183,10 +182,7 @@ export async function stopStarted(started: StartedStack | undefined): Promise<vo
 }
 
 export async function globalSetup(): Promise<void> {
-  const env = Object.fromEntries(ENV_NAMES.map((n) => [n, process.env[n]?.trim() ?? ''])) as Record<
-    (typeof ENV_NAMES)[number],
-    string
-  >;
+  const env = Object.fromEntries(ENV_NAMES.map((n) => [n, process.env[n]?.trim() ?? ''])) as Record<(typeof ENV_NAMES)[number], string>;
   const missing = ENV_NAMES.filter((n) => env[n] === '');
   if (missing.length === 0) {
     await useServicesFromEnv(env);

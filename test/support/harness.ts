@@ -146,7 +146,11 @@ export async function produceRaw(topic: string, messages: { key: string; value: 
 }
 
 /** Reads every record currently in `topic` (from the beginning) into memory. */
-export async function readAll(topic: string, expected: number, timeoutMs = 30_000): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string> }[]> {
+export async function readAll(
+  topic: string,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string> }[]> {
   const consumer = kafkaClient().consumer({ groupId: unique('reader'), maxWaitTimeInMs: 200 });
   const out: { key: string | null; value: Buffer | null; headers: Record<string, string> }[] = [];
   await consumer.connect();

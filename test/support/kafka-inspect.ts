@@ -130,7 +130,9 @@ export async function produceAvroTo(topic: string, schema: SchemaName, records: 
   if (records[0]) await codec.encode(topic, schema, records[0].record); // one registry lookup, then the cache
   await producer.connect();
   try {
-    const messages = await Promise.all(records.map(async (r) => ({ key: r.record.ticketId, value: await codec.encode(topic, schema, r.record), partition: r.partition })));
+    const messages = await Promise.all(
+      records.map(async (r) => ({ key: r.record.ticketId, value: await codec.encode(topic, schema, r.record), partition: r.partition })),
+    );
     await producer.send({ topic, messages });
   } finally {
     await producer.disconnect();

@@ -80,7 +80,8 @@ export function planScenario(opts: Pick<SoakOptions, 'tickets' | 'seed' | 'repri
     for (let g = 0; g <= newest; g++) {
       events.push({ topic: 'eligible', at: times[g]!, record: ticketAt(n, g) });
       // The reprint invalidates the generation before it, just before the new one is eligible.
-      if (g > 0) events.push({ topic: 'cancelled', at: times[g]! - 0.001, record: voidOf(id, g - 1, reprintReason(g - 1), when(times[g]! - 0.001), 'INVALIDATED') });
+      if (g > 0)
+        events.push({ topic: 'cancelled', at: times[g]! - 0.001, record: voidOf(id, g - 1, reprintReason(g - 1), when(times[g]! - 0.001), 'INVALIDATED') });
     }
     const cancelled = rnd() < cancelRate;
     const controlled = !cancelled && rnd() < controlRate;
@@ -130,7 +131,8 @@ export function judge(plans: readonly TicketPlan[], histories: readonly TicketHi
   let misordered = 0;
   const examples: string[] = [];
   const note = (p: TicketPlan, why: string, h: TicketHistory | undefined) => {
-    if (examples.length < 20) examples.push(`${p.id} (newest ${p.newest}${p.cancelled ? ', cancelled' : ''}${p.controlled ? ', controlled' : ''}) ${why}: ${opsLine(h)}`);
+    if (examples.length < 20)
+      examples.push(`${p.id} (newest ${p.newest}${p.cancelled ? ', cancelled' : ''}${p.controlled ? ', controlled' : ''}) ${why}: ${opsLine(h)}`);
   };
   for (const p of plans) {
     const h = byId.get(p.id);
@@ -256,7 +258,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         const role = ROLES[Math.floor(rnd() * ROLES.length)]!;
         await roles!.kill(role);
         const t = simulator.state.totals().byEndpoint;
-        log(`soak: kill -9 ${role} (${k + 1}/${opts.kills}); so far ${t.inject.ticketsAccepted} injections, ${t.delete.ticketsAccepted} deletions, ${t.control.ticketsAccepted} controls accepted`);
+        log(
+          `soak: kill -9 ${role} (${k + 1}/${opts.kills}); so far ${t.inject.ticketsAccepted} injections, ${t.delete.ticketsAccepted} deletions, ${t.control.ticketsAccepted} controls accepted`,
+        );
         await roles!.start(role);
       }
     };
@@ -265,7 +269,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     log('soak: waiting until every group has lag 0');
     const lagZero = await settleLag(pairs, { timeoutMs: opts.settleTimeoutMs, stableMs: 5000 });
     const verdict = judge(tickets, simulator.state.history());
-    return { verdict, kills: roles.kills, lagZero, lag: await lagReport(pairs), seconds: Math.round((Date.now() - started) / 1000), outputs: roles.tails(3000) };
+    return {
+      verdict,
+      kills: roles.kills,
+      lagZero,
+      lag: await lagReport(pairs),
+      seconds: Math.round((Date.now() - started) / 1000),
+      outputs: roles.tails(3000),
+    };
   } finally {
     await roles?.killAll();
     await simulator.close();

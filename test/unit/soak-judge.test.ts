@@ -25,13 +25,17 @@ describe('soak verdict (judge)', () => {
     });
   });
 
-  it('a reprint deleted by the older generation\'s invalidation: lost, and a deletion after a newer generation', () => {
+  it("a reprint deleted by the older generation's invalidation: lost, and a deletion after a newer generation", () => {
     const f = figures(plan({ newest: 1 }), hist('DELETION_PENDING', 1, [inj(0), inj(1), del(1, reprintReason(0))]));
     expect(f).toMatchObject({ lost: 1, deletedAfterNewerGeneration: 1, pushedOnce: 0 });
   });
 
   it('a reprint that replaced a deleted older generation is fine', () => {
-    expect(figures(plan({ newest: 1 }), hist('INJECTED', 1, [inj(0), del(0, reprintReason(0)), inj(1)]))).toMatchObject({ lost: 0, pushedOnce: 1, deletedAfterNewerGeneration: 0 });
+    expect(figures(plan({ newest: 1 }), hist('INJECTED', 1, [inj(0), del(0, reprintReason(0)), inj(1)]))).toMatchObject({
+      lost: 0,
+      pushedOnce: 1,
+      deletedAfterNewerGeneration: 0,
+    });
   });
 
   it('an older generation applied last is lost; a generation applied twice is pushed twice', () => {
@@ -41,9 +45,14 @@ describe('soak verdict (judge)', () => {
 
   it('a cancelled ticket: fine when never injected, or deleted; lost when live; twice when a reason is applied twice', () => {
     expect(figures(plan({ cancelled: true }))).toMatchObject({ expectedPushes: 0, lost: 0 });
-    expect(figures(plan({ cancelled: true }), hist('DELETION_PENDING', 0, [inj(0), del(0, FINAL_CANCEL_REASON)]))).toMatchObject({ expectedPushes: 1, pushedOnce: 1 });
+    expect(figures(plan({ cancelled: true }), hist('DELETION_PENDING', 0, [inj(0), del(0, FINAL_CANCEL_REASON)]))).toMatchObject({
+      expectedPushes: 1,
+      pushedOnce: 1,
+    });
     expect(figures(plan({ cancelled: true }), hist('INJECTED', 0, [inj(0)]))).toMatchObject({ lost: 1 });
-    expect(figures(plan({ cancelled: true }), hist('DELETION_PENDING', 0, [inj(0), del(0, FINAL_CANCEL_REASON), del(0, FINAL_CANCEL_REASON)]))).toMatchObject({ pushedTwice: 1 });
+    expect(figures(plan({ cancelled: true }), hist('DELETION_PENDING', 0, [inj(0), del(0, FINAL_CANCEL_REASON), del(0, FINAL_CANCEL_REASON)]))).toMatchObject({
+      pushedTwice: 1,
+    });
   });
 
   it('a control lost, twice, or applied to an older generation', () => {
@@ -54,7 +63,7 @@ describe('soak verdict (judge)', () => {
 });
 
 describe('soak scenario (planScenario)', () => {
-  it('is the same for a seed, orders each ticket\'s generations, and invalidates every older generation', () => {
+  it("is the same for a seed, orders each ticket's generations, and invalidates every older generation", () => {
     const a = planScenario({ tickets: 500, seed: 7 });
     const shape = (p: typeof a) => ({ tickets: p.tickets, events: p.events.map((e) => [e.topic, e.at, e.record.ticketId]) });
     expect(shape(planScenario({ tickets: 500, seed: 7 }))).toEqual(shape(a));
@@ -72,7 +81,11 @@ describe('soak scenario (planScenario)', () => {
     const early = a.tickets.filter((t) => {
       const mine = a.events.filter((e) => e.record.ticketId === t.id);
       const lastEligible = mine.filter((e) => e.topic === 'eligible').pop()!.at;
-      return mine.some((e) => (e.topic === 'controlled' || (e.topic === 'cancelled' && (e.record as unknown as { reason: string }).reason === FINAL_CANCEL_REASON)) && e.at < lastEligible);
+      return mine.some(
+        (e) =>
+          (e.topic === 'controlled' || (e.topic === 'cancelled' && (e.record as unknown as { reason: string }).reason === FINAL_CANCEL_REASON)) &&
+          e.at < lastEligible,
+      );
     });
     expect(early.length).toBeGreaterThan(0);
   });

@@ -113,7 +113,15 @@ export async function dlqList(rt: CliRuntime, filter: DlqFilter & { limit: numbe
   rt.out.line(
     renderTable(
       ['FAILED AT', 'ROLE', 'DLQ RECORD', 'TICKET', 'CODE', 'KIND', 'SOURCE RECORD'],
-      shown.map((v) => [v.failedAt, v.role, `${v.dlqTopic}[${v.partition}]@${v.offset}`, clip(v.ticketId), v.code, v.kind, `${v.sourceTopic}[${v.sourcePartition}]@${v.sourceOffset}`]),
+      shown.map((v) => [
+        v.failedAt,
+        v.role,
+        `${v.dlqTopic}[${v.partition}]@${v.offset}`,
+        clip(v.ticketId),
+        v.code,
+        v.kind,
+        `${v.sourceTopic}[${v.sourcePartition}]@${v.sourceOffset}`,
+      ]),
     ),
   );
   if (shown.length < letters.length) rt.out.line(`(the last ${shown.length} of ${letters.length}; --limit shows more)`);
@@ -139,7 +147,9 @@ export async function dlqShow(rt: CliRuntime, opts: { role: Role; partition: num
   const ends = (await admin.topicOffsets(topic)).find((p) => p.partition === opts.partition);
   const offset = BigInt(opts.offset);
   if (!ends || offset < ends.low || offset >= ends.high) {
-    throw new CliFailure(`no record at ${topic}[${opts.partition}]@${opts.offset}${ends ? ` (the partition holds offsets ${ends.low} to ${ends.high - 1n})` : ''}`);
+    throw new CliFailure(
+      `no record at ${topic}[${opts.partition}]@${opts.offset}${ends ? ` (the partition holds offsets ${ends.low} to ${ends.high - 1n})` : ''}`,
+    );
   }
   let found: SourceMessage | undefined;
   await readTopicRanges(rt.kafka(), {

@@ -111,7 +111,10 @@ function neededTopics(c: Config, roles: readonly Role[]): NeededTopic[] {
   const seen = new Map<string, NeededTopic>();
   for (const t of out) {
     const prev = seen.get(t.topic);
-    seen.set(t.topic, prev ? { ...prev, ours: prev.ours || t.ours, read: prev.read || t.read, ...(prev.schema ?? t.schema ? { schema: prev.schema ?? t.schema } : {}) } : t);
+    seen.set(
+      t.topic,
+      prev ? { ...prev, ours: prev.ours || t.ours, read: prev.read || t.read, ...((prev.schema ?? t.schema) ? { schema: prev.schema ?? t.schema } : {}) } : t,
+    );
   }
   return [...seen.values()];
 }
@@ -143,7 +146,8 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     return [['FAIL', `cannot reach ${url} (${cause ?? toSafeError(e).name}): check SCHEMA_REGISTRY_URL and the network`]];
   }
-  if (res.status === 401 || res.status === 403) return [['FAIL', `${url} refused our credentials (HTTP ${res.status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD`]];
+  if (res.status === 401 || res.status === 403)
+    return [['FAIL', `${url} refused our credentials (HTTP ${res.status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD`]];
   if (res.status !== 200) return [['FAIL', `GET ${url}/subjects answered HTTP ${res.status}`]];
   await res.body?.cancel();
   const results: [Verdict, string][] = [['OK', `${url} answered`]];
@@ -166,8 +170,14 @@ async function checkRegistry(config: Config, needed: readonly NeededTopic[]): Pr
       notOurs.push(valueSubject(t.topic));
     }
   }
-  if (notOurs.length > 0) results.push(['FAIL', `this version's output schema is not registered under ${notOurs.join(', ')} (register the schemas of this release)`]);
-  results.push(...(await checkInputCompatibility(config, needed.filter((t) => t.read && t.schema && present.has(t.topic)))));
+  if (notOurs.length > 0)
+    results.push(['FAIL', `this version's output schema is not registered under ${notOurs.join(', ')} (register the schemas of this release)`]);
+  results.push(
+    ...(await checkInputCompatibility(
+      config,
+      needed.filter((t) => t.read && t.schema && present.has(t.topic)),
+    )),
+  );
   return results;
 }
 

@@ -30,12 +30,18 @@ describe('cli/commands/ledger-import', () => {
       expect(importRules(organizations, undefined, NOW).defaultOrganization).toBeUndefined();
       expect(importRules(organizations, 'ORG2', NOW).defaultOrganization).toBe('ORG2');
       expect(importRules(organizations, 'ORG2', NOW).refuseOrganization('ORG1')).toBeUndefined();
-      expect(refusal(() => importRules(organizations, 'ORG3', NOW))).toEqual({ message: '--organization ORG3: this release does not serve it (it serves ORG1, ORG2)', exitCode: 2 });
+      expect(refusal(() => importRules(organizations, 'ORG3', NOW))).toEqual({
+        message: '--organization ORG3: this release does not serve it (it serves ORG1, ORG2)',
+        exitCode: 2,
+      });
     });
 
     it('BRIDGE_ORGANIZATIONS=*: --organization is required, and lines may only name that one', () => {
       const organizations = organizationsOf({ BRIDGE_ORGANIZATIONS: '*' });
-      expect(refusal(() => importRules(organizations, undefined, NOW))).toMatchObject({ exitCode: 2, message: expect.stringContaining('--organization <code> is required') });
+      expect(refusal(() => importRules(organizations, undefined, NOW))).toMatchObject({
+        exitCode: 2,
+        message: expect.stringContaining('--organization <code> is required'),
+      });
       const rules = importRules(organizations, 'ORG7', NOW);
       expect(rules.defaultOrganization).toBe('ORG7');
       expect(rules.refuseOrganization('ORG7')).toBeUndefined();

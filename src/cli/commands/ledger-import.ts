@@ -62,7 +62,7 @@ export async function ledgerImport(rt: CliRuntime, opts: LedgerImportOptions): P
         throw new CliFailure(`cannot read ${opts.file}: ${openProblem(e)}`);
       });
   const counts: Counts = { lines: 0, header: 0, blank: 0, new: 0, known: 0, duplicates: 0, invalid: 0, invalidByCode: {}, listed: [] };
-  let stream: NodeJS.ReadableStream & { readonly bytesRead?: number; destroy(): void } | undefined;
+  let stream: (NodeJS.ReadableStream & { readonly bytesRead?: number; destroy(): void }) | undefined;
   let stop: string | undefined;
   const onSigint = () => (stop = 'SIGINT');
   const onSigterm = () => (stop = 'SIGTERM');
@@ -84,7 +84,14 @@ export async function ledgerImport(rt: CliRuntime, opts: LedgerImportOptions): P
       const { entries, repeats } = chunker.take();
       counts.duplicates += repeats;
       if (entries.length === 0) return;
-      const plan = planChunk(entries, await ledger.getMany(entries.map((e) => e.key), ['inject']), opts.apply);
+      const plan = planChunk(
+        entries,
+        await ledger.getMany(
+          entries.map((e) => e.key),
+          ['inject'],
+        ),
+        opts.apply,
+      );
       counts.known += plan.known;
       counts.duplicates += plan.duplicates;
       if (!opts.apply) {
@@ -212,7 +219,9 @@ function printSummary(
   out.line(`  duplicates:    ${formatCount(c.duplicates)}`);
   out.line(`  invalid:       ${formatCount(c.invalid)}${c.invalid > 0 ? ` (${formatCounts(c.invalidByCode)})` : ''}`);
   if (c.invalid > 0) {
-    out.line(`Invalid lines (${c.listed.length < c.invalid ? `the first ${formatCount(c.listed.length)} of ${formatCount(c.invalid)}` : formatCount(c.invalid)}):`);
+    out.line(
+      `Invalid lines (${c.listed.length < c.invalid ? `the first ${formatCount(c.listed.length)} of ${formatCount(c.invalid)}` : formatCount(c.invalid)}):`,
+    );
     for (const l of c.listed) out.line(`  line ${l.line}: ${l.code}: ${l.problem}`);
   }
   out.line(`${interrupted ? 'Interrupted after' : 'Done in'} ${formatMs(elapsedMs)}.`);

@@ -69,7 +69,12 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
   rt.out.line(`Replay of role ${opts.role} ${window}`);
   for (const [topic, ranges] of plan) {
     rt.out.line(`Topic ${topic}`);
-    rt.out.line(renderTable(['PARTITION', 'FROM OFFSET', 'TO OFFSET', 'RECORDS'], ranges.map((r) => [r.partition, r.from, r.to, r.count])));
+    rt.out.line(
+      renderTable(
+        ['PARTITION', 'FROM OFFSET', 'TO OFFSET', 'RECORDS'],
+        ranges.map((r) => [r.partition, r.from, r.to, r.count]),
+      ),
+    );
   }
   if (total === 0n) {
     rt.out.line('Nothing to replay: no record in that time range.');
@@ -107,7 +112,7 @@ export async function replay(rt: CliRuntime, opts: ReplayOptions): Promise<void>
     if (opts.force && forecast && forecast.alreadyDelivered > 0) {
       rt.out.line(
         `--force: ${formatCount(forecast.alreadyDelivered)} ticket(s) that TIXnGO already has will be sent AGAIN ` +
-          '(each may notify its holder\'s phone). Starting now; Ctrl-C stops cleanly.',
+          "(each may notify its holder's phone). Starting now; Ctrl-C stops cleanly.",
       );
     }
     const config = opts.force && forecast ? withForcedTickets(rt.config, entry.role, forecast.deliveredTicketIds) : rt.config;
@@ -122,7 +127,9 @@ function printForecast(rt: CliRuntime, f: ReplayForecast, force: boolean): void 
   rt.out.line('');
   rt.out.line(`Forecast (${formatCount(f.records)} record(s), ${formatCount(f.tickets)} ticket(s)):`);
   rt.out.line(`  would be sent:                    ${formatCount(force ? f.wouldSend + f.alreadyDelivered : f.wouldSend)}`);
-  rt.out.line(`  already delivered (ledger):       ${formatCount(f.alreadyDelivered)}${force ? ' (sent AGAIN with --force)' : ' (skipped; --force re-sends them)'}`);
+  rt.out.line(
+    `  already delivered (ledger):       ${formatCount(f.alreadyDelivered)}${force ? ' (sent AGAIN with --force)' : ' (skipped; --force re-sends them)'}`,
+  );
   rt.out.line(`  skipped for other reasons:        ${formatCounts(f.skipped)}`);
   rt.out.line(`  invalid records (dead-lettered):  ${formatCounts(f.invalid)}`);
 }
@@ -139,7 +146,10 @@ async function runReplay(
   const config = adapters.config;
   // The role's start-up checks (e.g. output schemas registered) before anything is created.
   await checkOutputSchemas(entry, adapters.codec, config.topics);
-  const groupId = `${config.kafka.groupIdPrefix}-${role}-replay-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const groupId = `${config.kafka.groupIdPrefix}-${role}-replay-${new Date()
+    .toISOString()
+    .replace(/[-:T.Z]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const admin = await rt.admin();
   const stopAtOffsets: OffsetToCommit[] = [];
   for (const [topic, ranges] of plan) {
@@ -175,7 +185,9 @@ async function runReplay(
     },
     onRetry: (info) => {
       totals.retrying = info.code;
-      rt.out.progress(`${formatProgress({ done: totals.received, total, elapsedMs: Date.now() - startedAt })}; retrying ${info.code} (attempt ${info.attempt})`);
+      rt.out.progress(
+        `${formatProgress({ done: totals.received, total, elapsedMs: Date.now() - startedAt })}; retrying ${info.code} (attempt ${info.attempt})`,
+      );
     },
     onFatal: (e) => fatal(e),
   };
@@ -223,13 +235,18 @@ async function runReplay(
   rt.out.line(`  skipped:        ${formatCounts(totals.skipped)}`);
   rt.out.line(`  rejected:       ${formatCount(totals.rejected)}`);
   rt.out.line(`  dead-lettered:  ${formatCount(totals.deadLettered)}`);
-  rt.out.line(deleted ? `Temporary group ${groupId} deleted.` : `Temporary group ${groupId} could not be deleted; delete it with kafka-consumer-groups --delete.`);
+  rt.out.line(
+    deleted ? `Temporary group ${groupId} deleted.` : `Temporary group ${groupId} could not be deleted; delete it with kafka-consumer-groups --delete.`,
+  );
   if (totals.rejected + totals.deadLettered > 0) rt.out.line(`Dead letters: dlq list --role ${role}`);
   if (outcome.kind === 'failed') {
     throw new CliFailure(`the replay stopped: ${toSafeError(outcome.error).message}. Run it again to continue: delivered tickets are skipped.`);
   }
   if (outcome.kind === 'interrupted') {
-    throw new CliFailure(`interrupted (${outcome.signal}) after ${formatCount(totals.received)} record(s). Run it again to continue: delivered tickets are skipped.`, 130);
+    throw new CliFailure(
+      `interrupted (${outcome.signal}) after ${formatCount(totals.received)} record(s). Run it again to continue: delivered tickets are skipped.`,
+      130,
+    );
   }
 }
 

@@ -46,16 +46,16 @@ const anExecution = (over: Partial<Execution> = {}): Execution => ({
 describe('cli/commands/status', () => {
   describe('executionRow', () => {
     it('shows the batch: time, duration, counts, skips by reason and status', () => {
-      expect(executionRow(anExecution({ skipped: [{ reason: 'FILTER_TARIFF', count: 2 }, { reason: 'ORGANIZATION_NOT_SERVED', count: 5 }] }))).toEqual([
-        '2026-01-01T10:00:01Z',
-        '2 s',
-        6,
-        4,
-        '7 (ORGANIZATION_NOT_SERVED 5, FILTER_TARIFF 2)',
-        1,
-        1,
-        'ERROR',
-      ]);
+      expect(
+        executionRow(
+          anExecution({
+            skipped: [
+              { reason: 'FILTER_TARIFF', count: 2 },
+              { reason: 'ORGANIZATION_NOT_SERVED', count: 5 },
+            ],
+          }),
+        ),
+      ).toEqual(['2026-01-01T10:00:01Z', '2 s', 6, 4, '7 (ORGANIZATION_NOT_SERVED 5, FILTER_TARIFF 2)', 1, 1, 'ERROR']);
     });
   });
 
@@ -93,7 +93,7 @@ describe('cli/commands/status', () => {
       ['its own tickets rejected', { rejected: 1 }, 0, 'ERROR'],
       ['its own records dead-lettered', { deadLettered: 1 }, 0, 'ERROR'],
       ['clean, in a batch that retried (retries are counted per batch)', {}, 2, 'WARNING'],
-      ['clean, in a batch whose errors were another organization\'s', {}, 0, 'OK'],
+      ["clean, in a batch whose errors were another organization's", {}, 0, 'OK'],
     ] as const)('%s', (_what, own, retries, expected) => {
       expect(organizationStatus(anExecution({ retries }), counts('ORG_A', own))).toBe(expected);
     });

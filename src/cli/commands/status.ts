@@ -11,8 +11,17 @@ type Row = (string | number)[];
 /** The count cells of a row: received, pushed, skipped (by reason), rejected, dead-lettered. */
 function countCells(c: RecordCounts, simulated: boolean): Row {
   const skipped = c.skipped.reduce((s, x) => s + x.count, 0);
-  const reasons = [...c.skipped].sort((a, b) => b.count - a.count).map((x) => `${x.reason} ${formatCount(x.count)}`).join(', ');
-  return [c.received, simulated ? `${formatCount(c.pushed)} (sim)` : c.pushed, skipped === 0 ? '0' : `${formatCount(skipped)} (${reasons})`, c.rejected, c.deadLettered];
+  const reasons = [...c.skipped]
+    .sort((a, b) => b.count - a.count)
+    .map((x) => `${x.reason} ${formatCount(x.count)}`)
+    .join(', ');
+  return [
+    c.received,
+    simulated ? `${formatCount(c.pushed)} (sim)` : c.pushed,
+    skipped === 0 ? '0' : `${formatCount(skipped)} (${reasons})`,
+    c.rejected,
+    c.deadLettered,
+  ];
 }
 
 const finishedAt = (e: Execution) => e.finishedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -78,11 +87,19 @@ export async function status(rt: CliRuntime, opts: { role?: Role; limit: number;
     rt.out.line(`Role ${entry.role} (consumer group ${groupId})`);
     try {
       const admin = await rt.admin();
-      const lag = await admin.lag(groupId, entry.inputs(rt.config.topics).map((i) => i.topic));
+      const lag = await admin.lag(
+        groupId,
+        entry.inputs(rt.config.topics).map((i) => i.topic),
+      );
       const total = lag.reduce((s, p) => s + p.lag, 0n);
       const never = lag.every((p) => p.committed === null);
-      const parts = lag.filter((p) => p.lag > 0n).map((p) => `${p.topic}[${p.partition}] ${formatCount(p.lag)}`).join(', ');
-      rt.out.line(`  consumer lag: ${formatCount(total)} record(s)${never ? ' (the group never committed: it has not run yet)' : ''}${parts ? ` (${parts})` : ''}`);
+      const parts = lag
+        .filter((p) => p.lag > 0n)
+        .map((p) => `${p.topic}[${p.partition}] ${formatCount(p.lag)}`)
+        .join(', ');
+      rt.out.line(
+        `  consumer lag: ${formatCount(total)} record(s)${never ? ' (the group never committed: it has not run yet)' : ''}${parts ? ` (${parts})` : ''}`,
+      );
     } catch (e) {
       problems.push(`consumer lag of ${entry.role}: ${toSafeError(e).message}`);
       rt.out.line(`  consumer lag: unavailable (${toSafeError(e).code ?? toSafeError(e).name})`);
@@ -92,7 +109,11 @@ export async function status(rt: CliRuntime, opts: { role?: Role; limit: number;
     if (last.length === 0) {
       rt.out.line(org === undefined ? '  executions: none recorded yet' : `  executions with records of organization ${org}: none recorded`);
     } else {
-      rt.out.line(org === undefined ? `  last ${last.length} execution(s), newest first:` : `  last ${last.length} execution(s) with records of organization ${org}, newest first (its records only):`);
+      rt.out.line(
+        org === undefined
+          ? `  last ${last.length} execution(s), newest first:`
+          : `  last ${last.length} execution(s) with records of organization ${org}, newest first (its records only):`,
+      );
       const rows = org === undefined ? last.flatMap((e) => [executionRow(e), ...organizationRows(e)]) : last.map((e) => executionRowOf(e, org)!);
       const table = renderTable(['FINISHED AT', 'DURATION', 'RECEIVED', 'PUSHED', 'SKIPPED (BY REASON)', 'REJECTED', 'DEAD-LETTERED', 'STATUS'], rows);
       rt.out.line(table.replace(/^/gm, '  '));

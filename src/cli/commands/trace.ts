@@ -39,7 +39,9 @@ export async function trace(rt: CliRuntime, ticketId: string, opts: { organizati
       .collection<HolderSummary>(HOLDERS_COLLECTION)
       .find(
         { $or: [{ ticketId }, { _id: ticketId }] },
-        { projection: { organizerId: 1, status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 } },
+        {
+          projection: { organizerId: 1, status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 },
+        },
       )
       .limit(20)
       .toArray(),
@@ -63,7 +65,10 @@ export async function trace(rt: CliRuntime, ticketId: string, opts: { organizati
   rt.out.line(org === undefined ? `Ticket ${ticketId}` : `Ticket ${ticketId} of organization ${org}`);
   printRecords(rt, entries);
   const undecoded = org === undefined ? 0 : all.filter((e) => e.organization === undefined).length;
-  if (undecoded > 0) rt.out.line(`  (${undecoded} more record(s) under this id could not be decoded, so their organization is unknown: trace without --organization shows them)`);
+  if (undecoded > 0)
+    rt.out.line(
+      `  (${undecoded} more record(s) under this id could not be decoded, so their organization is unknown: trace without --organization shows them)`,
+    );
   printFacts(rt, facts);
   printDeadLetters(rt, entries);
   printHolder(rt, holder);
@@ -137,8 +142,13 @@ function printDeadLetters(rt: CliRuntime, entries: readonly TraceEntry[]): void 
     return;
   }
   for (const e of dead) {
-    const why = e.outcome === 'rejected' ? `rejected by TIXnGO (${e.reason ?? '?'}${e.requestId ? `, request ${e.requestId}` : ''})` : `invalid input (${e.reason ?? '?'})`;
-    rt.out.line(`  ${iso(e.at)} ${e.role}${e.organization ? ` (organization ${e.organization})` : ''}: ${why}; record ${e.topic}[${e.partition}]@${e.offset} is in ${e.topic}${rt.config.topics.dlqSuffix}`);
+    const why =
+      e.outcome === 'rejected'
+        ? `rejected by TIXnGO (${e.reason ?? '?'}${e.requestId ? `, request ${e.requestId}` : ''})`
+        : `invalid input (${e.reason ?? '?'})`;
+    rt.out.line(
+      `  ${iso(e.at)} ${e.role}${e.organization ? ` (organization ${e.organization})` : ''}: ${why}; record ${e.topic}[${e.partition}]@${e.offset} is in ${e.topic}${rt.config.topics.dlqSuffix}`,
+    );
   }
   rt.out.line(`  see: dlq list --role ${dead[0]!.role} --code ${dead[0]!.reason ?? '<code>'}`);
 }

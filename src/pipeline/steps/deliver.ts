@@ -89,7 +89,14 @@ export class Deliverer {
     return { outcomes, requests: this.sequence - before };
   }
 
-  private async send<W>(prefix: string, organization: string, to: Destination, part: readonly Push<W>[], outcomes: Map<number, PushOutcome>, retry: Retry): Promise<void> {
+  private async send<W>(
+    prefix: string,
+    organization: string,
+    to: Destination,
+    part: readonly Push<W>[],
+    outcomes: Map<number, PushOutcome>,
+    retry: Retry,
+  ): Promise<void> {
     const { outbox, recorder } = this.deps;
     const again = (half: readonly Push<W>[]) => this.send(prefix, organization, to, half, outcomes, retry);
     const body = encodeRequestBody(part.map((p) => p.work));
@@ -123,7 +130,12 @@ export class Deliverer {
     let result;
     try {
       result = await retry('tixngo', () =>
-        to.tixngo.push(this.settings.endpoint, body, part.map((p) => p.ticketId), { idempotencyKey: requestId, signal: this.deps.signal }),
+        to.tixngo.push(
+          this.settings.endpoint,
+          body,
+          part.map((p) => p.ticketId),
+          { idempotencyKey: requestId, signal: this.deps.signal },
+        ),
       );
     } catch (e) {
       if (!(e instanceof RejectedError)) throw e;

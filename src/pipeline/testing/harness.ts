@@ -79,7 +79,8 @@ export class FakeTixngo implements TixngoApi {
       return { ticketId, ok: true };
     });
     if (key !== undefined) this.memory.set(`${endpoint}|${key}`, text);
-    if (this.hangAfterApplying) await new Promise<never>((_, reject) => ctx?.signal?.addEventListener('abort', () => reject(new TransientError('TIXNGO_ABORTED', 'aborted'))));
+    if (this.hangAfterApplying)
+      await new Promise<never>((_, reject) => ctx?.signal?.addEventListener('abort', () => reject(new TransientError('TIXNGO_ABORTED', 'aborted'))));
     return { status: 200, outcomes };
   }
 
@@ -110,7 +111,8 @@ export class MemoryRecorder implements DeliveryRecorder {
   readonly simulatedFacts = new Map<string, string>();
 
   async delivered(endpoint: PushEndpoint, items: readonly RequestItem[], ctx: { requestId: string }): Promise<void> {
-    for (const i of items) if (!this.facts.has(`${endpoint}|${i.ticketId}|${i.generation}`)) this.facts.set(`${endpoint}|${i.ticketId}|${i.generation}`, ctx.requestId);
+    for (const i of items)
+      if (!this.facts.has(`${endpoint}|${i.ticketId}|${i.generation}`)) this.facts.set(`${endpoint}|${i.ticketId}|${i.generation}`, ctx.requestId);
   }
 
   async simulated(endpoint: PushEndpoint, items: readonly RequestItem[], ctx: { requestId: string }): Promise<void> {
@@ -122,7 +124,10 @@ export class MemoryRecorder implements DeliveryRecorder {
  * A minimal role: pushes the newest generation of a ticket unless the recorder shows it delivered;
  * `gate` lets a test hold a batch inside `enrich` (to order batches as it wants).
  */
-export function testRole(recorder: MemoryRecorder, over: Partial<RoleSpec<TestEvent, null, { ticketId: string; generation: number }>> = {}): RoleSpec<TestEvent, null, { ticketId: string; generation: number }> {
+export function testRole(
+  recorder: MemoryRecorder,
+  over: Partial<RoleSpec<TestEvent, null, { ticketId: string; generation: number }>> = {},
+): RoleSpec<TestEvent, null, { ticketId: string; generation: number }> {
   return {
     role: 'inject',
     topics: [TOPIC],

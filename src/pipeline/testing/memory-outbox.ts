@@ -40,7 +40,8 @@ export class MemoryOutbox implements Outbox {
   }
 
   async putRequest(request: OutboxRequest): Promise<void> {
-    if (!this.requestDocs.has(request._id)) this.requestDocs.set(request._id, { ...structuredClone({ ...request, body: undefined }), body: Buffer.from(request.body) });
+    if (!this.requestDocs.has(request._id))
+      this.requestDocs.set(request._id, { ...structuredClone({ ...request, body: undefined }), body: Buffer.from(request.body) });
   }
 
   async requestsOf(intentId: string): Promise<OutboxRequest[]> {

@@ -14,8 +14,7 @@ export const SCHEMAS = join(REPO, 'test', 'deploy', 'schemas');
 /** The Kubernetes version the chart is rendered for and the committed schemas describe. */
 export const KUBE_VERSION = '1.30.0';
 
-export const toolsBinDir = (): string =>
-  join(process.env.TIXNGO_TOOLS_DIR || join(homedir(), '.cache', 'tixngo-bridge-tools'), 'bin');
+export const toolsBinDir = (): string => join(process.env.TIXNGO_TOOLS_DIR || join(homedir(), '.cache', 'tixngo-bridge-tools'), 'bin');
 
 /**
  * Finds a tool: first in the install-tools cache (the pinned versions), then on PATH. Returns
