@@ -407,13 +407,16 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
       const readyAgain = (await probe(port, '/readyz')).status === 200;
       await waitFor(() => sim().totals().tickets === n, { timeoutMs: 90_000 }).catch(() => undefined);
       const settled = await settleLag(pairs('inject'), { timeoutMs: 30_000 });
+      // A post-mortem when it did not recover: the role's last words.
+      if (!settled || !readyAgain) process.stderr.write(`inject role output (tail):\n${roles.tails(6000).inject}\n`);
       expect({
         notReadyDuringStall: notReady > judged.length / 2 ? 'most' : `${notReady} of ${judged.length}`,
+        running: roles.running('inject'),
         readyAgain,
         injected: sim().totals().tickets,
         duplicates: sim().received({ payloads: false }).duplicates.inject.length,
         settled,
-      }).toEqual({ notReadyDuringStall: 'most', readyAgain: true, injected: n, duplicates: 0, settled: true });
+      }).toEqual({ notReadyDuringStall: 'most', running: true, readyAgain: true, injected: n, duplicates: 0, settled: true });
     },
     300_000,
   ); // above the sum of its waits, so a slow recovery fails on what it got wrong, not on the clock
