@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Located } from './role-spec';
-import { Engine, newWorld, record, records, testRole, tickets, type TestEvent } from './testing/harness';
+import { Engine, newWorld, record, records, TOPIC, testRole, tickets, type TestEvent } from './testing/harness';
 
 /** Waits until `cond` holds (the engine works asynchronously), failing after `ms`. */
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
@@ -72,6 +72,24 @@ describe('pipeline/engine', () => {
         .map((o) => Number(o.offset));
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       expect(e.committed(0)).toBe('20');
+    });
+
+    it('releases the records of a batch while its commit keeps failing (kafkajs must leave eachBatch to rejoin), and commits once it can', async () => {
+      // A rebalance after a broker stall: no commit succeeds until the member has rejoined, and kafkajs
+      // rejoins only once every eachBatch has returned. Holding the records until the commit succeeds
+      // stood the role still for good.
+      const w = newWorld();
+      const e = new Engine(w);
+      e.failCommits = Number.POSITIVE_INFINITY;
+      const handled = await e.pipeline.accept(
+        { topic: TOPIC, partition: 0, messages: records(0, 0, tickets(1, 10)), endOffset: '10' },
+        { heartbeat: async () => undefined, isActive: () => true },
+      );
+      expect(handled).toBe(10);
+      expect(e.committed(0)).toBeUndefined();
+      e.failCommits = 0; // the member has rejoined
+      await e.pipeline.idle();
+      expect(e.committed(0)).toBe('10');
     });
 
     it('keeps the records of a partition it keeps across a rebalance, and drops a revoked one', async () => {

@@ -141,6 +141,7 @@ export class Pipeline<E, S, W> {
   private readonly retrier: DependencyRetry;
   /** Offset commits, one after another, so a later watermark never lands before an earlier one. */
   private commits: Promise<void> = Promise.resolve();
+  private commitQueued = false;
   private capacityWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   /** accept() calls still adding records; at zero the source has handed over all it fetched. */
@@ -230,6 +231,11 @@ export class Pipeline<E, S, W> {
     return this.countHandled(handled, ctx);
   };
 
+  /** Resolves once the commits asked for so far have been made (or given up at a stop). */
+  idle(): Promise<void> {
+    return this.commits;
+  }
+
   /** The member's partitions after a (re)join: see `CommitPlanner.assigned`. */
   onAssigned(partitions: readonly TopicPartition[]): void {
     this.planner.assigned(partitions);
@@ -243,13 +249,14 @@ export class Pipeline<E, S, W> {
     this.stopping = true;
     this.pump();
     this.wakeCapacityWaiters();
-    if (this.inFlight.size > 0) {
-      const timer = setTimeout(() => this.abort.abort(new AbortedError('PIPELINE_DRAIN_DEADLINE', 'drain deadline reached')), deadlineMs);
-      try {
-        while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-      } finally {
-        clearTimeout(timer);
-      }
+    const timer = setTimeout(() => this.abort.abort(new AbortedError('PIPELINE_DRAIN_DEADLINE', 'drain deadline reached')), deadlineMs);
+    try {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      // The last watermark, before the retries are stopped (a commit still failing at the deadline is
+      // abandoned: its records are read again and skipped by the ledger).
+      await this.commits;
+    } finally {
+      clearTimeout(timer);
     }
     this.abort.abort(new AbortedError('PIPELINE_STOPPED', 'stopped'));
     this.releaseOpen(new AbortedError('PIPELINE_STOPPED', 'stopped'));
@@ -546,10 +553,15 @@ export class Pipeline<E, S, W> {
     if (letters.length > 0) await this.retry(run, 'kafka', () => this.deps.deadLetters.write(letters));
     run.lap('dead-letter');
 
-    // 12. commit the watermark of every partition in the batch
+    // 12. commit the watermark of every partition in the batch, on the commits' own chain. The batch
+    //     does not wait for it: its records are handled (durable, and planned for the next commit), so
+    //     the source may have them back. Waiting would deadlock a rebalance: kafkajs rejoins a group only
+    //     once every `eachBatch` has returned, and a commit cannot succeed before the member has rejoined
+    //     (seen after a 20 s broker stall: the group moved on while this batch retried its commit, and
+    //     the role stood still). The watermark is never forgotten: a failed commit is retried, and the
+    //     next batch's commit carries the planner's latest watermark anyway.
     for (const e of entries) this.planner.handled(e.msg, BigInt(e.msg.offset));
-    await this.commitHandled();
-    run.lap('commit');
+    this.commitInBackground();
 
     const report = {
       ...summarize(this.spec.role, traces as TicketTrace[], {
@@ -574,16 +586,27 @@ export class Pipeline<E, S, W> {
    * role stops: the planner forgets nothing, so a later batch never commits past an earlier one.
    */
   private commitHandled(): Promise<void> {
-    const next = this.commits.then(() =>
-      this.retry(undefined, 'commit', async () => {
+    // One commit waiting behind the running one is enough: it plans the watermark as it is when it runs.
+    if (this.commitQueued) return this.commits;
+    this.commitQueued = true;
+    const next = this.commits.then(() => {
+      this.commitQueued = false;
+      return this.retry(undefined, 'commit', async () => {
         const offsets = this.planner.plan();
         if (offsets.length === 0) return;
         await this.deps.commit(offsets);
         this.planner.confirm(offsets);
-      }),
-    );
+      });
+    });
     this.commits = next.catch(() => undefined);
     return next;
+  }
+
+  /** `commitHandled` without waiting: a commit that fails for good (not transient) stops the role. */
+  private commitInBackground(): void {
+    this.commitHandled().catch((e: unknown) => {
+      if (!(e instanceof AbortedError)) this.fail(e, []);
+    });
   }
 
   private observe(r: ReturnType<typeof summarize> & { stagesMs: Record<string, number> }): void {

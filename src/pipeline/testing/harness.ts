@@ -242,11 +242,16 @@ export class Engine {
     );
   }
 
-  /** Hands one partition's fetch to the engine; resolves with how many leading records are handled. */
-  accept(partition: number, messages: readonly SourceMessage[], endOffset?: number): Promise<number> {
+  /**
+   * Hands one partition's fetch to the engine; resolves with how many leading records are handled, once
+   * the commits they led to are made (the engine commits on its own chain, after releasing the records).
+   */
+  async accept(partition: number, messages: readonly SourceMessage[], endOffset?: number): Promise<number> {
     const end = endOffset ?? (messages.length > 0 ? Number(messages[messages.length - 1]!.offset) + 1 : 0);
     const batch: SourceBatch = { topic: TOPIC, partition, messages, endOffset: String(end) };
-    return this.pipeline.accept(batch, { heartbeat: async () => undefined, isActive: () => !this.revoked.has(String(partition)) });
+    const handled = await this.pipeline.accept(batch, { heartbeat: async () => undefined, isActive: () => !this.revoked.has(String(partition)) });
+    await this.pipeline.idle();
+    return handled;
   }
 
   assign(partitions: readonly number[]): void {
