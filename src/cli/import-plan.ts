@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { factId, type Fact, type TicketFacts } from '../store/ticket-ledger';
+import { foreignInjectFact, type Fact, type TicketFacts } from '../store/ticket-ledger';
 import { ticketKey } from '../shared/ticket-key';
 import type { ImportRow } from './import-file';
 
@@ -11,16 +11,9 @@ import type { ImportRow } from './import-file';
 
 /** The fact an import line stands for: TIXnGO had this generation of the ticket before go-live. */
 export function importedFact(row: ImportRow, importedAt: Date): Fact {
-  return {
-    _id: factId(ticketKey(row.organizationCode, row.ticketId), 'inject', row.generation),
-    ticketId: row.ticketId,
-    organization: row.organizationCode,
-    kind: 'inject',
-    generation: row.generation,
-    at: row.injectedAt ?? importedAt,
-    source: 'imported',
-    data: { importedAt: importedAt.toISOString() },
-  };
+  return foreignInjectFact(row.organizationCode, row.ticketId, row.generation, row.injectedAt ?? importedAt, 'imported', {
+    importedAt: importedAt.toISOString(),
+  });
 }
 
 /**

@@ -1,5 +1,4 @@
-import { ticketKey } from '../shared/ticket-key';
-import { factId, type Fact } from '../store/ticket-ledger';
+import { foreignInjectFact, type Fact } from '../store/ticket-ledger';
 
 /** What a cancellation or control says of the core's print state. */
 export interface PrintState {
@@ -18,16 +17,7 @@ export interface PrintState {
  */
 export function corePrintedFact(e: PrintState, posCode: string, seenAt: Date): Fact | undefined {
   if (!posCode || e.printedPosCode !== posCode) return undefined;
-  return {
-    _id: factId(ticketKey(e.organizationCode, e.ticketId), 'inject', e.reprintGeneration),
-    ticketId: e.ticketId,
-    organization: e.organizationCode,
-    kind: 'inject',
-    generation: e.reprintGeneration,
-    at: e.printedAt ?? seenAt,
-    source: 'core',
-    data: { posCode },
-  };
+  return foreignInjectFact(e.organizationCode, e.ticketId, e.reprintGeneration, e.printedAt ?? seenAt, 'core', { posCode });
 }
 
 /**

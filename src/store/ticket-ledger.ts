@@ -51,6 +51,21 @@ export interface Fact {
   readonly source?: 'imported' | 'core';
 }
 
+/**
+ * The `inject` fact of a generation TIXnGO had without a push of the bridge's own (`source`: see
+ * `Fact.source`): the one shape `ledger import` and the core's print state both write.
+ */
+export function foreignInjectFact(
+  organization: string,
+  ticketId: string,
+  generation: number,
+  at: Date,
+  source: 'imported' | 'core',
+  data: Readonly<Record<string, unknown>>,
+): Fact {
+  return { _id: factId(ticketKey(organization, ticketId), 'inject', generation), ticketId, organization, kind: 'inject', generation, at, source, data };
+}
+
 /** A fact's own id, from its ticket's key (`ticketKey`): `<key>|<kind>|<generation>[|<occurredAt ms>][|<detail>]`. */
 export function factId(key: string, kind: FactKind, generation: number, detail?: string, occurredAt?: Date): string {
   const base = `${key}|${kind}|${generation}`;
