@@ -292,9 +292,10 @@ install_kafka() {
   say "kafka jars ready ($(find "$libs" -name '*.jar' | wc -l) jars)"
 }
 
-FERRETDB_PATCH="$ROOT/infra/ferretdb/sqlite-id-pushdown.patch"
-# The cache key names the patch too, so a changed patch builds a new binary.
-ferretdb_bin() { echo "$CACHE/ferretdb-$FERRETDB_VERSION-$(sha256sum "$FERRETDB_PATCH" | cut -c1-12)/ferretdb"; }
+# Applied in this order; each says why and what it changes.
+FERRETDB_PATCHES=("$ROOT/infra/ferretdb/sqlite-id-pushdown.patch" "$ROOT/infra/ferretdb/sqlite-bulk-update.patch")
+# The cache key names the patches too, so a changed patch builds a new binary.
+ferretdb_bin() { echo "$CACHE/ferretdb-$FERRETDB_VERSION-$(cat "${FERRETDB_PATCHES[@]}" | sha256sum | cut -c1-12)/ferretdb"; }
 
 install_ferretdb() {
   local bin src dir tmp
@@ -318,14 +319,18 @@ install_ferretdb() {
   cp -R "$dir/." "$src/"
   chmod -R u+w "$src"
   echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  # Upstream's SQLite backend never uses its own `_id` index; the patch says why and what it changes.
+  # Upstream's SQLite backend never uses its own `_id` index and writes a bulk update one transaction per
+  # document; the patches say why and what they change.
   # GIT_CEILING_DIRECTORIES: should the cache sit inside some git work tree, git apply must still patch here.
-  if ! (cd "$src" && GIT_CEILING_DIRECTORIES="$(dirname "$src")" git apply -p1 "$FERRETDB_PATCH") >>"$log" 2>&1; then
-    rm -rf "$src"
-    warn "applying $FERRETDB_PATCH failed; last 40 lines of $log:"
-    tail -n 40 "$log" >&2
-    return 1
-  fi
+  local patch
+  for patch in "${FERRETDB_PATCHES[@]}"; do
+    if ! (cd "$src" && GIT_CEILING_DIRECTORIES="$(dirname "$src")" git apply -p1 "$patch") >>"$log" 2>&1; then
+      rm -rf "$src"
+      warn "applying $patch failed; last 40 lines of $log:"
+      tail -n 40 "$log" >&2
+      return 1
+    fi
+  done
   tmp="$src/.ferretdb.bin"
   if ! (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$tmp" ./cmd/ferretdb) >>"$log" 2>&1; then
     rm -rf "$src"

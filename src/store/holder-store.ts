@@ -68,12 +68,12 @@ export function holderStateId(organizerId: string, ticketId: string): string {
 }
 
 /**
- * Statements per replace command. The local MongoDB-compatible server (FerretDB 1.24) keeps a database
- * connection open for every statement of an update command until the command ends, out of a pool of 100
- * per database: a command of about 100 statements waits for itself forever and blocks the database
- * (seen at 100; 80 passed). 25 leaves room for the other roles' commands running meanwhile.
+ * Statements per replace command. The local MongoDB-compatible server (FerretDB 1.24, patched by
+ * infra/ferretdb/sqlite-bulk-update.patch) writes one command's replacements in one transaction, so
+ * larger commands cost it less per state. Upstream FerretDB 1.24 held a database connection for every
+ * statement until the command ended and hung at ~100 statements; the patch closes each at its end.
  */
-const REPLACES_PER_COMMAND = 25;
+const REPLACES_PER_COMMAND = 500;
 
 /**
  * Holder states, read and written by `_id` only (on the local server any other filter scans the

@@ -288,9 +288,13 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
       return key ? decodePaginationKey(key)! : 0;
     };
 
-    // Kill -9 while a page's states are being written: its events are acknowledged, its key is not
-    // stored. (States are read before the key, so a state beyond the key means "mid-page" at that
-    // moment.) The instant can be missed by a hair, so up to three crashes, each followed by a restart.
+    // Kill -9 while a page is being handled: its events acknowledged, its states being written, its
+    // key not stored. The store writes a page's states in one or two commands (new tickets, known
+    // ones), so the moment is watched from Kafka: more events published than the feed holds up to the
+    // stored key. Events are counted before the key is read: both only grow, so the condition held
+    // when the key was read. The instant can be missed by a hair, so up to three crashes, each
+    // followed by a restart; which moment was hit is decided after the kill, from the events.
+    const upTo = (k: number) => feed.filter((e) => e.seq <= k).length;
     let midPage = false;
     const logs: (() => string)[] = [];
     for (let crash = 1; crash <= 3 && !midPage; crash++) {
@@ -298,14 +302,11 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
       logs.push(proc.output);
       await waitFor(
         async () => {
-          const written = await db
-            .collection<HolderDocument>(HOLDERS_COLLECTION)
-            .find({}, { projection: { ticketId: 1, version: 1 } })
-            .toArray();
+          const published = await topicSize(topics.holderUpdated);
           const k = await keySeq();
-          return k < lastSeq && written.some((h) => (seqOf.get(change(h)) ?? 0) > k);
+          return k < lastSeq && published > upTo(k);
         },
-        { timeoutMs: 90_000, intervalMs: 20, describe: () => proc.output().slice(-2000) },
+        { timeoutMs: 90_000, intervalMs: 5, describe: () => proc.output().slice(-2000) },
       );
       proc.child.kill('SIGKILL');
       expect((await proc.exited).signal).toBe('SIGKILL');
