@@ -12,10 +12,11 @@ import { DlqLimit } from '../pipeline/dlq-limit';
 import { DlqLimitExceeded } from '../pipeline/engine';
 import type { PipelineEvents } from '../pipeline/report';
 import { AbortedError, BridgeError, PoisonMessageError, toSafeError } from '../shared/errors';
-import type { HolderHead, HolderStore } from '../store/holder-store';
+import type { HolderDocument, HolderHead, HolderStore } from '../store/holder-store';
 import type { LeaseStore, LeaseTerm } from '../store/lease-store';
-import type { TixngoApi } from '../tixngo/tixngo-api';
+import type { ChangePage, TixngoApi } from '../tixngo/tixngo-api';
 import { toFeedDeadLetter } from './feed-dead-letter';
+import { HeadCache } from './head-cache';
 import { parseFeedRecord, toHolderUpdated, type HolderRecord, type ParsedFeedRecord } from './feed-record';
 import { planPage, type RecordOutcome, type StateWrite } from './holder-state';
 import { nextPollDelayMs } from './pacing';
@@ -120,6 +121,8 @@ class PageAbandonedError extends AbortedError {
  */
 class Tenure {
   private readonly controller = new AbortController();
+  /** What the store holds of the tickets this term read or wrote (sound because the term is the only writer: head-cache.ts). */
+  readonly heads = new HeadCache(HEAD_CACHE_HISTORY_ENTRIES);
   private writes: Promise<unknown> = Promise.resolve();
   validUntil: number;
 
@@ -162,6 +165,11 @@ interface PageSummary {
   readonly keyMoved: boolean;
 }
 
+/**
+ * The most history entries a term's head cache keeps (head-cache.ts): ~150 bytes each, so at most some
+ * 45 MB, and a stadium's 80,000 tickets with a few changes each stay cached through match day.
+ */
+const HEAD_CACHE_HISTORY_ENTRIES = 300_000;
 const ROLE = HOLDER_SYNC_ROLE;
 
 /** The poller of one organizer. */
@@ -450,9 +458,35 @@ class OrganizerPoller {
     // the page is read again, instead of the whole feed ending up in the dead-letter topic.
     if (dlqLimitReason) throw new DlqLimitExceeded(dlqLimitReason);
 
+    try {
+      return await this.handleRecords(key, page, { valid, letters, deadCodes, skipped, observedAt }, tenure, stage, stagesMs, startedAt);
+    } catch (e) {
+      // A page that failed may have written states the cache does not know of: read them again.
+      tenure.heads.clear();
+      throw e;
+    }
+  }
+
+  private async handleRecords(
+    key: string | null,
+    page: ChangePage,
+    sorted: { valid: HolderRecord[]; letters: OutgoingMessage[]; deadCodes: string[]; skipped: number; observedAt: Date },
+    tenure: Tenure,
+    stage: (name: string) => void,
+    stagesMs: Record<string, number>,
+    startedAt: number,
+  ): Promise<PageSummary> {
+    const signal = tenure.signal;
+    const { valid, letters, deadCodes, skipped, observedAt } = sorted;
     const ticketIds = [...new Set(valid.map((r) => r.ticketId))];
-    const stored =
-      ticketIds.length > 0 ? await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, ticketIds), signal) : new Map<string, HolderHead>();
+    const { found: stored, missing } = tenure.heads.lookup(ticketIds);
+    if (missing.length > 0) {
+      const read = await this.retry('mongo', () => this.deps.holders.heads(this.organizerId, missing), signal);
+      for (const [ticketId, head] of read) {
+        stored.set(ticketId, head);
+        tenure.heads.set(ticketId, head);
+      }
+    }
     const plan = planPage(this.organizerId, valid, stored, observedAt, this.s.historyLimit);
     stage('plan');
 
@@ -534,6 +568,7 @@ class OrganizerPoller {
       const replacements = pending.filter((w) => w.replaces).map((w) => w.next);
       this.checkClock(tenure);
       const appeared = inserts.length > 0 ? await this.retry('mongo', () => this.deps.holders.insertNew(inserts), signal) : new Set<string>();
+      for (const s of inserts) if (!appeared.has(s.ticketId)) tenure.heads.set(s.ticketId, headOf(s));
       if (replacements.length > 0) {
         await this.retry(
           'mongo',
@@ -544,6 +579,7 @@ class OrganizerPoller {
             }),
           signal,
         );
+        for (const s of replacements) tenure.heads.set(s.ticketId, headOf(s));
       }
       if (appeared.size === 0) return;
       this.log.info({ tickets: appeared.size }, 'holder states appeared while being inserted; deciding again');
@@ -601,6 +637,11 @@ class OrganizerPoller {
     this.deps.health.beat(this.component);
     this.deps.health.beat(ROLE);
   }
+}
+
+/** What the cache keeps of a state just written: what `HolderStore.heads` would read back. */
+function headOf(s: HolderDocument): HolderHead {
+  return { version: s.version, ...(s.history ? { history: s.history } : {}) };
 }
 
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {

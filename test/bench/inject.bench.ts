@@ -914,6 +914,7 @@ async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: nu
   seq = Math.max(seq, fromSeq);
   const first = { seq, at: Date.now() };
   const steal = stealMeter();
+  const cpu = cpuMeter({ role: role.child.pid }, { store: stackPids().store });
   const quarter = first.seq + Math.ceil((toSeq - first.seq) / 4);
   const lastQuarterFrom = toSeq - Math.ceil((toSeq - first.seq) / 4);
   let atQuarter: { seq: number; at: number } | undefined;
@@ -938,7 +939,10 @@ async function feedPhase(db: Db, role: BridgeProcess, fromSeq: number, toSeq: nu
       summary: `${rate(stored, Date.now() - startedAt)} records/s (stopped after ${HOLDER_S} s: ${stored} of ${toSeq - fromSeq} states stored, the key at ${seq - fromSeq}; ${steal()})`,
     };
   }
-  return { perSecond: rate(done, ms), summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()})` };
+  return {
+    perSecond: rate(done, ms),
+    summary: `${rate(done, ms)} records/s (${done} records in ${ms} ms after the first page${flat}; ${steal()}; CPU per record: ${cpuLine(cpu(), done)})`,
+  };
 }
 
 /** How far the stored pagination key points, as a feed sequence (0 before the first page). */
