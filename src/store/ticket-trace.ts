@@ -1,8 +1,7 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { Binary, type Collection, type Db } from 'mongodb';
+import type { Binary, Collection, Db } from 'mongodb';
 import type { BatchReport, TicketTrace } from '../contracts/report';
 import type { ExecutionMode } from './executions';
-import { duplicateKeyIndexes, storeOp } from './mongo';
+import { duplicateKeyIndexes, PACKED_JSON, packJson, storeOp, unpackJson } from './mongo';
 
 export const TICKET_TRACE_COLLECTION = 'ticket_trace';
 
@@ -70,20 +69,20 @@ export interface TraceDoc {
  */
 type StoredTraceDoc = Omit<TraceDoc, 'records'> & StoredRecords;
 type StoredRecords =
-  | { readonly records: Binary; readonly recordsEncoding: 'json-deflate-raw' }
+  | { readonly records: Binary; readonly recordsEncoding: typeof PACKED_JSON }
   | { readonly records: readonly RecordTrace[]; readonly recordsEncoding?: undefined };
 
 /** Pure: a trace document as it is stored (`StoredTraceDoc`). */
 export function encodeTraceDoc({ records, ...doc }: TraceDoc): StoredTraceDoc {
-  return { ...doc, records: new Binary(deflateRawSync(JSON.stringify(records), { level: 1 })), recordsEncoding: 'json-deflate-raw' };
+  return { ...doc, records: packJson(records), recordsEncoding: PACKED_JSON };
 }
 
 /** Pure: the records of a stored trace document, of either format. */
 export function traceDocRecords(doc: StoredRecords): RecordTrace[] {
   if (doc.recordsEncoding === undefined) return [...doc.records];
   const encoding: string = doc.recordsEncoding;
-  if (encoding !== 'json-deflate-raw') throw new Error(`trace records in an unknown encoding: ${encoding}`);
-  return JSON.parse(inflateRawSync(doc.records.buffer).toString('utf8')) as RecordTrace[];
+  if (encoding !== PACKED_JSON) throw new Error(`trace records in an unknown encoding: ${encoding}`);
+  return unpackJson<RecordTrace[]>(doc.records);
 }
 
 /** Bounds a trace document well under MongoDB's 16 MB, whatever the batch size. */
