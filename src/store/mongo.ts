@@ -104,3 +104,13 @@ export function packJson(value: unknown): Binary {
 export function unpackJson<T>(packed: Binary): T {
   return JSON.parse(inflateRawSync(packed.buffer).toString('utf8')) as T;
 }
+
+/**
+ * A list stored either by `packJson` (`encoding` = `PACKED_JSON`) or as an array (no `encoding`: written
+ * by a version before). Anything else throws: a reader never guesses at a form it does not know.
+ */
+export function unpackList<T>(stored: Binary | readonly T[], encoding: string | undefined, what: string): T[] {
+  if (encoding === undefined && Array.isArray(stored)) return [...(stored as readonly T[])];
+  if (encoding === PACKED_JSON && stored instanceof Binary) return unpackJson<T[]>(stored);
+  throw new Error(`${what} stored in an unknown form (encoding ${String(encoding)})`);
+}

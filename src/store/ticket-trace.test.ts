@@ -78,7 +78,9 @@ describe('store/ticket-trace', () => {
     });
 
     it('refuses records in an encoding it does not know', () => {
-      expect(() => traceDocRecords({ records: new Binary(Buffer.from('x')), recordsEncoding: 'zstd' as never })).toThrow(/unknown encoding: zstd/);
+      expect(() => traceDocRecords({ records: new Binary(Buffer.from('x')), recordsEncoding: 'zstd' as never })).toThrow(
+        /trace records stored in an unknown form \(encoding zstd\)/,
+      );
     });
   });
 });

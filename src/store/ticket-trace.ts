@@ -1,7 +1,7 @@
 import type { Binary, Collection, Db } from 'mongodb';
 import type { BatchReport, TicketTrace } from '../contracts/report';
 import type { ExecutionMode } from './executions';
-import { duplicateKeyIndexes, PACKED_JSON, packJson, storeOp, unpackJson } from './mongo';
+import { duplicateKeyIndexes, PACKED_JSON, packJson, storeOp, unpackList } from './mongo';
 
 export const TICKET_TRACE_COLLECTION = 'ticket_trace';
 
@@ -79,10 +79,7 @@ export function encodeTraceDoc({ records, ...doc }: TraceDoc): StoredTraceDoc {
 
 /** Pure: the records of a stored trace document, of either format. */
 export function traceDocRecords(doc: StoredRecords): RecordTrace[] {
-  if (doc.recordsEncoding === undefined) return [...doc.records];
-  const encoding: string = doc.recordsEncoding;
-  if (encoding !== PACKED_JSON) throw new Error(`trace records in an unknown encoding: ${encoding}`);
-  return unpackJson<RecordTrace[]>(doc.records);
+  return unpackList<RecordTrace>(doc.records, doc.recordsEncoding, 'trace records');
 }
 
 /** Bounds a trace document well under MongoDB's 16 MB, whatever the batch size. */

@@ -124,4 +124,25 @@ describe('outbox (real MongoDB-compatible store)', () => {
       await db.dropDatabase();
     });
   });
+
+  it("an intent's tickets are stored deflated and come back as written; an intent stored by the version before reads back too", async () => {
+    const database = unique('db').replace(/-/g, '_');
+    await withMongo(database, async (db) => {
+      const outbox = new MongoOutbox(db);
+      const intent = anIntent({ tickets: Array.from({ length: 1000 }, (_, i) => `ORG1:${100_000 + i}`) });
+      await outbox.putIntent(intent);
+      const raw = await db.collection('outbox_intents').findOne({ _id: intent._id as never });
+      expect(raw!.ticketsEncoding).toBe('json-deflate-raw');
+      expect(raw!.tickets).toBeInstanceOf(Binary);
+      // The version before: the tickets an array.
+      const old = anIntent({ tickets: ['ORG1:7', 'ORG1:8'] });
+      await db.collection('outbox_intents').insertOne({ ...old, _id: old._id as never });
+      await outbox.touch([intent._id, old._id], new Date(intent.touchedAt.getTime() + 1_000));
+      const back = new Map((await outbox.intents()).map((i) => [i._id, i]));
+      expect(back.get(intent._id)!.tickets).toEqual(intent.tickets);
+      expect(back.get(old._id)!.tickets).toEqual(old.tickets);
+      expect(back.get(intent._id)).not.toHaveProperty('ticketsEncoding');
+      await db.dropDatabase();
+    });
+  });
 });
