@@ -1,4 +1,5 @@
-import { MongoClient, MongoError, type Db } from 'mongodb';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { Binary, MongoClient, MongoError, type Db } from 'mongodb';
 import type { Metrics } from '../ops/metrics';
 import { TransientError } from '../shared/errors';
 import { countStoreCommands } from './command-metrics';
@@ -84,4 +85,32 @@ export function duplicateKeyIndexes(e: unknown): number[] | undefined {
   if (list.length === 0) return err.code === 11000 ? [] : undefined;
   if (!list.every((w) => w.code === 11000 && typeof w.index === 'number')) return undefined;
   return list.map((w) => w.index as number);
+}
+
+/** How `packJson` stores a value (the documents name it beside the field, for the readers). */
+export const PACKED_JSON = 'json-deflate-raw';
+
+/**
+ * A part of a document that no query looks inside, as one Binary: its JSON, deflated (raw DEFLATE,
+ * level 1). FerretDB's SQLite backend encodes every field of every element of an array as typed JSON
+ * (and decodes them all to read or delete the document); one Binary costs it next to nothing. Only for
+ * JSON values (no Date, Buffer or undefined inside).
+ */
+export function packJson(value: unknown): Binary {
+  return new Binary(deflateRawSync(JSON.stringify(value), { level: 1 }));
+}
+
+/** The value `packJson` stored. */
+export function unpackJson<T>(packed: Binary): T {
+  return JSON.parse(inflateRawSync(packed.buffer).toString('utf8')) as T;
+}
+
+/**
+ * A list stored either by `packJson` (`encoding` = `PACKED_JSON`) or as an array (no `encoding`: written
+ * by a version before). Anything else throws: a reader never guesses at a form it does not know.
+ */
+export function unpackList<T>(stored: Binary | readonly T[], encoding: string | undefined, what: string): T[] {
+  if (encoding === undefined && Array.isArray(stored)) return [...(stored as readonly T[])];
+  if (encoding === PACKED_JSON && stored instanceof Binary) return unpackJson<T[]>(stored);
+  throw new Error(`${what} stored in an unknown form (encoding ${String(encoding)})`);
 }

@@ -1,4 +1,5 @@
-import { toTraceDocs, TRACE_DOC_RECORDS, type TraceEntry } from './ticket-trace';
+import { Binary } from 'mongodb';
+import { encodeTraceDoc, toTraceDocs, traceDocRecords, TRACE_DOC_RECORDS, type TraceEntry } from './ticket-trace';
 
 const at = new Date('2026-01-01T00:00:01Z');
 const entry = (batchId: string, ticketId: string, offset: number, extra: Partial<TraceEntry> = {}): TraceEntry => ({
@@ -53,6 +54,33 @@ describe('store/ticket-trace', () => {
 
     it('has nothing to write for no entries', () => {
       expect(toTraceDocs([])).toEqual([]);
+    });
+  });
+
+  describe('encodeTraceDoc and traceDocRecords', () => {
+    const entries = [
+      entry('b-1', '1', 10, { requestId: 'r-1', organization: 'ORG1' }),
+      entry('b-1', '2', 11, { outcome: 'skipped', reason: 'ALREADY_INJECTED', simulated: true }),
+      entry('b-1', '1', 12, { outcome: 'dead-lettered', reason: 'AVRO_BAD_FRAME' }),
+    ];
+
+    it('stores the records as one deflated Binary beside the ticket ids, and reads them back as they were', () => {
+      const [doc] = toTraceDocs(entries);
+      const { records, ...rest } = doc!;
+      const stored = encodeTraceDoc(doc!);
+      expect(stored).toEqual({ ...rest, records: expect.any(Binary), recordsEncoding: 'json-deflate-raw' });
+      expect(traceDocRecords(stored)).toEqual(records);
+    });
+
+    it('reads the records of a document written before, an array', () => {
+      const [doc] = toTraceDocs(entries);
+      expect(traceDocRecords({ records: doc!.records })).toEqual(doc!.records);
+    });
+
+    it('refuses records in an encoding it does not know', () => {
+      expect(() => traceDocRecords({ records: new Binary(Buffer.from('x')), recordsEncoding: 'zstd' as never })).toThrow(
+        /trace records stored in an unknown form \(encoding zstd\)/,
+      );
     });
   });
 });

@@ -2,6 +2,7 @@ import { aPrintedTicket } from '../../src/tools/sample-events';
 import { expectNoSecretOrHolderData, runCli } from '../support/cli';
 import { bridgeEnv, committedTotal, produceAvro, setFaults, startTestBridge, useStackFixture, withMongo } from '../support/harness';
 import { MongoLeaseStore } from '../../src/store/lease-store';
+import { traceDocRecords } from '../../src/store/ticket-trace';
 import { waitFor } from '../support/wait-for';
 
 async function lagGauge(port: number, role: string): Promise<number | undefined> {
@@ -43,7 +44,7 @@ describe('batch history, consumer lag and cli status (real Kafka, registry, stor
     expect(await count()).toBeLessThanOrEqual(10);
     expect(await count()).toBeGreaterThanOrEqual(5);
     const traced = await withMongo(config.mongo.database, async (db) =>
-      (await db.collection('ticket_trace').find({}).toArray()).flatMap((d) => d.records as unknown[]),
+      (await db.collection('ticket_trace').find({}).toArray()).flatMap((d) => traceDocRecords(d as never)),
     );
     expect(traced).toHaveLength(61);
 

@@ -36,7 +36,7 @@ describe('outbox (real MongoDB-compatible store)', () => {
     });
   });
 
-  it('a request body is stored deflated and comes back byte for byte; one stored raw by the version before reads back too', async () => {
+  it('a request body and items are stored deflated and come back as written; a request stored by the versions before reads back too', async () => {
     const database = unique('db').replace(/-/g, '_');
     await withMongo(database, async (db) => {
       const outbox = new MongoOutbox(db);
@@ -52,7 +52,13 @@ describe('outbox (real MongoDB-compatible store)', () => {
         intent: intent._id,
         endpoint: 'inject' as const,
         organization: 'ORG1',
-        items: [{ ticketId: '1', organization: 'ORG1', generation: 0 }],
+        items: tickets.map((t, i) => ({
+          ticketId: t.ticketId,
+          organization: 'ORG1',
+          generation: i % 3,
+          partition: i % 6,
+          ...(i === 7 ? { reason: 'LOST', occurredAt: 1_700_000_000_123 } : {}),
+        })),
         body,
         createdAt: new Date(),
       };
@@ -60,12 +66,22 @@ describe('outbox (real MongoDB-compatible store)', () => {
       const raw = await db.collection('outbox_requests').findOne({ _id: request._id as never });
       expect(raw!.bodyEncoding).toBe('deflate-raw');
       expect(raw!.body.buffer.length).toBeLessThan(body.length / 5);
+      expect(raw!.itemsEncoding).toBe('json-deflate-raw');
+      expect(raw!.items).toBeInstanceOf(Binary);
 
-      const old = { ...request, _id: `${intent._id}.0`, body: Buffer.from('{"tickets":[{"ticketId":"0"}]}') };
+      // The versions before: the body raw, the items an array.
+      const old = {
+        ...request,
+        _id: `${intent._id}.0`,
+        items: [{ ticketId: '0', organization: 'ORG1', generation: 2 }],
+        body: Buffer.from('{"tickets":[{"ticketId":"0"}]}'),
+      };
       await db.collection('outbox_requests').insertOne({ ...old, _id: old._id as never, body: new Binary(old.body) });
-      const back = new Map((await outbox.requestsOf(intent._id)).map((r) => [r._id, r.body]));
-      expect(back.get(request._id)!.equals(body)).toBe(true);
-      expect(back.get(old._id)!.equals(old.body)).toBe(true);
+      const back = new Map((await outbox.requestsOf(intent._id)).map((r) => [r._id, r]));
+      expect(back.get(request._id)!.body.equals(body)).toBe(true);
+      expect(back.get(request._id)!.items).toEqual(request.items);
+      expect(back.get(old._id)!.body.equals(old.body)).toBe(true);
+      expect(back.get(old._id)!.items).toEqual(old.items);
       await db.dropDatabase();
     });
   });
@@ -105,6 +121,27 @@ describe('outbox (real MongoDB-compatible store)', () => {
       expect(stored!.touchedAt.getTime()).toBe(later.getTime());
       await outbox.removeIntent(intent._id);
       expect(await outbox.intents()).toEqual([]);
+      await db.dropDatabase();
+    });
+  });
+
+  it("an intent's tickets are stored deflated and come back as written; an intent stored by the version before reads back too", async () => {
+    const database = unique('db').replace(/-/g, '_');
+    await withMongo(database, async (db) => {
+      const outbox = new MongoOutbox(db);
+      const intent = anIntent({ tickets: Array.from({ length: 1000 }, (_, i) => `ORG1:${100_000 + i}`) });
+      await outbox.putIntent(intent);
+      const raw = await db.collection('outbox_intents').findOne({ _id: intent._id as never });
+      expect(raw!.ticketsEncoding).toBe('json-deflate-raw');
+      expect(raw!.tickets).toBeInstanceOf(Binary);
+      // The version before: the tickets an array.
+      const old = anIntent({ tickets: ['ORG1:7', 'ORG1:8'] });
+      await db.collection('outbox_intents').insertOne({ ...old, _id: old._id as never });
+      await outbox.touch([intent._id, old._id], new Date(intent.touchedAt.getTime() + 1_000));
+      const back = new Map((await outbox.intents()).map((i) => [i._id, i]));
+      expect(back.get(intent._id)!.tickets).toEqual(intent.tickets);
+      expect(back.get(old._id)!.tickets).toEqual(old.tickets);
+      expect(back.get(intent._id)).not.toHaveProperty('ticketsEncoding');
       await db.dropDatabase();
     });
   });
