@@ -120,6 +120,13 @@ describe('holder-state', () => {
       expect(next?.history?.map((h) => h.version)).toEqual(versions);
     });
 
+    it('stores a person without its null fields, and no person as null', () => {
+      const full = { id: null, title: null, firstName: 'Ada', lastName: null, email: 'ada@example.test', phone: null, birthDate: null };
+      const { next } = mergeTicket('org-1', undefined, [aHolderRecord({ version: 1, walletOwner: full, ticketHolder: null })], observedAt, 50);
+      expect(next?.walletOwner).toEqual({ firstName: 'Ada', email: 'ada@example.test' });
+      expect(next?.ticketHolder).toBeNull();
+    });
+
     it('starts a history for a stored state that has none', () => {
       const { history: _ignored, ...bare } = aStoredState(2);
       const { next } = mergeTicket('org-1', bare as HolderDocument, [aHolderRecord({ version: 3 })], observedAt, 50);

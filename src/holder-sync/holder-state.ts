@@ -1,4 +1,4 @@
-import { holderStateId, type HolderDocument, type HolderHead, type HolderHistoryEntry } from '../store/holder-store';
+import { holderStateId, type HolderDocument, type HolderHead, type HolderHistoryEntry, type HolderPerson } from '../store/holder-store';
 import type { HolderRecord } from './feed-record';
 
 /**
@@ -60,10 +60,10 @@ export function mergeTicket(
       status: r.status,
       version: r.version,
       changedAt: r.changedAt,
-      walletOwner: r.walletOwner,
-      ticketHolder: r.ticketHolder,
-      previousOwner: r.previousOwner,
-      transferRecipient: r.transferRecipient,
+      walletOwner: storedPerson(r.walletOwner),
+      ticketHolder: storedPerson(r.ticketHolder),
+      previousOwner: storedPerson(r.previousOwner),
+      transferRecipient: storedPerson(r.transferRecipient),
       action: r.action,
       eventId: r.eventId,
       observedAt,
@@ -123,4 +123,16 @@ export function planPage(
     if (merged.next) writes.push({ next: merged.next, replaces: before !== undefined });
   }
   return { events: records.filter((_, i) => outcomes[i] === 'applied'), writes, outcomes };
+}
+
+/**
+ * A person as the store keeps it: the fields TIXnGO gave, without the null ones (readers take a missing
+ * field for null). A holder state is mostly people; on the local store every field of a document costs
+ * its CPU on each write and read, and the eleven fields of a person are mostly null.
+ */
+export function storedPerson(p: HolderPerson | null): HolderPerson | null {
+  if (!p) return null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p)) if (typeof v === 'string') out[k] = v;
+  return out as HolderPerson;
 }
