@@ -25,6 +25,8 @@ import { TicketClaims } from './ticket-claims';
 import { compareTicketIds } from './ticket-order';
 import { ticketKey } from '../shared/ticket-key';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface Decoder {
   decode(value: Buffer | null, as: RoleSpec<unknown, unknown, unknown>['schema']): Promise<unknown>;
 }
@@ -277,25 +279,38 @@ export class Pipeline<E, S, W> {
 
   /** Adds the records (waiting for room); true when every one of them was added. */
   private async add(messages: readonly SourceMessage[], ctx: BatchContext, handled: Promise<void>[]): Promise<boolean> {
-    for (const msg of messages) {
-      if (this.stopping || this.failed || !ctx.isActive()) return false;
-      const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
-      const full = () => !this.stopping && !this.failed && (this.builder.size >= this.settings.batch.maxItems || this.builder.wouldOverflow(bytes));
-      while (full()) {
+    // Counted as they are added, told to the counter before any wait and at the end (not once a record).
+    let received = 0;
+    const count = () => {
+      if (received > 0) this.deps.metrics.received.inc({ role: this.spec.role }, received);
+      received = 0;
+    };
+    try {
+      for (const msg of messages) {
+        if (this.stopping || this.failed || !ctx.isActive()) return false;
+        const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
+        const full = () => !this.stopping && !this.failed && (this.builder.size >= this.settings.batch.maxItems || this.builder.wouldOverflow(bytes));
+        while (full()) {
+          this.pump();
+          if (full()) {
+            count();
+            await this.waitForCapacity(ctx);
+          }
+        }
+        if (this.stopping || this.failed || !ctx.isActive()) return false;
+        this.planner.track(msg, BigInt(msg.offset));
+        handled.push(
+          new Promise<void>((resolve, reject) => {
+            this.builder.add({ msg, bytes, resolve, reject, prepared: this.prepare(msg) }, bytes, this.now());
+          }),
+        );
+        received++;
         this.pump();
-        if (full()) await this.waitForCapacity(ctx);
       }
-      if (this.stopping || this.failed || !ctx.isActive()) return false;
-      this.planner.track(msg, BigInt(msg.offset));
-      handled.push(
-        new Promise<void>((resolve, reject) => {
-          this.builder.add({ msg, bytes, resolve, reject, prepared: this.prepare(msg) }, bytes, this.now());
-        }),
-      );
-      this.deps.metrics.received.inc({ role: this.spec.role });
-      this.pump();
+      return true;
+    } finally {
+      count();
     }
-    return true;
   }
 
   private pump(): void {
@@ -425,21 +440,25 @@ export class Pipeline<E, S, W> {
     const run = new BatchRun(this.now(), this.now);
     const traces: (TicketTrace | undefined)[] = new Array(entries.length);
     const letters: DeadLetter[] = [];
-    const organizationOf = new Map<number, string>();
-    const base = (i: number, ticketId?: string) => {
+    const organizationOf: (string | undefined)[] = new Array(entries.length);
+    /** Record `i`'s trace, its optional fields present only when set (one object a record, built in place). */
+    const trace = (i: number, ticketId: string | undefined, outcome: TicketTrace['outcome'], reason?: string, requestId?: string, simulated?: boolean) => {
       const m = entries[i]!.msg;
-      const organization = organizationOf.get(i);
-      return {
-        ...(ticketId ? { ticketId } : m.key ? { key: m.key.toString('utf8').slice(0, 256) } : {}),
-        ...(organization ? { organization } : {}),
-        topic: m.topic,
-        partition: m.partition,
-        offset: m.offset,
-      };
+      const organization = organizationOf[i];
+      const t = (ticketId ? { ticketId } : m.key ? { key: m.key.toString('utf8').slice(0, 256) } : {}) as Mutable<TicketTrace>;
+      if (organization) t.organization = organization;
+      t.topic = m.topic;
+      t.partition = m.partition;
+      t.offset = m.offset;
+      t.outcome = outcome;
+      if (reason !== undefined) t.reason = reason;
+      if (requestId) t.requestId = requestId;
+      if (simulated) t.simulated = true;
+      traces[i] = t;
     };
     const deadLetter = (i: number, error: BridgeError, outcome: 'rejected' | 'dead-lettered', ticketId?: string, requestId?: string) => {
       letters.push({ message: entries[i]!.msg, error, attempts: 1, ...(ticketId ? { ticketId } : {}) });
-      traces[i] = { ...base(i, ticketId), outcome, reason: error.code, ...(requestId ? { requestId } : {}) };
+      trace(i, ticketId, outcome, error.code, requestId);
     };
 
     // 1. decode + validate (started on arrival): poison goes to the dead-letter topic; anything else
@@ -457,7 +476,7 @@ export class Pipeline<E, S, W> {
       }
       if ('error' in prepared) deadLetter(i, prepared.error as PoisonMessageError, 'dead-lettered');
       else {
-        organizationOf.set(i, prepared.organization);
+        organizationOf[i] = prepared.organization;
         decoded.push({
           index: i,
           event: prepared.event,
@@ -475,7 +494,7 @@ export class Pipeline<E, S, W> {
     const selection = selectAndGroup(this.spec, decoded);
     for (const d of decoded) {
       const reason = selection.skipped.get(d.index);
-      if (reason) traces[d.index] = { ...base(d.index, d.ticketId), outcome: 'skipped', reason };
+      if (reason) trace(d.index, d.ticketId, 'skipped', reason);
     }
     const tickets = [...selection.tickets.keys()];
 
@@ -507,7 +526,7 @@ export class Pipeline<E, S, W> {
       for (const d of decoded) {
         const decision: Decision<W> | undefined = decisions.get(d.index);
         if (!decision) continue;
-        if (decision.kind === 'skip') traces[d.index] = { ...base(d.index, d.ticketId), outcome: 'skipped', reason: decision.reason };
+        if (decision.kind === 'skip') trace(d.index, d.ticketId, 'skipped', decision.reason);
         else if (decision.kind === 'dead-letter') deadLetter(d.index, decision.error, 'dead-lettered', d.ticketId);
         else pushes.push({ index: d.index, ticketId: d.ticketId, organization: d.organization, work: decision.work, item: this.spec.item(d.event) });
       }
@@ -517,16 +536,25 @@ export class Pipeline<E, S, W> {
       const { outcomes, requests } = await this.deliverer.deliver(intent?.id ?? randomUUID(), pushes, retry);
       run.requests += requests;
       const pushedAt = this.now();
+      /** Tickets pushed, by simulated and organization: one counter update each, not one a ticket. */
+      const pushed = new Map<string, { simulated: boolean; organization: string; n: number }>();
+      const eventToPush = this.deps.metrics.eventToPush.labels({ role: this.spec.role });
       for (const p of pushes) {
         const o = outcomes.get(p.index)!;
         if (o.kind === 'pushed') {
           simulated ||= o.simulated;
-          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'pushed', requestId: o.requestId, ...(o.simulated ? { simulated: true } : {}) };
-          this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(o.simulated), organization: p.organization });
-          if (!o.simulated) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
+          trace(p.index, p.ticketId, 'pushed', undefined, o.requestId, o.simulated);
+          const k = `${o.simulated}\u0000${p.organization}`;
+          const c = pushed.get(k);
+          if (c) c.n++;
+          else pushed.set(k, { simulated: o.simulated, organization: p.organization, n: 1 });
+          if (!o.simulated) eventToPush.observe((pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
         } else if (o.kind === 'skipped') {
-          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'skipped', reason: o.reason, requestId: o.requestId };
+          trace(p.index, p.ticketId, 'skipped', o.reason, o.requestId);
         } else deadLetter(p.index, o.error, 'rejected', p.ticketId, o.requestId);
+      }
+      for (const c of pushed.values()) {
+        this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(c.simulated), organization: c.organization }, c.n);
       }
       run.lap('push');
 
