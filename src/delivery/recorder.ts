@@ -47,19 +47,18 @@ export class LedgerRecorder implements DeliveryRecorder {
    * it again (consumers drop repeats by ticket id and generation), never loses it.
    */
   private async writeBack(items: readonly RequestItem[], w: WriteBack, at: Date): Promise<void> {
-    const messages = await Promise.all(
-      items.map(async (i) => ({
-        key: i.ticketId,
-        value: await this.codec.encode(w.topic, 'ticket-printed', {
-          ticketId: i.ticketId,
-          reprintGeneration: i.generation,
-          printedAt: at,
-          salesChannelCode: w.salesChannelCode,
-          posCode: w.posCode,
-          simulated: false,
-        }),
-      })),
-    );
+    const encode = await this.codec.encoder(w.topic, 'ticket-printed');
+    const messages = items.map((i) => ({
+      key: i.ticketId,
+      value: encode({
+        ticketId: i.ticketId,
+        reprintGeneration: i.generation,
+        printedAt: at,
+        salesChannelCode: w.salesChannelCode,
+        posCode: w.posCode,
+        simulated: false,
+      }),
+    }));
     await this.publisher.publish(w.topic, messages);
   }
 }

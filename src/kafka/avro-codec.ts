@@ -115,12 +115,24 @@ export class AvroCodec {
 
   /** Encodes in the Confluent wire format with our schema version's id for `topic`. */
   async encode(topic: string, as: SchemaName, payload: unknown): Promise<Buffer> {
+    return (await this.encoder(topic, as))(payload);
+  }
+
+  /**
+   * `encode` for many payloads of one topic and schema: the id is looked up once, then each payload
+   * is encoded without waiting (the same bytes as `encode`).
+   */
+  async encoder(topic: string, as: SchemaName): Promise<(payload: unknown) => Buffer> {
     const id = await this.writerId(topic, as);
-    const body = this.reader(as).toBuffer(payload);
-    const header = Buffer.alloc(5);
-    header.writeUInt8(MAGIC_BYTE, 0);
-    header.writeInt32BE(id, 1);
-    return Buffer.concat([header, body]);
+    const type = this.reader(as);
+    return (payload) => {
+      const body = type.toBuffer(payload);
+      const framed = Buffer.allocUnsafe(5 + body.length);
+      framed.writeUInt8(MAGIC_BYTE, 0);
+      framed.writeInt32BE(id, 1);
+      body.copy(framed, 5);
+      return framed;
+    };
   }
 
   private writerType(schemaId: number): Promise<avro.Type> {
