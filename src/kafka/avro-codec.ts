@@ -44,6 +44,8 @@ export class AvroCodec {
    * thousand type compilations (seconds of CPU) for one schema id.
    */
   private readonly writers = new Map<number, Promise<avro.Type>>();
+  /** The writer types `writers` resolved to. */
+  private readonly knownWriters = new Map<number, avro.Type>();
 
   constructor(
     settings: RegistrySettings,
@@ -64,15 +66,22 @@ export class AvroCodec {
     return t;
   }
 
-  async decode(value: Buffer | null, as: SchemaName): Promise<unknown> {
-    if (!value || value.length < 5) {
-      throw new PoisonMessageError('AVRO_BAD_FRAME', `value has ${value?.length ?? 0} bytes, expected a Confluent Avro frame`);
+  /**
+   * Decodes one record. Once its writer schema is known (every record after the first of a schema id)
+   * nothing is awaited: the promise is settled when it is returned.
+   */
+  decode(value: Buffer | null, as: SchemaName): Promise<unknown> {
+    try {
+      const schemaId = schemaIdOf(value);
+      const writer = this.knownWriters.get(schemaId);
+      if (writer) return Promise.resolve(this.read(value!, schemaId, writer, as));
+      return this.writerType(schemaId).then((w) => this.read(value!, schemaId, w, as));
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (value[0] !== MAGIC_BYTE) {
-      throw new PoisonMessageError('AVRO_BAD_FRAME', `value starts with byte ${value[0]}, expected the magic byte 0`);
-    }
-    const schemaId = value.readInt32BE(1);
-    const writer = await this.writerType(schemaId);
+  }
+
+  private read(value: Buffer, schemaId: number, writer: avro.Type, as: SchemaName): unknown {
     const reader = this.reader(as);
     const key = `${as}:${schemaId}`;
     let resolver = this.resolvers.get(key);
@@ -139,7 +148,10 @@ export class AvroCodec {
     let writer = this.writers.get(schemaId);
     if (!writer) {
       writer = this.registry.getSchema(schemaId).then(
-        (schema) => schema as unknown as avro.Type,
+        (schema) => {
+          this.knownWriters.set(schemaId, schema as unknown as avro.Type);
+          return schema as unknown as avro.Type;
+        },
         (e: unknown) => {
           this.writers.delete(schemaId); // unknown now, or the registry away: ask again next time
           throw toRegistryError(e, { ours: false, message: `schema id ${schemaId} is unknown to the registry` });
@@ -149,6 +161,17 @@ export class AvroCodec {
     }
     return writer;
   }
+}
+
+/** The schema id of a Confluent Avro frame; a poison error when it is not one. */
+function schemaIdOf(value: Buffer | null): number {
+  if (!value || value.length < 5) {
+    throw new PoisonMessageError('AVRO_BAD_FRAME', `value has ${value?.length ?? 0} bytes, expected a Confluent Avro frame`);
+  }
+  if (value[0] !== MAGIC_BYTE) {
+    throw new PoisonMessageError('AVRO_BAD_FRAME', `value starts with byte ${value[0]}, expected the magic byte 0`);
+  }
+  return value.readInt32BE(1);
 }
 
 /** An output schema is missing from the registry: a deployment step was skipped. */
