@@ -518,7 +518,8 @@ export class Pipeline<E, S, W> {
       run.lap('settle');
 
       // 6. enrich (read) and 7. decide (pure)
-      const selected = [...selection.tickets.values()].flatMap((group) => group.map((r) => r.event));
+      const selected: E[] = [];
+      for (const group of selection.tickets.values()) for (const r of group) selected.push(r.event);
       const state = selected.length > 0 ? await this.retry(run, 'store', () => this.spec.enrich(selected)) : (undefined as S);
       run.lap('enrich');
       const decisions = decideTickets(this.spec, selection.tickets, state, inFlight);
