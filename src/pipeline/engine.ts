@@ -71,14 +71,85 @@ export interface PipelineDeps {
 /** A record decoded and validated, or why it could not be. */
 type Prepared<E> = { readonly event: E; readonly ticketId: string; readonly organization: string } | { readonly error: unknown };
 
-/** A record accepted into the open batch. Decoding starts on arrival, so it overlaps the batches in flight. */
-interface Accepted<E> {
-  readonly msg: SourceMessage;
-  readonly bytes: number;
-  readonly prepared: Promise<Prepared<E>>;
-  resolve(): void;
-  reject(e: unknown): void;
+/**
+ * The records of one hand-over (`accept`), each settled once its batch ends: handled, or released
+ * unhandled. One object per hand-over, rather than a promise per record gathered by `allSettled`.
+ */
+class HandOver {
+  private added = 0;
+  private settled = 0;
+  private sealed = false;
+  /** The slot of the first record released unhandled. */
+  private firstUnhandled = Number.POSITIVE_INFINITY;
+  private wake!: () => void;
+  /** Resolves once it is sealed and every record added is settled. */
+  readonly done = new Promise<void>((resolve) => (this.wake = resolve));
+
+  /** A slot for the next record. */
+  add(): number {
+    return this.added++;
+  }
+
+  settle(slot: number, handled: boolean): void {
+    this.settled++;
+    if (!handled && slot < this.firstUnhandled) this.firstUnhandled = slot;
+    this.check();
+  }
+
+  /** No more records come. */
+  seal(): void {
+    this.sealed = true;
+    this.check();
+  }
+
+  get size(): number {
+    return this.added;
+  }
+
+  /** How many leading records were handled (once `done`). */
+  get leadingHandled(): number {
+    return Math.min(this.added, this.firstUnhandled);
+  }
+
+  private check(): void {
+    if (this.sealed && this.settled === this.added) this.wake();
+  }
 }
+
+/**
+ * A record accepted into the open batch. Decoding starts on arrival, so it overlaps the batches in
+ * flight. Settled once (later calls do nothing), in its hand-over.
+ */
+class Accepted<E> {
+  private settled = false;
+
+  constructor(
+    readonly msg: SourceMessage,
+    readonly bytes: number,
+    readonly prepared: Promise<Prepared<E>>,
+    private readonly handOver: HandOver,
+    private readonly slot: number,
+  ) {}
+
+  /** Handled: pushed and recorded, skipped, or dead-lettered. */
+  resolve(): void {
+    this.settle(true);
+  }
+
+  /** Released unhandled (the role stops, or is stopping): it stays uncommitted. */
+  reject(_reason: unknown): void {
+    this.settle(false);
+  }
+
+  private settle(handled: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.handOver.settle(this.slot, handled);
+  }
+}
+
+/** A decode or parse failure, as the batch reads it. */
+const failedPreparing = (error: unknown): { readonly error: unknown } => ({ error });
 
 /** Too many records dead-lettered in a row or in the window: something upstream is wrong; the role stops. */
 export class DlqLimitExceeded extends FatalError {
@@ -213,11 +284,11 @@ export class Pipeline<E, S, W> {
    */
   readonly accept = async (batch: SourceBatch, ctx: BatchContext): Promise<number> => {
     if (this.failed) throw this.failed;
-    const handled: Promise<void>[] = [];
+    const handOver = new HandOver();
     let complete = false;
     this.adding += 1;
     try {
-      complete = await this.add(batch.messages, ctx, handled);
+      complete = await this.add(batch.messages, ctx, handOver);
     } finally {
       this.adding -= 1;
     }
@@ -230,7 +301,7 @@ export class Pipeline<E, S, W> {
     // The other partitions of the same fetch are handed over in the same turn of the event loop;
     // once they are in, the open batch is all the source will give before it is handled.
     if (this.adding === 0) setImmediate(() => this.pump());
-    return this.countHandled(handled, ctx);
+    return this.countHandled(handOver, ctx);
   };
 
   /** Resolves once the commits asked for so far have been made (or given up at a stop). */
@@ -268,17 +339,21 @@ export class Pipeline<E, S, W> {
   // ----- accepting and batching ------------------------------------------------------------------
 
   private prepare(msg: SourceMessage): Promise<Prepared<E>> {
-    return this.deps.decoder
-      .decode(msg.value, this.spec.schema)
-      .then((decoded) => {
-        const event = this.spec.parse(decoded);
-        return { event, ticketId: this.spec.ticketId(event), organization: this.spec.organization(event) };
-      })
-      .catch((error: unknown) => ({ error }));
+    return this.deps.decoder.decode(msg.value, this.spec.schema).then(this.parsed, failedPreparing);
   }
 
+  /** A decoded record validated (`parse`), or why it is not valid. */
+  private readonly parsed = (decoded: unknown): Prepared<E> => {
+    try {
+      const event = this.spec.parse(decoded);
+      return { event, ticketId: this.spec.ticketId(event), organization: this.spec.organization(event) };
+    } catch (error) {
+      return { error };
+    }
+  };
+
   /** Adds the records (waiting for room); true when every one of them was added. */
-  private async add(messages: readonly SourceMessage[], ctx: BatchContext, handled: Promise<void>[]): Promise<boolean> {
+  private async add(messages: readonly SourceMessage[], ctx: BatchContext, handOver: HandOver): Promise<boolean> {
     // Counted as they are added, told to the counter before any wait and at the end (not once a record).
     let received = 0;
     const count = () => {
@@ -299,11 +374,7 @@ export class Pipeline<E, S, W> {
         }
         if (this.stopping || this.failed || !ctx.isActive()) return false;
         this.planner.track(msg, BigInt(msg.offset));
-        handled.push(
-          new Promise<void>((resolve, reject) => {
-            this.builder.add({ msg, bytes, resolve, reject, prepared: this.prepare(msg) }, bytes, this.now());
-          }),
-        );
+        this.builder.add(new Accepted(msg, bytes, this.prepare(msg), handOver, handOver.add()), bytes, this.now());
         received++;
         this.pump();
       }
@@ -366,11 +437,11 @@ export class Pipeline<E, S, W> {
     for (const w of waiters) w();
   }
 
-  private async countHandled(handled: readonly Promise<void>[], ctx: BatchContext): Promise<number> {
-    const settled = await this.withHeartbeat(Promise.allSettled(handled), ctx);
-    let n = 0;
-    while (n < settled.length && settled[n]!.status === 'fulfilled') n++;
-    if (this.failed && n < settled.length) throw this.failed;
+  private async countHandled(handOver: HandOver, ctx: BatchContext): Promise<number> {
+    handOver.seal();
+    await this.withHeartbeat(handOver.done, ctx);
+    const n = handOver.leadingHandled;
+    if (this.failed && n < handOver.size) throw this.failed;
     return n;
   }
 
