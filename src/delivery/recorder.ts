@@ -12,7 +12,7 @@ const SIMULATED: Record<PushEndpoint, FactKind> = { inject: 'inject-simulated', 
 /** The ledger fact of an item TIXnGO accepted (or that was simulated). */
 export function factOf(kind: FactKind, item: RequestItem, requestId: string, at: Date): Fact {
   const occurredAt = item.occurredAt !== undefined ? new Date(item.occurredAt) : undefined;
-  return {
+  const fact: { -readonly [K in keyof Fact]: Fact[K] } = {
     _id: factId(ticketKey(item.organization, item.ticketId), kind, item.generation, item.reason, occurredAt),
     ticketId: item.ticketId,
     organization: item.organization,
@@ -20,9 +20,11 @@ export function factOf(kind: FactKind, item: RequestItem, requestId: string, at:
     generation: item.generation,
     at,
     requestId,
-    ...(item.reason !== undefined ? { detail: item.reason } : {}),
-    ...(occurredAt ? { occurredAt } : {}),
   };
+  // Optional fields only when set (absent, not undefined), in this order.
+  if (item.reason !== undefined) fact.detail = item.reason;
+  if (occurredAt) fact.occurredAt = occurredAt;
+  return fact;
 }
 
 /** Records deliveries in the ledger, after telling the core about injections (`ticket-printed`). */
@@ -47,19 +49,18 @@ export class LedgerRecorder implements DeliveryRecorder {
    * it again (consumers drop repeats by ticket id and generation), never loses it.
    */
   private async writeBack(items: readonly RequestItem[], w: WriteBack, at: Date): Promise<void> {
-    const messages = await Promise.all(
-      items.map(async (i) => ({
-        key: i.ticketId,
-        value: await this.codec.encode(w.topic, 'ticket-printed', {
-          ticketId: i.ticketId,
-          reprintGeneration: i.generation,
-          printedAt: at,
-          salesChannelCode: w.salesChannelCode,
-          posCode: w.posCode,
-          simulated: false,
-        }),
-      })),
-    );
+    const encode = await this.codec.encoder(w.topic, 'ticket-printed');
+    const messages = items.map((i) => ({
+      key: i.ticketId,
+      value: encode({
+        ticketId: i.ticketId,
+        reprintGeneration: i.generation,
+        printedAt: at,
+        salesChannelCode: w.salesChannelCode,
+        posCode: w.posCode,
+        simulated: false,
+      }),
+    }));
     await this.publisher.publish(w.topic, messages);
   }
 }

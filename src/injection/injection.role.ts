@@ -103,10 +103,11 @@ export function injectionRole(deps: InjectionDeps): RoleLogic<TicketPrintedEligi
     select: (t) => rules.select(t.organizationCode, (r) => selectForInjection(t, r.selection)),
 
     async enrich(events) {
-      const reprinted = events.flatMap((e) => {
+      const reprinted: { organizerId: string; ticketId: string }[] = [];
+      for (const e of events) {
         const organizerId = e.reprintGeneration > 0 ? rules.of(e.organizationCode)?.organizerId : undefined;
-        return organizerId === undefined ? [] : [{ organizerId, ticketId: e.ticketId }];
-      });
+        if (organizerId !== undefined) reprinted.push({ organizerId, ticketId: e.ticketId });
+      }
       const [ledger, holders] = await Promise.all([
         // Mostly new tickets, without facts: one slot per kind first (see `getMany`).
         deps.ledger.getMany(

@@ -138,9 +138,13 @@ function put(target: Record<string, unknown>, key: string, value: string | null 
   if (value) target[key] = value;
 }
 
+const GENDERS = new Set(['M', 'F', 'U', 'X']);
+const MALE_TITLES = new Set(['MR', 'MR.']);
+const FEMALE_TITLES = new Set(['MRS', 'MS', 'MRS.', 'MS.']);
+
 function genderOf(title: string): string {
   const t = title.trim().toUpperCase();
-  return ['M', 'F', 'U', 'X'].includes(t) ? t : ['MR', 'MR.'].includes(t) ? 'M' : ['MRS', 'MS', 'MRS.', 'MS.'].includes(t) ? 'F' : 'U';
+  return GENDERS.has(t) ? t : MALE_TITLES.has(t) ? 'M' : FEMALE_TITLES.has(t) ? 'F' : 'U';
 }
 
 /** Variables a template may use: the core's own (`templateVariables`), then these derived ones. */

@@ -44,6 +44,8 @@ export class AvroCodec {
    * thousand type compilations (seconds of CPU) for one schema id.
    */
   private readonly writers = new Map<number, Promise<avro.Type>>();
+  /** The writer types `writers` resolved to. */
+  private readonly knownWriters = new Map<number, avro.Type>();
 
   constructor(
     settings: RegistrySettings,
@@ -64,15 +66,22 @@ export class AvroCodec {
     return t;
   }
 
-  async decode(value: Buffer | null, as: SchemaName): Promise<unknown> {
-    if (!value || value.length < 5) {
-      throw new PoisonMessageError('AVRO_BAD_FRAME', `value has ${value?.length ?? 0} bytes, expected a Confluent Avro frame`);
+  /**
+   * Decodes one record. Once its writer schema is known (every record after the first of a schema id)
+   * nothing is awaited: the promise is settled when it is returned.
+   */
+  decode(value: Buffer | null, as: SchemaName): Promise<unknown> {
+    try {
+      const schemaId = schemaIdOf(value);
+      const writer = this.knownWriters.get(schemaId);
+      if (writer) return Promise.resolve(this.read(value!, schemaId, writer, as));
+      return this.writerType(schemaId).then((w) => this.read(value!, schemaId, w, as));
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (value[0] !== MAGIC_BYTE) {
-      throw new PoisonMessageError('AVRO_BAD_FRAME', `value starts with byte ${value[0]}, expected the magic byte 0`);
-    }
-    const schemaId = value.readInt32BE(1);
-    const writer = await this.writerType(schemaId);
+  }
+
+  private read(value: Buffer, schemaId: number, writer: avro.Type, as: SchemaName): unknown {
     const reader = this.reader(as);
     const key = `${as}:${schemaId}`;
     let resolver = this.resolvers.get(key);
@@ -115,19 +124,34 @@ export class AvroCodec {
 
   /** Encodes in the Confluent wire format with our schema version's id for `topic`. */
   async encode(topic: string, as: SchemaName, payload: unknown): Promise<Buffer> {
+    return (await this.encoder(topic, as))(payload);
+  }
+
+  /**
+   * `encode` for many payloads of one topic and schema: the id is looked up once, then each payload
+   * is encoded without waiting (the same bytes as `encode`).
+   */
+  async encoder(topic: string, as: SchemaName): Promise<(payload: unknown) => Buffer> {
     const id = await this.writerId(topic, as);
-    const body = this.reader(as).toBuffer(payload);
-    const header = Buffer.alloc(5);
-    header.writeUInt8(MAGIC_BYTE, 0);
-    header.writeInt32BE(id, 1);
-    return Buffer.concat([header, body]);
+    const type = this.reader(as);
+    return (payload) => {
+      const body = type.toBuffer(payload);
+      const framed = Buffer.allocUnsafe(5 + body.length);
+      framed.writeUInt8(MAGIC_BYTE, 0);
+      framed.writeInt32BE(id, 1);
+      body.copy(framed, 5);
+      return framed;
+    };
   }
 
   private writerType(schemaId: number): Promise<avro.Type> {
     let writer = this.writers.get(schemaId);
     if (!writer) {
       writer = this.registry.getSchema(schemaId).then(
-        (schema) => schema as unknown as avro.Type,
+        (schema) => {
+          this.knownWriters.set(schemaId, schema as unknown as avro.Type);
+          return schema as unknown as avro.Type;
+        },
         (e: unknown) => {
           this.writers.delete(schemaId); // unknown now, or the registry away: ask again next time
           throw toRegistryError(e, { ours: false, message: `schema id ${schemaId} is unknown to the registry` });
@@ -137,6 +161,17 @@ export class AvroCodec {
     }
     return writer;
   }
+}
+
+/** The schema id of a Confluent Avro frame; a poison error when it is not one. */
+function schemaIdOf(value: Buffer | null): number {
+  if (!value || value.length < 5) {
+    throw new PoisonMessageError('AVRO_BAD_FRAME', `value has ${value?.length ?? 0} bytes, expected a Confluent Avro frame`);
+  }
+  if (value[0] !== MAGIC_BYTE) {
+    throw new PoisonMessageError('AVRO_BAD_FRAME', `value starts with byte ${value[0]}, expected the magic byte 0`);
+  }
+  return value.readInt32BE(1);
 }
 
 /** An output schema is missing from the registry: a deployment step was skipped. */

@@ -1,5 +1,6 @@
-import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { toKafkaError } from './kafka-client';
+import { JavaCompatiblePartitioner } from './partitioner';
 
 export interface OutgoingMessage {
   readonly key: Buffer | string | null;
@@ -21,12 +22,13 @@ export class KafkaEventPublisher implements EventPublisher {
   private connected: Promise<void> | undefined;
 
   constructor(kafka: Kafka) {
-    // The Java client's murmur2 partitioner, so a ticket's records land where the core's producers put them.
+    // The Java client's murmur2 partitioner, so a ticket's records land where the core's producers put them
+    // (kafkajs's DefaultPartitioner, computed without its 64-bit emulation: see partitioner.ts).
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: JavaCompatiblePartitioner,
     });
   }
 

@@ -53,5 +53,39 @@ describe('dlq-limit', () => {
       // ...so a fourth within the last 10 trips it.
       expect(limit.record(true)).toMatch(/^40\.0% of the last 10 messages/);
     });
+
+    it('answers as the array window it replaced did, on random fates and window sizes', () => {
+      /** The former implementation: an array of fates, pushed and shifted. */
+      const reference = (settings: DlqLimitSettings) => {
+        let consecutive = 0;
+        const window: boolean[] = [];
+        let dead = 0;
+        return (d: boolean): string | undefined => {
+          consecutive = d ? consecutive + 1 : 0;
+          window.push(d);
+          if (d) dead++;
+          if (window.length > settings.ratioMinMessages && window.shift()) dead--;
+          if (consecutive >= settings.maxConsecutive) return `c${consecutive}`;
+          if (window.length >= settings.ratioMinMessages && dead / window.length > settings.maxRatio) return `r${dead}/${window.length}`;
+          return undefined;
+        };
+      };
+      let seed = 7;
+      const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+      for (const ratioMinMessages of [0, 1, 2, 3, 7, 50]) {
+        for (const maxRatio of [0, 0.2, 0.5, 0.9]) {
+          const settings = { maxConsecutive: 6, maxRatio, ratioMinMessages };
+          const ours = new DlqLimit(settings);
+          const theirs = reference(settings);
+          for (let i = 0; i < 400; i++) {
+            const d = random() < 0.35;
+            const a = ours.record(d);
+            const b = theirs(d);
+            expect([ratioMinMessages, maxRatio, i, a === undefined]).toEqual([ratioMinMessages, maxRatio, i, b === undefined]);
+            if (a && b?.startsWith('r')) expect(a).toContain(`of the last ${b.split('/')[1]} messages`);
+          }
+        }
+      }
+    });
   });
 });

@@ -60,6 +60,20 @@ describe('pipeline/engine', () => {
       expect(e.committed(0)).toBe('10');
     });
 
+    it('says a fetch is handled up to its first record released unhandled (a batch abandoned at stop)', async () => {
+      const w = newWorld();
+      const e = new Engine(w, undefined, { batch: { maxItems: 2, maxBytes: 1_000_000, lingerMs: 1 }, batchesInFlight: 1 });
+      // The first batch's request is answered; the second one's is applied and never answered.
+      w.tixngo.latency = async () => {
+        if (w.tixngo.requests.length >= 2) w.tixngo.hangAfterApplying = true;
+      };
+      const handled = e.accept(0, records(0, 0, tickets(1, 6)));
+      await until(() => w.tixngo.applied.length === 4);
+      await e.pipeline.stop(0);
+      expect(await handled).toBe(2);
+      expect(e.committed(0)).toBe('2');
+    });
+
     it('retries a failed commit with the same watermark; a later batch never commits past an earlier one', async () => {
       const w = newWorld();
       const e = new Engine(w, undefined, { batchesInFlight: 1 });

@@ -25,6 +25,8 @@ import { TicketClaims } from './ticket-claims';
 import { compareTicketIds } from './ticket-order';
 import { ticketKey } from '../shared/ticket-key';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface Decoder {
   decode(value: Buffer | null, as: RoleSpec<unknown, unknown, unknown>['schema']): Promise<unknown>;
 }
@@ -69,14 +71,85 @@ export interface PipelineDeps {
 /** A record decoded and validated, or why it could not be. */
 type Prepared<E> = { readonly event: E; readonly ticketId: string; readonly organization: string } | { readonly error: unknown };
 
-/** A record accepted into the open batch. Decoding starts on arrival, so it overlaps the batches in flight. */
-interface Accepted<E> {
-  readonly msg: SourceMessage;
-  readonly bytes: number;
-  readonly prepared: Promise<Prepared<E>>;
-  resolve(): void;
-  reject(e: unknown): void;
+/**
+ * The records of one hand-over (`accept`), each settled once its batch ends: handled, or released
+ * unhandled. One object per hand-over, rather than a promise per record gathered by `allSettled`.
+ */
+class HandOver {
+  private added = 0;
+  private settled = 0;
+  private sealed = false;
+  /** The slot of the first record released unhandled. */
+  private firstUnhandled = Number.POSITIVE_INFINITY;
+  private wake!: () => void;
+  /** Resolves once it is sealed and every record added is settled. */
+  readonly done = new Promise<void>((resolve) => (this.wake = resolve));
+
+  /** A slot for the next record. */
+  add(): number {
+    return this.added++;
+  }
+
+  settle(slot: number, handled: boolean): void {
+    this.settled++;
+    if (!handled && slot < this.firstUnhandled) this.firstUnhandled = slot;
+    this.check();
+  }
+
+  /** No more records come. */
+  seal(): void {
+    this.sealed = true;
+    this.check();
+  }
+
+  get size(): number {
+    return this.added;
+  }
+
+  /** How many leading records were handled (once `done`). */
+  get leadingHandled(): number {
+    return Math.min(this.added, this.firstUnhandled);
+  }
+
+  private check(): void {
+    if (this.sealed && this.settled === this.added) this.wake();
+  }
 }
+
+/**
+ * A record accepted into the open batch. Decoding starts on arrival, so it overlaps the batches in
+ * flight. Settled once (later calls do nothing), in its hand-over.
+ */
+class Accepted<E> {
+  private settled = false;
+
+  constructor(
+    readonly msg: SourceMessage,
+    readonly bytes: number,
+    readonly prepared: Promise<Prepared<E>>,
+    private readonly handOver: HandOver,
+    private readonly slot: number,
+  ) {}
+
+  /** Handled: pushed and recorded, skipped, or dead-lettered. */
+  resolve(): void {
+    this.settle(true);
+  }
+
+  /** Released unhandled (the role stops, or is stopping): it stays uncommitted. */
+  reject(_reason: unknown): void {
+    this.settle(false);
+  }
+
+  private settle(handled: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.handOver.settle(this.slot, handled);
+  }
+}
+
+/** A decode or parse failure, as the batch reads it. */
+const failedPreparing = (error: unknown): { readonly error: unknown } => ({ error });
 
 /** Too many records dead-lettered in a row or in the window: something upstream is wrong; the role stops. */
 export class DlqLimitExceeded extends FatalError {
@@ -211,11 +284,11 @@ export class Pipeline<E, S, W> {
    */
   readonly accept = async (batch: SourceBatch, ctx: BatchContext): Promise<number> => {
     if (this.failed) throw this.failed;
-    const handled: Promise<void>[] = [];
+    const handOver = new HandOver();
     let complete = false;
     this.adding += 1;
     try {
-      complete = await this.add(batch.messages, ctx, handled);
+      complete = await this.add(batch.messages, ctx, handOver);
     } finally {
       this.adding -= 1;
     }
@@ -228,7 +301,7 @@ export class Pipeline<E, S, W> {
     // The other partitions of the same fetch are handed over in the same turn of the event loop;
     // once they are in, the open batch is all the source will give before it is handled.
     if (this.adding === 0) setImmediate(() => this.pump());
-    return this.countHandled(handled, ctx);
+    return this.countHandled(handOver, ctx);
   };
 
   /** Resolves once the commits asked for so far have been made (or given up at a stop). */
@@ -266,36 +339,49 @@ export class Pipeline<E, S, W> {
   // ----- accepting and batching ------------------------------------------------------------------
 
   private prepare(msg: SourceMessage): Promise<Prepared<E>> {
-    return this.deps.decoder
-      .decode(msg.value, this.spec.schema)
-      .then((decoded) => {
-        const event = this.spec.parse(decoded);
-        return { event, ticketId: this.spec.ticketId(event), organization: this.spec.organization(event) };
-      })
-      .catch((error: unknown) => ({ error }));
+    return this.deps.decoder.decode(msg.value, this.spec.schema).then(this.parsed, failedPreparing);
   }
 
-  /** Adds the records (waiting for room); true when every one of them was added. */
-  private async add(messages: readonly SourceMessage[], ctx: BatchContext, handled: Promise<void>[]): Promise<boolean> {
-    for (const msg of messages) {
-      if (this.stopping || this.failed || !ctx.isActive()) return false;
-      const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
-      const full = () => !this.stopping && !this.failed && (this.builder.size >= this.settings.batch.maxItems || this.builder.wouldOverflow(bytes));
-      while (full()) {
-        this.pump();
-        if (full()) await this.waitForCapacity(ctx);
-      }
-      if (this.stopping || this.failed || !ctx.isActive()) return false;
-      this.planner.track(msg, BigInt(msg.offset));
-      handled.push(
-        new Promise<void>((resolve, reject) => {
-          this.builder.add({ msg, bytes, resolve, reject, prepared: this.prepare(msg) }, bytes, this.now());
-        }),
-      );
-      this.deps.metrics.received.inc({ role: this.spec.role });
-      this.pump();
+  /** A decoded record validated (`parse`), or why it is not valid. */
+  private readonly parsed = (decoded: unknown): Prepared<E> => {
+    try {
+      const event = this.spec.parse(decoded);
+      return { event, ticketId: this.spec.ticketId(event), organization: this.spec.organization(event) };
+    } catch (error) {
+      return { error };
     }
-    return true;
+  };
+
+  /** Adds the records (waiting for room); true when every one of them was added. */
+  private async add(messages: readonly SourceMessage[], ctx: BatchContext, handOver: HandOver): Promise<boolean> {
+    // Counted as they are added, told to the counter before any wait and at the end (not once a record).
+    let received = 0;
+    const count = () => {
+      if (received > 0) this.deps.metrics.received.inc({ role: this.spec.role }, received);
+      received = 0;
+    };
+    try {
+      for (const msg of messages) {
+        if (this.stopping || this.failed || !ctx.isActive()) return false;
+        const bytes = (msg.value?.length ?? 0) + (msg.key?.length ?? 0);
+        const full = () => !this.stopping && !this.failed && (this.builder.size >= this.settings.batch.maxItems || this.builder.wouldOverflow(bytes));
+        while (full()) {
+          this.pump();
+          if (full()) {
+            count();
+            await this.waitForCapacity(ctx);
+          }
+        }
+        if (this.stopping || this.failed || !ctx.isActive()) return false;
+        this.planner.track(msg, BigInt(msg.offset));
+        this.builder.add(new Accepted(msg, bytes, this.prepare(msg), handOver, handOver.add()), bytes, this.now());
+        received++;
+        this.pump();
+      }
+      return true;
+    } finally {
+      count();
+    }
   }
 
   private pump(): void {
@@ -351,11 +437,11 @@ export class Pipeline<E, S, W> {
     for (const w of waiters) w();
   }
 
-  private async countHandled(handled: readonly Promise<void>[], ctx: BatchContext): Promise<number> {
-    const settled = await this.withHeartbeat(Promise.allSettled(handled), ctx);
-    let n = 0;
-    while (n < settled.length && settled[n]!.status === 'fulfilled') n++;
-    if (this.failed && n < settled.length) throw this.failed;
+  private async countHandled(handOver: HandOver, ctx: BatchContext): Promise<number> {
+    handOver.seal();
+    await this.withHeartbeat(handOver.done, ctx);
+    const n = handOver.leadingHandled;
+    if (this.failed && n < handOver.size) throw this.failed;
     return n;
   }
 
@@ -425,21 +511,25 @@ export class Pipeline<E, S, W> {
     const run = new BatchRun(this.now(), this.now);
     const traces: (TicketTrace | undefined)[] = new Array(entries.length);
     const letters: DeadLetter[] = [];
-    const organizationOf = new Map<number, string>();
-    const base = (i: number, ticketId?: string) => {
+    const organizationOf: (string | undefined)[] = new Array(entries.length);
+    /** Record `i`'s trace, its optional fields present only when set (one object a record, built in place). */
+    const trace = (i: number, ticketId: string | undefined, outcome: TicketTrace['outcome'], reason?: string, requestId?: string, simulated?: boolean) => {
       const m = entries[i]!.msg;
-      const organization = organizationOf.get(i);
-      return {
-        ...(ticketId ? { ticketId } : m.key ? { key: m.key.toString('utf8').slice(0, 256) } : {}),
-        ...(organization ? { organization } : {}),
-        topic: m.topic,
-        partition: m.partition,
-        offset: m.offset,
-      };
+      const organization = organizationOf[i];
+      const t = (ticketId ? { ticketId } : m.key ? { key: m.key.toString('utf8').slice(0, 256) } : {}) as Mutable<TicketTrace>;
+      if (organization) t.organization = organization;
+      t.topic = m.topic;
+      t.partition = m.partition;
+      t.offset = m.offset;
+      t.outcome = outcome;
+      if (reason !== undefined) t.reason = reason;
+      if (requestId) t.requestId = requestId;
+      if (simulated) t.simulated = true;
+      traces[i] = t;
     };
     const deadLetter = (i: number, error: BridgeError, outcome: 'rejected' | 'dead-lettered', ticketId?: string, requestId?: string) => {
       letters.push({ message: entries[i]!.msg, error, attempts: 1, ...(ticketId ? { ticketId } : {}) });
-      traces[i] = { ...base(i, ticketId), outcome, reason: error.code, ...(requestId ? { requestId } : {}) };
+      trace(i, ticketId, outcome, error.code, requestId);
     };
 
     // 1. decode + validate (started on arrival): poison goes to the dead-letter topic; anything else
@@ -457,7 +547,7 @@ export class Pipeline<E, S, W> {
       }
       if ('error' in prepared) deadLetter(i, prepared.error as PoisonMessageError, 'dead-lettered');
       else {
-        organizationOf.set(i, prepared.organization);
+        organizationOf[i] = prepared.organization;
         decoded.push({
           index: i,
           event: prepared.event,
@@ -475,7 +565,7 @@ export class Pipeline<E, S, W> {
     const selection = selectAndGroup(this.spec, decoded);
     for (const d of decoded) {
       const reason = selection.skipped.get(d.index);
-      if (reason) traces[d.index] = { ...base(d.index, d.ticketId), outcome: 'skipped', reason };
+      if (reason) trace(d.index, d.ticketId, 'skipped', reason);
     }
     const tickets = [...selection.tickets.keys()];
 
@@ -499,7 +589,8 @@ export class Pipeline<E, S, W> {
       run.lap('settle');
 
       // 6. enrich (read) and 7. decide (pure)
-      const selected = [...selection.tickets.values()].flatMap((group) => group.map((r) => r.event));
+      const selected: E[] = [];
+      for (const group of selection.tickets.values()) for (const r of group) selected.push(r.event);
       const state = selected.length > 0 ? await this.retry(run, 'store', () => this.spec.enrich(selected)) : (undefined as S);
       run.lap('enrich');
       const decisions = decideTickets(this.spec, selection.tickets, state, inFlight);
@@ -507,7 +598,7 @@ export class Pipeline<E, S, W> {
       for (const d of decoded) {
         const decision: Decision<W> | undefined = decisions.get(d.index);
         if (!decision) continue;
-        if (decision.kind === 'skip') traces[d.index] = { ...base(d.index, d.ticketId), outcome: 'skipped', reason: decision.reason };
+        if (decision.kind === 'skip') trace(d.index, d.ticketId, 'skipped', decision.reason);
         else if (decision.kind === 'dead-letter') deadLetter(d.index, decision.error, 'dead-lettered', d.ticketId);
         else pushes.push({ index: d.index, ticketId: d.ticketId, organization: d.organization, work: decision.work, item: this.spec.item(d.event) });
       }
@@ -517,16 +608,25 @@ export class Pipeline<E, S, W> {
       const { outcomes, requests } = await this.deliverer.deliver(intent?.id ?? randomUUID(), pushes, retry);
       run.requests += requests;
       const pushedAt = this.now();
+      /** Tickets pushed, by simulated and organization: one counter update each, not one a ticket. */
+      const pushed = new Map<string, { simulated: boolean; organization: string; n: number }>();
+      const eventToPush = this.deps.metrics.eventToPush.labels({ role: this.spec.role });
       for (const p of pushes) {
         const o = outcomes.get(p.index)!;
         if (o.kind === 'pushed') {
           simulated ||= o.simulated;
-          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'pushed', requestId: o.requestId, ...(o.simulated ? { simulated: true } : {}) };
-          this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(o.simulated), organization: p.organization });
-          if (!o.simulated) this.deps.metrics.eventToPush.observe({ role: this.spec.role }, (pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
+          trace(p.index, p.ticketId, 'pushed', undefined, o.requestId, o.simulated);
+          const k = `${o.simulated}\u0000${p.organization}`;
+          const c = pushed.get(k);
+          if (c) c.n++;
+          else pushed.set(k, { simulated: o.simulated, organization: p.organization, n: 1 });
+          if (!o.simulated) eventToPush.observe((pushedAt - Number(entries[p.index]!.msg.timestamp)) / 1000);
         } else if (o.kind === 'skipped') {
-          traces[p.index] = { ...base(p.index, p.ticketId), outcome: 'skipped', reason: o.reason, requestId: o.requestId };
+          trace(p.index, p.ticketId, 'skipped', o.reason, o.requestId);
         } else deadLetter(p.index, o.error, 'rejected', p.ticketId, o.requestId);
+      }
+      for (const c of pushed.values()) {
+        this.deps.metrics.pushed.inc({ role: this.spec.role, simulated: String(c.simulated), organization: c.organization }, c.n);
       }
       run.lap('push');
 

@@ -165,10 +165,12 @@ export class TicketLedger {
   async getMany(keys: readonly string[], kinds: readonly FactKind[] = FACT_KINDS, firstSlots = SLOTS_PER_READ): Promise<Map<string, TicketFacts>> {
     const grouped = new Map<string, Fact[]>();
     let slots = firstSlots;
-    let wanted = [...new Set(keys)].flatMap((key) => kinds.map((kind) => ({ key, kind, from: 0 })));
+    let wanted: { readonly key: string; readonly kind: FactKind; readonly from: number }[] = [];
+    for (const key of new Set(keys)) for (const kind of kinds) wanted.push({ key, kind, from: 0 });
     while (wanted.length > 0) {
       const n = slots;
-      const ids = wanted.flatMap((w) => Array.from({ length: n }, (_, i) => slotId(w.key, w.kind, w.from + i)));
+      const ids: string[] = [];
+      for (const w of wanted) for (let i = 0; i < n; i++) ids.push(slotId(w.key, w.kind, w.from + i));
       const docs = await storeOp('reading the ticket ledger', () => this.collection.find({ _id: { $in: ids } }).toArray());
       const found = new Set<string>();
       for (const { _id: slot, key, ...fact } of docs) {
@@ -178,8 +180,8 @@ export class TicketLedger {
         list.push({ ...fact, _id: key });
         grouped.set(ticket, list);
       }
-      // A ticket and kind whose last slot read was full may have more.
-      wanted = wanted.filter((w) => found.has(slotId(w.key, w.kind, w.from + n - 1))).map((w) => ({ ...w, from: w.from + n }));
+      // A ticket and kind whose last slot read was full may have more (none when nothing was found: new tickets).
+      wanted = found.size === 0 ? [] : wanted.filter((w) => found.has(slotId(w.key, w.kind, w.from + n - 1))).map((w) => ({ ...w, from: w.from + n }));
       slots = SLOTS_PER_READ;
     }
     const out = new Map<string, TicketFacts>();
@@ -226,27 +228,27 @@ export class TicketLedger {
     const created = new Set<string>();
     // One fact per id; several facts of one ticket and kind go to consecutive slots.
     const unique = [...new Map(facts.map((f) => [f._id, f])).values()];
-    let pending = unique.map((fact) => ({ fact, slot: 0 }));
+    // `group`: the ticket and kind, `<ticketKey>|<kind>`, which a slot id continues with `|#<n>` (`slotId`).
+    let pending = unique.map((fact) => ({ fact, group: `${ticketKey(fact.organization, fact.ticketId)}|${fact.kind}`, slot: 0 }));
     const nextOf = new Map<string, number>();
+    const slotOf = (p: { readonly group: string; readonly slot: number }) => `${p.group}|#${p.slot}`;
     while (pending.length > 0) {
       // Within this call, facts of one ticket and kind take distinct slots.
       for (const p of pending) {
-        const group = `${ticketKey(p.fact.organization, p.fact.ticketId)}|${p.fact.kind}`;
-        p.slot = Math.max(p.slot, nextOf.get(group) ?? 0);
-        nextOf.set(group, p.slot + 1);
+        p.slot = Math.max(p.slot, nextOf.get(p.group) ?? 0);
+        nextOf.set(p.group, p.slot + 1);
       }
-      const slotOf = (fact: Fact, slot: number) => slotId(ticketKey(fact.organization, fact.ticketId), fact.kind, slot);
-      const docs: StoredFact[] = pending.map(({ fact, slot }) => ({ ...fact, _id: slotOf(fact, slot), key: fact._id }));
+      const docs: StoredFact[] = pending.map((p) => ({ ...p.fact, _id: slotOf(p), key: p.fact._id }));
       const taken = await insertNew('recording ledger facts', this.collection, docs);
       for (let i = 0; i < pending.length; i++) if (!taken.has(i)) created.add(pending[i]!.fact._id);
       if (taken.size === 0) break;
       const clashed = pending.filter((_, i) => taken.has(i));
       const holders = await storeOp('reading the ticket ledger', () =>
-        this.collection.find({ _id: { $in: clashed.map((p) => slotOf(p.fact, p.slot)) } }, { projection: { key: 1 } }).toArray(),
+        this.collection.find({ _id: { $in: clashed.map(slotOf) } }, { projection: { key: 1 } }).toArray(),
       );
       const keyAt = new Map(holders.map((h) => [h._id, h.key]));
       // The slot holds this very fact (recorded before): done. Another fact: the next slot.
-      pending = clashed.filter((p) => keyAt.get(slotOf(p.fact, p.slot)) !== p.fact._id).map((p) => ({ ...p, slot: p.slot + 1 }));
+      pending = clashed.filter((p) => keyAt.get(slotOf(p)) !== p.fact._id).map((p) => ({ ...p, slot: p.slot + 1 }));
       nextOf.clear();
     }
     return created;

@@ -7,7 +7,7 @@ import { badResponse, classifyStatus, classifyTransportFailure, type TixngoOpera
 import { toOutcomes } from './outcomes';
 import type { ChangePage, ControlTicket, DeleteTicket, InjectTicket, PushResult, PushEndpoint, RequestContext, TixngoApi } from './tixngo-api';
 import { encodeRequestBody } from './tixngo-api';
-import { changesResponseSchema, errorResponseSchema, pushResponseSchema } from './wire-schemas';
+import { changesResponseSchema, errorResponseSchema, isPushResponse, pushResponseSchema } from './wire-schemas';
 
 export type TixngoClientConfig = TixngoSettings;
 
@@ -100,7 +100,7 @@ export class AxiosTixngoApi implements TixngoApi {
     );
     const failure = this.failureOf(endpoint, res, ticketIds);
     if (failure) throw failure;
-    const parsed = parseBody(endpoint, res, pushResponseSchema);
+    const parsed = parseBody(endpoint, res, pushResponseSchema, isPushResponse);
     // Rejection messages are sanitised against the values sent: the body is parsed only when needed.
     const needsValues = parsed.results.some((r) => r.status === 'REJECTED' && r.message !== undefined);
     return {
@@ -169,13 +169,24 @@ export class AxiosTixngoApi implements TixngoApi {
   }
 }
 
-function parseBody<S extends z.ZodType>(operation: TixngoOperation, res: AxiosResponse<string>, schema: S): z.infer<S> {
+/**
+ * The body as `schema` reads it. `valid`, when given, checks the same rules in place: a body it accepts
+ * is returned as parsed from JSON, without zod's copy (for bodies whose fields are only read, never
+ * passed on whole); one it refuses goes to zod, which decides and names the first issue.
+ */
+function parseBody<S extends z.ZodType>(
+  operation: TixngoOperation,
+  res: AxiosResponse<string>,
+  schema: S,
+  valid?: (json: unknown) => json is z.infer<S>,
+): z.infer<S> {
   let json: unknown;
   try {
     json = typeof res.data === 'string' ? JSON.parse(res.data) : res.data;
   } catch {
     throw badResponse(operation, res.status, 'not JSON');
   }
+  if (valid?.(json)) return json;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     // Paths only (keys and indices), never the offending values: they may be holder data.

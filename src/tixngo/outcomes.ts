@@ -80,8 +80,10 @@ export type OutcomeClass =
  * lost a race with the ticket's deletion: the wallet is right (a deleted ticket cannot be scanned), so
  * it is a counted skip, not a rejection that dead-letters the control and mails people.
  */
+const APPLIED: OutcomeClass = Object.freeze({ kind: 'applied' });
+
 export function classifyOutcome(endpoint: 'inject' | 'delete' | 'control', o: TicketOutcome): OutcomeClass {
-  if (o.ok) return { kind: 'applied' };
+  if (o.ok) return APPLIED;
   if (endpoint === 'control' && o.code === 'TICKET_DELETED') return { kind: 'skipped', reason: 'TICKET_DELETED' };
   const code = o.code ? `TIXNGO_${o.code}`.replace(/^TIXNGO_TIXNGO_/, 'TIXNGO_') : 'TIXNGO_NO_OUTCOME';
   return { kind: 'rejected', code, reason: o.reason ?? 'TIXnGO returned no outcome for this ticket' };

@@ -1,4 +1,4 @@
-import { feedRecordSchema, isRfc3339WithOffset, TICKET_ID_PATTERN } from './wire-schemas';
+import { feedRecordSchema, isPushResponse, isRfc3339WithOffset, pushResponseSchema, TICKET_ID_PATTERN } from './wire-schemas';
 
 describe('wire-schemas', () => {
   describe('TICKET_ID_PATTERN', () => {
@@ -61,6 +61,38 @@ describe('wire-schemas', () => {
       ['an updatedAt on 30 February', { ...record, updatedAt: '2030-02-30T10:00:00Z' }],
     ])('rejects a record with %s', (_name, bad) => {
       expect(feedRecordSchema.safeParse(bad).success).toBe(false);
+    });
+  });
+
+  describe('isPushResponse', () => {
+    const ok = { ticketId: 'T1', index: 0, status: 'OK' };
+    const rejected = { ticketId: 'T2', status: 'REJECTED', errorCode: 'INVALID_FIELD', message: 'bad' };
+    const results = (...r: unknown[]) => ({ results: r });
+    it.each<[string, unknown]>([
+      ['results', results(ok, rejected)],
+      ['no results', results()],
+      ['a null ticket id', results({ ...ok, ticketId: null })],
+      ['extra fields', { ...results({ ...ok, extra: 1 }), more: true }],
+      ['no index', results({ ticketId: 'T1', status: 'OK' })],
+      ['a missing ticket id', results({ status: 'OK' })],
+      ['a numeric ticket id', results({ ...ok, ticketId: 7 })],
+      ['an unknown status', results({ ...ok, status: 'MAYBE' })],
+      ['no status', results({ ticketId: 'T1' })],
+      ['a negative index', results({ ...ok, index: -1 })],
+      ['a fractional index', results({ ...ok, index: 1.5 })],
+      ['an unsafe index', results({ ...ok, index: 2 ** 53 })],
+      ['a string index', results({ ...ok, index: '1' })],
+      ['a null error code', results({ ...rejected, errorCode: null })],
+      ['a numeric message', results({ ...rejected, message: 3 })],
+      ['a result that is no object', results('OK')],
+      ['a null result', results(null)],
+      ['an array result', results([ok])],
+      ['results that are no array', { results: ok }],
+      ['no results field', {}],
+      ['an array', [ok]],
+      ['null', null],
+    ])('agrees with pushResponseSchema on %s', (_, json) => {
+      expect(isPushResponse(json)).toBe(pushResponseSchema.safeParse(json).success);
     });
   });
 });

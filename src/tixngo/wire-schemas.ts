@@ -81,6 +81,27 @@ export type TicketResult = z.infer<typeof ticketResultSchema>;
 export const pushResponseSchema = z.object({ results: z.array(ticketResultSchema) });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
+/**
+ * `pushResponseSchema`, checked in place: `{ results: [...] }`, each result an object with a string or
+ * null ticketId, an optional non-negative integer index, status OK or REJECTED, and optional string
+ * errorCode and message. Other fields are left as they are (only these are read: `toOutcomes`).
+ */
+export function isPushResponse(json: unknown): json is PushResponse {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const results = (json as { results?: unknown }).results;
+  if (!Array.isArray(results)) return false;
+  for (const r of results) {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+    const { ticketId, index, status, errorCode, message } = r as Record<string, unknown>;
+    if (!(ticketId === null || typeof ticketId === 'string')) return false;
+    if (!(index === undefined || (typeof index === 'number' && Number.isSafeInteger(index) && index >= 0))) return false;
+    if (status !== 'OK' && status !== 'REJECTED') return false;
+    if (!(errorCode === undefined || typeof errorCode === 'string')) return false;
+    if (!(message === undefined || typeof message === 'string')) return false;
+  }
+  return true;
+}
+
 /** Body of a non-2xx answer (best effort: clients must not depend on it). */
 export const errorResponseSchema = z.object({
   errorCode: z.string().optional(),

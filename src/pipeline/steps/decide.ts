@@ -18,8 +18,12 @@ export function decideTickets<E, S, W>(
   for (const [ticketId, records] of tickets) {
     const decisions = spec.decide(records, state, inFlight.get(ticketId) ?? NOBODY);
     if (decisions.length !== records.length) throw new Error(`${spec.role}: decide returned ${decisions.length} decisions for ${records.length} records`);
-    if (decisions.filter((d) => d.kind === 'push').length > 1) throw new Error(`${spec.role}: decide pushed one ticket twice in a batch`);
-    records.forEach((r, i) => out.set(r.index, decisions[i]!));
+    let pushes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const d = decisions[i]!;
+      if (d.kind === 'push' && ++pushes > 1) throw new Error(`${spec.role}: decide pushed one ticket twice in a batch`);
+    }
+    for (let i = 0; i < records.length; i++) out.set(records[i]!.index, decisions[i]!);
   }
   return out;
 }

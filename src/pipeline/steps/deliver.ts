@@ -1,7 +1,7 @@
 import { RejectedError } from '../../shared/errors';
 import { isSplittableRejection } from '../../tixngo/classify';
 import { classifyOutcome } from '../../tixngo/outcomes';
-import { encodeRequestBody, type PushEndpoint, type TixngoApi } from '../../tixngo/tixngo-api';
+import { encodeRequestBody, type PushEndpoint, type TicketOutcome, type TixngoApi } from '../../tixngo/tixngo-api';
 import type { Retry } from '../in-flight';
 import type { Outbox, RequestItem, WriteBack } from '../../contracts/outbox';
 import type { DeliveryRecorder } from '../../contracts/recorder';
@@ -151,7 +151,8 @@ export class Deliverer {
       return;
     }
     const answeredAt = this.deps.now();
-    const byId = new Map(result.outcomes.map((o) => [o.ticketId, o]));
+    const byId = new Map<string, TicketOutcome>();
+    for (const o of result.outcomes) byId.set(o.ticketId, o);
     const applied: RequestItem[] = [];
     for (const p of part) {
       const c = classifyOutcome(this.settings.endpoint, byId.get(p.ticketId) ?? { ticketId: p.ticketId, ok: false });
