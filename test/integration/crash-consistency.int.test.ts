@@ -206,11 +206,18 @@ describe('crash consistency: cancellations, generations and outbox takeover (iss
     await setFaults(fx.simulator, { seed: 125, latency: { ms: 100, maxMs: 400, endpoints: ['inject'] }, answerDelay: { ms: 300, endpoints: ['inject'] } });
     const n = 5000;
     const ids = range(1, n).map(idOf);
-    await eligible(range(1, n).map((i) => aPrintedTicket({}, i)));
+    // The tickets arrive in eight waves, one before each start, so that every start has work to do and
+    // most kills land with batches in flight: produced all at once, a fast enough role had injected them
+    // all before the sixth start, and that start waited for an acceptance that could not come.
+    const wave = n / 8;
     for (let k = 0; k < 8; k++) {
+      await eligible(range(1 + k * wave, wave).map((i) => aPrintedTicket({}, i)));
       await roles.start('inject', { INJECT_BATCH_SIZE: sizes[k % 2]! });
       const before = sim().totals().byEndpoint.inject.ticketsAccepted;
-      await waitFor(() => sim().totals().byEndpoint.inject.ticketsAccepted > before, { timeoutMs: 60_000 });
+      await waitFor(() => sim().totals().byEndpoint.inject.ticketsAccepted > before, {
+        timeoutMs: 60_000,
+        describe: () => ({ restart: k + 1, acceptedBefore: before, totals: sim().totals() }),
+      });
       await pause(Math.floor(rnd() * 1500));
       await roles.kill('inject');
     }
