@@ -117,7 +117,7 @@ describe('Dockerfile', () => {
   });
 
   test('copies only what the image needs, and those files exist', () => {
-    for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'schemas']) {
+    for (const p of ['package.json', 'package-lock.json', 'patches', 'tsconfig.json', 'tsconfig.build.json', 'src', 'schemas']) {
       expect({ p, exists: existsSync(join(REPO, p)) }).toEqual({ p, exists: true });
     }
     expect(instructions.filter((i) => i.op === 'ADD')).toEqual([]);
@@ -164,7 +164,7 @@ describe('.dockerignore', () => {
   test('is an allow-list: everything excluded, then only the build inputs re-included', () => {
     expect(lines[0]).toBe('*');
     const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
-    expect(allowed.sort()).toEqual(['package-lock.json', 'package.json', 'schemas', 'src', 'tsconfig.build.json', 'tsconfig.json']);
+    expect(allowed.sort()).toEqual(['package-lock.json', 'package.json', 'patches', 'schemas', 'src', 'tsconfig.build.json', 'tsconfig.json']);
     for (const secretish of ['.env', '.git', 'node_modules', 'dist']) expect(allowed).not.toContain(secretish);
   });
 });
