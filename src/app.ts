@@ -127,9 +127,14 @@ export async function startBridge(config: Config, log: Logger, onFatal: (e: Erro
     const lagTargets = running.flatMap((r) => (r.groupId && r.topics ? [{ role: r.role, groupId: r.groupId, topics: r.topics }] : []));
     const admin = new LazyKafkaAdmin(kafka);
     closers.push(() => admin.close());
-    // Readiness follows the brokers themselves, not only the failures the roles happen to see.
-    if (config.health.kafkaProbeMs > 0) {
-      const probe = new KafkaProbe(async () => (await admin.get()).describeCluster(), health, log, {
+    // Readiness follows the brokers themselves, not only the failures the roles happen to see. The probe
+    // asks about the roles' own topics only: whole-cluster metadata, on a shared cluster of thousands of
+    // topics, cost a role megabytes read every few seconds.
+    const probeTopics = [
+      ...new Set(config.roles.flatMap((r) => [...ROLE_REGISTRY[r].inputs(config.topics), ...ROLE_REGISTRY[r].outputs(config.topics)].map((t) => t.topic))),
+    ];
+    if (config.health.kafkaProbeMs > 0 && probeTopics.length > 0) {
+      const probe = new KafkaProbe(async () => (await admin.get()).topicPartitions(probeTopics), health, log, {
         intervalMs: config.health.kafkaProbeMs,
         timeoutMs: 3_000,
       }).start();

@@ -65,6 +65,16 @@ export class KafkaAdmin {
     return { brokers: c.brokers.length, clusterId: c.clusterId, controller: c.controller };
   }
 
+  /**
+   * Partitions of each of `topics`, from one metadata request naming them. Unlike `describeCluster`
+   * (kafkajs asks for every topic of the cluster, twice), its cost does not grow with the cluster: what
+   * the readiness probe sends every few seconds.
+   */
+  async topicPartitions(topics: readonly string[]): Promise<Map<string, number>> {
+    const { topics: found } = await this.call('reading topic metadata', () => this.admin.fetchTopicMetadata({ topics: [...topics] }));
+    return new Map(found.map((t) => [t.name, t.partitions.length]));
+  }
+
   async listTopics(): Promise<Set<string>> {
     return new Set(await this.call('listing topics', () => this.admin.listTopics()));
   }

@@ -6,7 +6,7 @@ import type { Logger } from './logger';
 export const KAFKA_COMPONENT = 'kafka';
 
 /**
- * Readiness for Kafka: a cheap metadata request (`describeCluster`) every `intervalMs`, answered within
+ * Readiness for Kafka: a cheap metadata request (the roles' own topics) every `intervalMs`, answered within
  * `timeoutMs` or counted as failing. kafkajs retries connection errors inside its clients for a long
  * time and a stalled broker answers nothing at all, so neither surfaces as an error the roles see
  * quickly; this probe does, within seconds, and turns readiness false until the brokers answer again.
