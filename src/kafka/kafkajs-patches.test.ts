@@ -3,6 +3,10 @@ import type { PartitionMetadata } from 'kafkajs';
 import { JavaCompatiblePartitioner } from './partitioner';
 
 /**
+ * `patches/kafkajs+2.2.4.patch` (applied by patch-package on install) changes two hot paths of the
+ * write-back, found by sampling the inject role's allocations with the inspector (docs/benchmarks.md).
+ * These tests hold both to upstream's results.
+ *
  * kafkajs 2.2.4 groups a send's messages by partition with a reduce that copies the partition's array
  * for every message: a 1,000-record write-back allocated ~28 % of the inject role's memory there
  * (sampled with the inspector, docs/benchmarks.md). `patches/kafkajs+2.2.4.patch` (applied by
@@ -47,5 +51,37 @@ describe('kafkajs grouping of a send by partition (patched)', () => {
     expect(ours).toEqual(upstream(args));
     // Every message once, in the order it was given within its partition.
     expect(Object.values(ours).flat()).toHaveLength(n === 0 ? 0 : messages.length);
+  });
+});
+
+describe('kafkajs varint encoding (patched)', () => {
+  type EncoderT = { writeVarInt(v: number): EncoderT; writeUVarInt(v: number): EncoderT; readonly buffer: Buffer };
+  const Encoder = require('kafkajs/src/protocol/encoder') as new (size?: number) => EncoderT;
+
+  /** Upstream's writeUVarInt: the reference. */
+  const upstreamUVarInt = (value: number): Buffer => {
+    const bytes: number[] = [];
+    while ((value & 0xffffff80) !== 0) {
+      bytes.push((value & 0x7f) | 0x80);
+      value >>>= 7;
+    }
+    bytes.push(value & 0x7f);
+    return Buffer.from(bytes);
+  };
+  const zigZag = (v: number) => (v << 1) ^ (v >> 31);
+
+  it('is the patched copy', () => {
+    expect(readFileSync(require.resolve('kafkajs/src/protocol/encoder'), 'utf8')).toContain('Written in place');
+  });
+
+  it('writes every value as upstream does, growing its buffer across the boundary', () => {
+    const values = [0, 1, 63, 64, 127, 128, 255, 300, 16_383, 16_384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31 - 1];
+    for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 2 ** 31));
+    // Signed values go through zig-zag (writeVarInt), negatives included.
+    const signed = [...values, ...values.map((v) => -v), -1, -(2 ** 31)];
+    // A small first buffer: the in-place write must grow it exactly when a varint crosses its end.
+    const ours = new Encoder(1);
+    for (const v of signed) ours.writeVarInt(v);
+    expect(ours.buffer.equals(Buffer.concat(signed.map((v) => upstreamUVarInt(zigZag(v)))))).toBe(true);
   });
 });
