@@ -17,6 +17,7 @@
 # Ports: STACK_KAFKA_PORT (9092), STACK_KAFKA_CONTROLLER_PORT (9093), STACK_REGISTRY_PORT (8081),
 #        STACK_REGISTRY_MGMT_PORT (9001, the registry's health endpoints), STACK_FERRETDB_PORT (27017),
 #        STACK_SIMULATOR_PORT (8090).
+# Profiling: STACK_FERRETDB_DEBUG_ADDR (host:port) serves FerretDB's /debug/pprof there (off by default).
 # Timeouts: STACK_START_TIMEOUT_S (90, per service), STACK_STOP_TIMEOUT_S (20, SIGTERM before SIGKILL).
 set -Eeuo pipefail
 set +m # no job control: background children stay in our process group, so `setsid` below does not fork
@@ -472,7 +473,7 @@ start_ferretdb() {
   # --log-level=error: at warn, FerretDB logs ~25 lines for every driver close ("no such command: 'endSessions'").
   spawn ferretdb "$(ferretdb_bin)" --handler=sqlite --sqlite-url="file:$dir/data/" \
     --listen-addr="$HOST:$(port_of ferretdb)" --state-dir="$dir/state" \
-    --telemetry=disable --log-level=error --debug-addr=-
+    --telemetry=disable --log-level=error --debug-addr="${STACK_FERRETDB_DEBUG_ADDR:--}"
 }
 
 start_simulator() {
