@@ -105,6 +105,25 @@ export function unpackJson<T>(packed: Binary): T {
   return JSON.parse(inflateRawSync(packed.buffer).toString('utf8')) as T;
 }
 
+/** How `jsonBinary` stores a value (the documents name it beside the field, for the readers). */
+export const JSON_BINARY = 'json';
+
+/**
+ * A small part of a document that no query looks inside, as one Binary holding its JSON (UTF-8, not
+ * deflated). For values of a few hundred bytes, stored once per document: deflating each costs a zlib
+ * stream of its own (~100 µs of CPU to write or read), more than it saves; `packJson` is for the large
+ * ones. FerretDB's SQLite backend keeps a Binary as one base64 string, whatever it holds. Only for JSON
+ * values (no Date, Buffer or undefined inside).
+ */
+export function jsonBinary(value: unknown): Binary {
+  return new Binary(Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+/** The value `jsonBinary` stored. */
+export function fromJsonBinary<T>(stored: Binary): T {
+  return JSON.parse(Buffer.from(stored.buffer).toString('utf8')) as T;
+}
+
 /**
  * A list stored either by `packJson` (`encoding` = `PACKED_JSON`) or as an array (no `encoding`: written
  * by a version before). Anything else throws: a reader never guesses at a form it does not know.

@@ -1,3 +1,4 @@
+import { Binary } from 'mongodb';
 import { HolderStore, holderStateId, type HolderDocument } from '../../src/store/holder-store';
 import { withMongo } from '../support/harness';
 import { unique } from '../support/unique';
@@ -39,6 +40,14 @@ describe('holder store (real MongoDB-compatible store)', () => {
       ]);
       expect((await holders.getMany('org-b', ['T-1', 'T-2'])).get('T-1')).toMatchObject({ organizerId: 'org-b', version: 1 });
       expect([...(await holders.heads('org-a', ['T-7'])).entries()]).toEqual([['T-7', { version: 2, history: aState('org-a', 'T-7', 2).history }]]);
+      // More ids than one read takes: several reads at once, one answer.
+      expect([...(await holders.heads('org-a', ids)).keys()].sort()).toEqual([...ids].sort());
+      // As stored: the history and the people packed (each one Binary), what `trace` reads as fields; read back whole.
+      const raw = await holders.collection.findOne({ _id: holderStateId('org-a', 'T-7') });
+      expect(raw).toMatchObject({ version: 2, status: 'DOWNLOADED', historyEncoding: 'json', peopleEncoding: 'json' });
+      expect(raw!.history).toBeInstanceOf(Binary);
+      expect(raw).not.toHaveProperty('walletOwner');
+      expect((await holders.getMany('org-a', ['T-7'])).get('T-7')).toEqual(aState('org-a', 'T-7', 2));
       await db.dropDatabase();
     });
   });
@@ -63,6 +72,8 @@ describe('holder store (real MongoDB-compatible store)', () => {
         [holderStateId('org-a', 'T-9'), 3, 'org-a', 'T-9'], // the old state, read as the organizer's
         [holderStateId('org-a', 'T-8'), 5, 'org-a', 'T-8'], // its own state wins over the old one
       ]);
+      // The old form (history an array, people as fields) read as it was stored.
+      expect(states.get(holderStateId('org-a', 'T-9'))).toMatchObject({ walletOwner: null, history: legacy.history });
       await db.dropDatabase();
     });
   });

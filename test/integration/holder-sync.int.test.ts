@@ -4,7 +4,7 @@ import { AvroCodec } from '../../src/kafka/avro-codec';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { decodePaginationKey, encodePaginationKey } from '../../src/simulator/feed';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
-import { HOLDERS_COLLECTION, type HolderDocument } from '../../src/store/holder-store';
+import { decodeHolderDoc, HOLDERS_COLLECTION, type HolderDocument, type StoredHolderDocument } from '../../src/store/holder-store';
 import { MongoLeaseStore } from '../../src/store/lease-store';
 import type { Person } from '../../src/tixngo/wire-schemas';
 import { aPrintedTicket } from '../../src/tools/sample-events';
@@ -136,11 +136,11 @@ describe('holder-sync role (real Kafka, registry, MongoDB-compatible store and s
   /** The organizer's current lease term (its key, owner and expiry). */
   const lease = (database: string, organizerId = 'org-test') => withMongo(database, (db) => new MongoLeaseStore(db).current(organizerId));
 
-  /** The organizer's stored states, by ticket id. */
+  /** The organizer's stored states, by ticket id (read whole from the collection, as stored, then decoded as readers do). */
   const states = (database: string, organizerId = 'org-test') =>
     withMongo(database, async (db: Db) => {
-      const docs = await db.collection<HolderDocument>(HOLDERS_COLLECTION).find({}).toArray();
-      return new Map(docs.filter((s) => s.organizerId === organizerId).map((s) => [s.ticketId, s]));
+      const docs = await db.collection<StoredHolderDocument>(HOLDERS_COLLECTION).find({}).toArray();
+      return new Map(docs.filter((s) => s.organizerId === organizerId).map((s) => [s.ticketId, decodeHolderDoc(s)]));
     });
 
   async function waitForKey(database: string, key: string, opts: { timeoutMs?: number; describe?: () => unknown } = {}): Promise<void> {

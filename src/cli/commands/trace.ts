@@ -1,4 +1,4 @@
-import { HOLDERS_COLLECTION } from '../../store/holder-store';
+import { HOLDERS_COLLECTION, storedHistory } from '../../store/holder-store';
 import { TicketLedger, type Fact, type FactKind } from '../../store/ticket-ledger';
 import { TicketTraceStore, type TraceEntry } from '../../store/ticket-trace';
 import { renderTable } from '../format';
@@ -14,6 +14,16 @@ interface HolderSummary {
   readonly changedAt?: Date;
   readonly observedAt?: Date;
   readonly history?: readonly { readonly status?: string; readonly version?: number; readonly changedAt?: Date }[];
+}
+
+/** A holder document as stored: its history an array (older versions) or packed (`storedHistory` reads both). */
+type StoredHolderSummary = Omit<HolderSummary, 'history'> & { readonly history?: unknown; readonly historyEncoding?: unknown };
+
+/** A stored holder document with its history read, whichever form it was stored in. */
+function readableHolder(stored: StoredHolderSummary): HolderSummary {
+  const { history: _packed, historyEncoding: _encoding, ...summary } = stored;
+  const history = storedHistory(stored);
+  return history === undefined ? summary : { ...summary, history };
 }
 
 const iso = (d: Date | undefined) => (d instanceof Date ? d.toISOString() : '-');
@@ -36,17 +46,16 @@ export async function trace(rt: CliRuntime, ticketId: string, opts: { organizati
     // A ticket id is unique within a TIXnGO organizer only: its states in every organizer (and one
     // stored before states were kept per organizer, whose `_id` is the ticket id).
     db
-      .collection<HolderSummary>(HOLDERS_COLLECTION)
+      .collection<StoredHolderSummary>(HOLDERS_COLLECTION)
       .find(
         { $or: [{ ticketId }, { _id: ticketId }] },
-        {
-          projection: { organizerId: 1, status: 1, version: 1, changedAt: 1, observedAt: 1, 'history.status': 1, 'history.version': 1, 'history.changedAt': 1 },
-        },
+        // The history whole: it is stored packed (one Binary) by holder-sync, no path inside it can be projected.
+        { projection: { organizerId: 1, status: 1, version: 1, changedAt: 1, observedAt: 1, history: 1, historyEncoding: 1 } },
       )
       .limit(20)
       .toArray(),
   ]);
-  const holder = holders.length > 0 ? holders : null;
+  const holder = holders.length > 0 ? holders.map(readableHolder) : null;
   const entries = org === undefined ? all : all.filter((e) => e.organization === org);
   const facts = [...byOrganization].flatMap(([o, list]) => (org === undefined || o === org ? list : [])).sort((a, b) => a.at.getTime() - b.at.getTime());
   if (org !== undefined && entries.length === 0 && facts.length === 0) {
