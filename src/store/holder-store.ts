@@ -59,32 +59,27 @@ export interface HolderHistoryEntry {
 export const HOLDERS_COLLECTION = 'ticket_holders';
 
 /**
- * A state as stored. Two parts no query looks inside are each one Binary holding their JSON:
- * - `history` (`historyEncoding` = `JSON_BINARY`): the entries, each `changedAt` as an ISO string;
- * - `people` (`peopleEncoding` = `JSON_BINARY`): `walletOwner`, `ticketHolder`, `previousOwner` and
- *   `transferRecipient` (each person as `storedPerson` left it, or null).
+ * A state as stored. The history, which no query looks inside, is one Binary holding its JSON
+ * (`historyEncoding` = `JSON_BINARY`; each entry's `changedAt` an ISO string).
  * Why: FerretDB's SQLite backend decodes every field of a document, nested ones included, each with its
  * type, whenever it reads it, even for a projection that leaves them out, and encodes them all on every
  * write. holder-sync reads the head (version and history) of every ticket a new term has not seen yet;
- * the history entries and the people were most of that read's cost (measured on the local server,
- * FerretDB CPU per state read: ~320 µs as arrays and sub-documents, ~200 µs with the history packed,
- * ~120 µs with the people too). Not deflated: each part is a few hundred bytes, and a zlib stream per
- * state cost holder-sync more CPU than it saved. What `trace` and the operators look at (`organizerId`,
- * `ticketId` (indexed), `status`, `version`, `changedAt`, `observedAt`, `action`, `eventId`) stays as fields.
+ * the history entries were most of that read's cost (measured on the local server, FerretDB CPU per state
+ * read: ~320 µs as an array of sub-documents, ~200 µs packed). Not deflated: a few hundred bytes, and a
+ * zlib stream per state cost holder-sync more CPU than it saved.
  *
- * Absent `historyEncoding` or `peopleEncoding`: that part as the version before wrote it (an array; the
- * people as fields), read as it is. Any other form throws: a reader never guesses at a form it does not know.
+ * The people stay fields, as the version before wrote them. Packing them too saved another ~80 µs a read,
+ * but during a rolling update an inject role of that version, reading a state of this one, would find no
+ * `walletOwner` and send a reprint to the purchaser. A holder-sync of the version before reading a packed
+ * history stops with an error instead (it cannot spread a Binary), before writing: see the README's runbook.
+ *
+ * Absent `historyEncoding`: the history as the version before wrote it (an array), read as it is. Any
+ * other form throws: a reader never guesses at a form it does not know.
  */
-export type StoredHolderDocument = Omit<HolderDocument, 'history' | PersonField> & StoredHistory & StoredPeople;
+export type StoredHolderDocument = Omit<HolderDocument, 'history'> & StoredHistory;
 export type StoredHistory =
   | { readonly history: Binary; readonly historyEncoding: typeof JSON_BINARY }
   | { readonly history?: readonly HolderHistoryEntry[]; readonly historyEncoding?: undefined };
-export type StoredPeople =
-  | ({ readonly people: Binary; readonly peopleEncoding: typeof JSON_BINARY } & { readonly [K in PersonField]?: undefined })
-  | ({ readonly people?: undefined; readonly peopleEncoding?: undefined } & Pick<HolderDocument, PersonField>);
-
-const PERSON_FIELDS = ['walletOwner', 'ticketHolder', 'previousOwner', 'transferRecipient'] as const;
-type PersonField = (typeof PERSON_FIELDS)[number];
 
 /** A history entry as packed: its moment as an ISO string (JSON has no dates). */
 interface PackedHistoryEntry {
@@ -96,18 +91,15 @@ interface PackedHistoryEntry {
 
 /** Pure: a state as it is stored (`StoredHolderDocument`). */
 export function encodeHolderDoc(state: HolderDocument): StoredHolderDocument {
-  const { history, walletOwner: _w, ticketHolder: _t, previousOwner: _p, transferRecipient: _r, ...fields } = state;
-  const people: Partial<Record<PersonField, HolderPerson | null>> = {};
-  for (const f of PERSON_FIELDS) if (state[f] !== undefined) people[f] = state[f];
-  const packedPeople = { people: jsonBinary(people), peopleEncoding: JSON_BINARY } as const;
-  if (history === undefined) return { ...fields, ...packedPeople };
+  const { history, ...fields } = state;
+  if (history === undefined) return fields;
   const packed: PackedHistoryEntry[] = history.map((h) => ({
     status: h.status,
     version: h.version,
     changedAt: h.changedAt.toISOString(),
     ...(h.action !== undefined ? { action: h.action } : {}),
   }));
-  return { ...fields, ...packedPeople, history: jsonBinary(packed), historyEncoding: JSON_BINARY };
+  return { ...fields, history: jsonBinary(packed), historyEncoding: JSON_BINARY };
 }
 
 /** Pure: the history of a stored state of either form (undefined when it has none). */
@@ -126,36 +118,11 @@ export function storedHistory(doc: { readonly history?: unknown; readonly histor
   throw new Error(`holder history stored in an unknown form (encoding ${String(historyEncoding)})`);
 }
 
-/** Pure: the people of a stored state of either form (a missing person is null; `transferRecipient` left out when it was). */
-function storedPeople(doc: StoredHolderDocument): Pick<HolderDocument, PersonField> {
-  const { people, peopleEncoding } = doc as { people?: unknown; peopleEncoding?: unknown };
-  let source: Partial<Record<PersonField, HolderPerson | null>>;
-  if (peopleEncoding === undefined && people === undefined) source = doc as Partial<Record<PersonField, HolderPerson | null>>;
-  else if (peopleEncoding === JSON_BINARY && people instanceof Binary) source = fromJsonBinary<Partial<Record<PersonField, HolderPerson | null>>>(people);
-  else throw new Error(`holder people stored in an unknown form (encoding ${String(peopleEncoding)})`);
-  return {
-    walletOwner: source.walletOwner ?? null,
-    ticketHolder: source.ticketHolder ?? null,
-    previousOwner: source.previousOwner ?? null,
-    ...(source.transferRecipient !== undefined ? { transferRecipient: source.transferRecipient ?? null } : {}),
-  };
-}
-
-/** Pure: a stored state of either form as readers see it (history an array, the people as fields, no encodings). */
+/** Pure: a stored state of either form as readers see it (the history an array, no encoding). */
 export function decodeHolderDoc(stored: StoredHolderDocument): HolderDocument {
-  const {
-    history: _h,
-    historyEncoding: _he,
-    people: _p,
-    peopleEncoding: _pe,
-    walletOwner: _w,
-    ticketHolder: _t,
-    previousOwner: _o,
-    transferRecipient: _r,
-    ...fields
-  } = stored as StoredHolderDocument & { people?: unknown; peopleEncoding?: unknown } & Partial<Pick<HolderDocument, PersonField>>;
+  const { history: _h, historyEncoding: _he, ...fields } = stored;
   const history = storedHistory(stored);
-  return { ...fields, ...storedPeople(stored), ...(history === undefined ? {} : { history }) };
+  return { ...fields, ...(history === undefined ? {} : { history }) };
 }
 
 /**
