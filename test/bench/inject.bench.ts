@@ -46,7 +46,7 @@ import { factId, TicketLedger } from '../../src/store/ticket-ledger';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, type TestTopics } from '../support/harness';
-import { freePort } from '../support/role-processes';
+import { freePort, IMAGE_NODE_OPTIONS } from '../support/role-processes';
 import { unique } from '../support/unique';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -126,7 +126,6 @@ async function startSimulatorProcess(): Promise<SimProcess> {
  * or `--trace-gc` (which NODE_OPTIONS does not accept), BENCH_SIM_NODE_ARGS the same for the simulator;
  * BENCH_SHOW_ROLE_OUTPUT=1 prints what the role wrote.
  */
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 
 /**

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { spawnBridge, type BridgeProcess } from './bridge-process';
 import { bridgeEnv, kafkaClient, type TestTopics } from './harness';
 import { waitFor } from './wait-for';
 
 export type ConsumerRole = 'inject' | 'cancel' | 'control';
+
+/** The NODE_OPTIONS the image runs the service with (the Dockerfile's `ENV NODE_OPTIONS`: heap and young-generation caps). */
+export const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))![1]!;
 
 /**
  * The environment of the black-box crash tests: every consumer role configured, small timeouts so a
