@@ -197,9 +197,9 @@ export class HolderStore {
 
   /**
    * What holder-sync decides with, for the organizer's `ticketIds` (by ticket id): each stored state's
-   * version and history, without the people. `_id $in` reads of at most `HEAD_READ_SIZE` ids, at most
-   * `HEAD_READS_IN_FLIGHT` at once: the local server decodes each document on the connection's own
-   * goroutine, so a page's reads in parallel use both cores of a small machine instead of one.
+   * version and history, without the people. The ids split into at most `HEAD_READS_IN_FLIGHT` `_id $in`
+   * reads of at least `HEAD_READ_MIN_SIZE` ids, all at once: the local server decodes each document on the
+   * connection's own goroutine, so a page's reads in parallel use both cores of a small machine instead of one.
    */
   async heads(organizerId: string, ticketIds: readonly string[]): Promise<Map<string, HolderHead>> {
     const ids = [...new Set(ticketIds)].map((t) => holderStateId(organizerId, t));
