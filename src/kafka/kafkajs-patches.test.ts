@@ -3,14 +3,14 @@ import type { PartitionMetadata } from 'kafkajs';
 import { JavaCompatiblePartitioner } from './partitioner';
 
 /**
- * `patches/kafkajs+2.2.4.patch` (applied by patch-package on install) changes two hot paths of the
- * write-back, found by sampling the inject role's allocations with the inspector (docs/benchmarks.md).
- * These tests hold both to upstream's results.
+ * `patches/kafkajs+2.2.4.patch` (applied by patch-package on install) changes kafkajs in three places;
+ * these tests hold each to upstream's results.
  *
- * kafkajs 2.2.4 groups a send's messages by partition with a reduce that copies the partition's array
- * for every message: a 1,000-record write-back allocated ~28 % of the inject role's memory there
- * (sampled with the inspector, docs/benchmarks.md). `patches/kafkajs+2.2.4.patch` (applied by
- * patch-package on install) appends in place instead. These tests hold it to upstream's result.
+ * Two are hot paths of the write-back, found by sampling the inject role's allocations with the
+ * inspector (docs/benchmarks.md): grouping a send's messages by partition, where a reduce copied the
+ * partition's array for every message (~28 % of the role's allocations for a 1,000-record write-back),
+ * and the varint writer, which built an array and a Buffer per varint. The third is the request
+ * queue's negative timer, which makes Node 24 print a warning on stderr.
  */
 type Group = (args: {
   topic: string;
@@ -83,5 +83,34 @@ describe('kafkajs varint encoding (patched)', () => {
     const ours = new Encoder(1);
     for (const v of signed) ours.writeVarInt(v);
     expect(ours.buffer.equals(Buffer.concat(signed.map((v) => upstreamUVarInt(zigZag(v)))))).toBe(true);
+  });
+});
+
+describe('kafkajs request queue (patched)', () => {
+  type Queue = { scheduleCheckPendingRequests(): void; throttleCheckTimeoutId: NodeJS.Timeout | null; throttledUntil: number };
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as new (opts: Record<string, unknown>) => Queue;
+
+  afterEach(() => jest.restoreAllMocks());
+
+  // Upstream schedules the check after every answer with `throttledUntil - Date.now()`, about minus
+  // 1.8e12 ms when nothing is throttled: Node waits 1 ms for it, and since Node 24 also prints a
+  // TimeoutNegativeWarning on stderr, a line outside the JSON logs of every process that talks to Kafka.
+  it.each([
+    ['unthrottled', -1, 1, 1],
+    ['throttled for another 500 ms', 500, 400, 500],
+  ])('schedules its check of pending requests with no negative delay (%s)', (_, throttle, min, max) => {
+    const delays: number[] = [];
+    const real = global.setTimeout;
+    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms: number) => {
+      delays.push(ms);
+      return real(fn, 0);
+    }) as typeof setTimeout);
+    const q = new RequestQueue({ maxInFlightRequests: null, requestTimeout: 1000, enforceRequestTimeout: false, clientId: 't', broker: 'b', logger: {} });
+    q.throttledUntil = throttle < 0 ? throttle : Date.now() + throttle;
+    q.scheduleCheckPendingRequests();
+    clearTimeout(q.throttleCheckTimeoutId!);
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(min);
+    expect(delays[0]).toBeLessThanOrEqual(max);
   });
 });
