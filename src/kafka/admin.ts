@@ -25,6 +25,13 @@ export interface GroupInfo {
   readonly members: readonly GroupMember[];
 }
 
+/** A topic to create. */
+export interface NewTopic {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
 /** Kafka's states of a group without live members, whose offsets may be moved. */
 export const INACTIVE_GROUP_STATES: readonly string[] = ['Empty', 'Dead'];
 
@@ -80,16 +87,48 @@ export class KafkaAdmin {
   }
 
   /** Creates the topics that do not exist yet; returns their names. */
-  async createMissingTopics(topics: readonly { topic: string; numPartitions: number; replicationFactor: number }[]): Promise<string[]> {
+  async createMissingTopics(topics: readonly NewTopic[], opts: { readonly timeoutMs?: number } = {}): Promise<string[]> {
     const existing = await this.listTopics();
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return [];
-    try {
-      await this.admin.createTopics({ waitForLeaders: true, topics: [...missing] });
-    } catch (e) {
-      throw toKafkaError(e, 'creating topics failed');
-    }
+    await this.createTopics(missing, opts);
     return missing.map((t) => t.topic);
+  }
+
+  /**
+   * Creates `topics` and returns once a broker's metadata shows every one of their partitions with a
+   * leader, so that a producer or consumer started next finds them.
+   *
+   * Kafka answers CreateTopics once the controller has committed the topics; a broker learns of them
+   * when it applies that metadata, later. Right after a burst of topic deletions (hundreds of log
+   * directories to remove) that takes a second or more, and a metadata request in between says
+   * UNKNOWN_TOPIC_OR_PARTITION. kafkajs's `waitForLeaders` only waits through LEADER_NOT_AVAILABLE and
+   * fails on that answer, so the waiting is done here: both answers mean "not yet", until `timeoutMs`.
+   */
+  async createTopics(topics: readonly NewTopic[], opts: { readonly timeoutMs?: number } = {}): Promise<void> {
+    if (topics.length === 0) return;
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    await this.call('creating topics', () => this.admin.createTopics({ topics: [...topics], timeout: timeoutMs, waitForLeaders: false }));
+    const wanted = new Map(topics.map((t) => [t.topic, t.numPartitions]));
+    const deadline = Date.now() + timeoutMs;
+    let waitingFor = 'metadata';
+    for (;;) {
+      try {
+        const { topics: found } = await this.admin.fetchTopicMetadata({ topics: [...wanted.keys()] });
+        const ready = (t: (typeof found)[number]) => t.partitions.length >= (wanted.get(t.name) ?? 1) && t.partitions.every((p) => p.leader >= 0);
+        const notReady = [...wanted.keys()].filter((name) => !found.some((t) => t.name === name && ready(t)));
+        if (notReady.length === 0) return;
+        waitingFor = `leaders of ${notReady.join(', ')}`;
+      } catch (e) {
+        const type = (e as { type?: unknown }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw toKafkaError(e, 'waiting for new topics');
+        waitingFor = `the broker to know the new topics (${String(type)})`;
+      }
+      if (Date.now() >= deadline) {
+        throw new TransientError('KAFKA_TOPICS_NOT_READY', `created topics were not ready within ${timeoutMs} ms: still waiting for ${waitingFor}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async describeGroup(groupId: string): Promise<GroupInfo> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { KafkaAdmin } from '../../src/kafka/admin';
 import type { RunningSimulator } from '../../src/simulator/simulator';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { bridgeEnv, createTestTopics, kafkaClient, startTestSimulator, type TestTopics } from '../support/harness';
@@ -60,10 +61,8 @@ describe('the Kafka readiness probe (a real bridge process)', () => {
 
     const prefix = unique('probe-extra');
     extra.push(...Array.from({ length: 400 }, (_, i) => `${prefix}-${i}`));
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    await admin.createTopics({ topics: extra.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
-    await admin.disconnect();
+    const admin = await KafkaAdmin.connect(kafkaClient());
+    await admin.createTopics(extra.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 }))).finally(() => admin.disconnect());
     const large = await idleRead();
 
     // Whole-cluster metadata for 400 more topics is ~25 KB a request; 15 probes would read ~400 KB more.

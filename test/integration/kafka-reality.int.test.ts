@@ -1,4 +1,5 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { KafkaAdmin } from '../../src/kafka/admin';
 import { AvroCodec, readSchema, valueSubject } from '../../src/kafka/avro-codec';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { stackBrokerPid, withBrokerStalled } from '../support/broker';
@@ -240,11 +241,8 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
     await pause(3000); // the role records what TIXnGO accepted and tries to publish to the missing topic
     await roles.kill('inject');
 
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    await admin
-      .createTopics({ waitForLeaders: true, topics: [{ topic: printed, numPartitions: PARTITIONS, replicationFactor: 1 }] })
-      .finally(() => admin.disconnect());
+    const admin = await KafkaAdmin.connect(kafkaClient());
+    await admin.createTopics([{ topic: printed, numPartitions: PARTITIONS, replicationFactor: 1 }]).finally(() => admin.disconnect());
     await waitTopicReady(printed);
     await roles.start('inject');
     await settleLag(pairs('inject'), { timeoutMs: 30_000 });

@@ -3,12 +3,12 @@
  * what the registry then refuses on the subjects the bridge reads. Producers are played by a plain
  * registry client, as the ticketing core would register its schemas.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSchema, valueSubject } from '../../src/kafka/avro-codec';
 import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY } from '../../src/kafka/registry-rest';
 import { registerSchemas as registerInProcess, subjects } from '../../src/tools/register-schemas';
+import { runTool } from '../support/cli';
 import { services } from '../support/harness';
 import { unique } from '../support/unique';
 
@@ -32,18 +32,7 @@ const registryUrl = (): string => {
 
 /** Runs `register-schemas` in its own process with exactly `env` (plus PATH). */
 function registerSchemas(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'tools', 'register-schemas.ts')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL: registryUrl(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTool('register-schemas', { SCHEMA_REGISTRY_URL: registryUrl(), ...env });
 }
 
 async function levelOf(subject: string): Promise<unknown> {

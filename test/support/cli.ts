@@ -54,6 +54,22 @@ export function runCli(
   });
 }
 
+/** Runs one of the deployment tools (`src/tools/<name>.ts`) in its own process with exactly `env` (plus PATH). */
+export function runTool(name: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'tools', `${name}.ts`)], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The sample buyers are "Alex Buyer<n>" with e-mails at example.test; the key is the harness's. */
 export function expectNoSecretOrHolderData(text: string): void {
   expect(text).not.toContain(API_KEY);

@@ -1,8 +1,9 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { startBridge, type Bridge } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/load-config';
 import { AvroCodec, type SchemaName } from '../../src/kafka/avro-codec';
+import { KafkaAdmin } from '../../src/kafka/admin';
 import { createLogger, type Logger } from '../../src/ops/logger';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator';
 import { registerSchemas } from '../../src/tools/register-schemas';
@@ -46,14 +47,10 @@ export async function createTestTopics(partitions = 3): Promise<TestTopics> {
     printed: `${prefix}.ticket-printed`,
     holderUpdated: `${prefix}.holder-updated`,
   };
-  const admin: Admin = kafkaClient().admin();
-  await admin.connect();
+  const admin = await KafkaAdmin.connect(kafkaClient());
   try {
     const names = Object.values(topics);
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [...names, ...names.map((n) => `${n}.dlq`)].map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-    });
+    await admin.createTopics([...names, ...names.map((n) => `${n}.dlq`)].map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })));
   } finally {
     await admin.disconnect();
   }
