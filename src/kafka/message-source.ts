@@ -51,18 +51,6 @@ export interface MessageSourceOptions {
 }
 
 /**
- * The most a fetch returns per partition (kafkajs's default: 1 MiB). A record's key and value are
- * slices of its fetch response, so a response stays in memory until the last of its records is
- * handled. Half the default keeps the inject role's peak RSS on a 1,000,000-event backlog at 239–240 MB
- * against 247–257 MB with 1 MiB (three and six runs, `docs/benchmarks.md`), for 2–3 % fewer tickets an
- * hour on that backlog: 512 KiB per partition is still ~800 tickets of ~600 bytes, several batches'
- * worth over a topic's partitions. A larger record still comes through: Kafka returns the first record
- * batch of a fetch whatever its size (KIP-74), and kafkajs shuffles the partitions of every fetch, so
- * each partition comes first in turn. Ticket events are about a kilobyte.
- */
-export const FETCH_BYTES_PER_PARTITION = 512 * 1024;
-
-/**
  * The kafkajs consumer behind the pipeline (`MessageSource`). Auto-commit and auto-resolve are off: an
  * offset is resolved only when the handler says its record is handled, and committed only by `commit`.
  * The handler holds `eachBatch` open until its records are handled, so kafkajs fetches no more for
@@ -111,7 +99,6 @@ export class KafkaMessageSource implements MessageSource {
       heartbeatInterval: this.opts.heartbeatMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.opts.maxWaitMs,
-      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
     this.consumer = consumer;
     const pauses = new Map<string, () => void>();

@@ -378,26 +378,6 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
     expect(dlq.map((r) => ({ key: r.key, value: r.value === null ? null : `${r.value.length} bytes` }))).toEqual([{ key: 'tombstone-1', value: null }]);
   });
 
-  it('8b. a record larger than a fetch takes per partition (700 KB of garbage) is dead-lettered whole, and every partition goes on', async () => {
-    // Guards FETCH_BYTES_PER_PARTITION (512 KiB, src/kafka/message-source.ts): Kafka hands a larger
-    // record only as the first data of a fetch, which kafkajs's shuffled partition order makes happen.
-    const { roles, pairs } = setup({ INJECT_BATCH_SIZE: '50' });
-    const before = range(1, 150).map((n) => ticketAt(n));
-    const after = range(151, 150).map((n) => ticketAt(n));
-    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', before);
-    await produceRaw(fx.topics.printedEligible, [{ key: 'oversized-1', value: Buffer.alloc(700 * 1024, 0x61) }]);
-    await produceAvro(fx.topics.printedEligible, 'ticket-printed-eligible', after);
-    await roles.start('inject');
-    await waitFor(() => sim().totals().tickets >= 300, { timeoutMs: 60_000 }).catch(() => undefined);
-    const settled = await settleLag(pairs('inject'), { timeoutMs: 30_000 });
-    const dlq = await readTopic(`${fx.topics.printedEligible}.dlq`);
-    expect({
-      injected: injectedIds(),
-      dlq: dlq.map((r) => ({ key: r.key, bytes: r.value?.length })),
-      settled,
-    }).toEqual({ injected: sorted([...before, ...after].map((t) => t.ticketId)), dlq: [{ key: 'oversized-1', bytes: 700 * 1024 }], settled: true });
-  });
-
   itStallingBroker(
     '9. /readyz is not ready while the broker is stalled mid-stream, ready again after, nothing lost',
     async () => {
