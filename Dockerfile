@@ -42,6 +42,11 @@ ENV NODE_ENV=production
 # the same backlog then peaked at 334 MB instead of 199 (Node 20) or 233 (Node 24 with 16).
 # Raise the heap cap with the batch size (extraEnv), keeping the semi-space cap.
 ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16"
+# glibc's malloc gives threads that allocate their own arenas (up to 8 per core) and keeps what is freed in
+# them; Node's helper threads (V8's GC and compiler workers, libuv's pool) each take one. With two, the role
+# peaked at 234-240 MB RSS on the same backlog instead of 247-257 MB, with no measurable CPU cost
+# (docs/benchmarks.md; `npm run bench` runs the role with this line too).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 # A named, non-root user with a fixed numeric id: Kubernetes' runAsNonRoot can only verify a numeric USER.
 RUN groupadd --system --gid 10001 bridge \

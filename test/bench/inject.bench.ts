@@ -6,7 +6,7 @@
  *  (a) ceiling: a plain kafkajs consumer that only decodes Avro and commits (in this process; its CPU
  *      per event is this process's `process.cpuUsage()` while it runs, nothing else runs here then);
  *  (b) the inject role pushing to the simulator (no added latency), ledger and outbox included, run
- *      as the image runs it (its own process, the production build, the image's NODE_OPTIONS);
+ *      as the image runs it (its own process, the production build, the image's NODE_OPTIONS and MALLOC_ARENA_MAX);
  *  (c) naive: one ticket per TIXnGO request, committing after each (push only, as the issue words it);
  *  (c') naive doing the role's work per ticket: validate, map, push, ledger, write-back, commit.
  * During (b): the CPU per ticket (user + system, /proc/<pid>/stat) of the role, the simulator, Kafka,
@@ -46,7 +46,7 @@ import { factId, TicketLedger } from '../../src/store/ticket-ledger';
 import { aPrintedTicket } from '../../src/tools/sample-events';
 import { spawnBridge, type BridgeProcess } from '../support/bridge-process';
 import { API_KEY, bridgeEnv, createTestTopics, kafkaClient, services, type TestTopics } from '../support/harness';
-import { freePort, IMAGE_NODE_OPTIONS } from '../support/role-processes';
+import { freePort, IMAGE_RUNTIME_ENV } from '../support/role-processes';
 import { unique } from '../support/unique';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -121,12 +121,14 @@ async function startSimulatorProcess(): Promise<SimProcess> {
 
 /**
  * The role in its own process, as the image runs it: the production build (`npm run bench` builds
- * it first) with the image's NODE_OPTIONS (its heap cap), unless BENCH_NODE_OPTIONS says otherwise.
+ * it first) with the image's NODE_OPTIONS (its heap caps), unless BENCH_NODE_OPTIONS says otherwise, and
+ * its MALLOC_ARENA_MAX (glibc's allocator arenas).
  * BENCH_NODE_ARGS adds options for `node` itself, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  * or `--trace-gc` (which NODE_OPTIONS does not accept), BENCH_SIM_NODE_ARGS the same for the simulator;
  * BENCH_SHOW_ROLE_OUTPUT=1 prints what the role wrote.
  */
-const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? IMAGE_RUNTIME_ENV.NODE_OPTIONS;
+const RUNTIME_ENV = { ...IMAGE_RUNTIME_ENV, NODE_OPTIONS };
 
 /**
  * CPU time the hypervisor gave to other machines (`steal` in /proc/stat) while a part ran: a ratio
@@ -153,7 +155,7 @@ type Role = BridgeProcess & { readonly opsPort: number };
 
 async function startRole(topics: TestTopics, sim: SimProcess, env: Record<string, string> = {}): Promise<Role> {
   const opsPort = await freePort();
-  const role = spawnBridge(bridgeEnv(topics, sim, { ...ROLE_ENV, NODE_OPTIONS, HTTP_PORT: String(opsPort), ...env }), [], {
+  const role = spawnBridge(bridgeEnv(topics, sim, { ...RUNTIME_ENV, ...ROLE_ENV, HTTP_PORT: String(opsPort), ...env }), [], {
     built: true,
     nodeArgs: nodeArgs('BENCH_NODE_ARGS'),
   });
@@ -744,7 +746,9 @@ async function backlogMemory(): Promise<void> {
   const done = await sim4.accepted();
   await stopRole(proc);
   const mb = Math.round(peakKb / 1024);
-  log(`backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${mb} MB with NODE_OPTIONS='${NODE_OPTIONS}' (target <= 250 MB)`);
+  log(
+    `backlog ${BACKLOG}: ${done} pushed in ${BACKLOG_S} s, peak RSS ${mb} MB with NODE_OPTIONS='${NODE_OPTIONS}' MALLOC_ARENA_MAX=${RUNTIME_ENV.MALLOC_ARENA_MAX} (target <= 250 MB)`,
+  );
   await sim4.close();
   summary.push({
     measure: `peak RSS, ${BACKLOG}-event backlog, ${BACKLOG_S} s (${done} pushed)`,
@@ -867,8 +871,8 @@ async function holderSync(): Promise<void> {
     if (sim.state.inject(entries, sim.state.nextRequestId()).some((r) => r.status !== 'OK')) throw new Error('the simulator refused a bench ticket');
   }
   const env = bridgeEnv(topics, sim, {
+    ...RUNTIME_ENV,
     ...ROLE_ENV,
-    NODE_OPTIONS,
     BRIDGE_ROLE: 'holder-sync',
     HOLDER_SYNC_ORGANIZER_ID: 'bench',
     HOLDER_SYNC_PAGE_LIMIT: '1000',

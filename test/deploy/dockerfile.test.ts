@@ -99,6 +99,13 @@ describe('Dockerfile', () => {
     expect(heapMb * 2).toBeLessThanOrEqual(Number(limit));
   });
 
+  test("limits glibc's allocator to two arenas (the backlog's peak RSS, docs/benchmarks.md) on a glibc base image", () => {
+    const env = final.filter((i) => i.op === 'ENV').map((i) => i.args);
+    expect(env).toContain('MALLOC_ARENA_MAX=2');
+    // musl (alpine) ignores the variable: the base must stay a glibc one for it to mean anything.
+    expect(/^ARG NODE_IMAGE=(\S+)$/m.exec(readRepoFile('Dockerfile'))?.[1]).toMatch(/-(bookworm|trixie|bullseye)(-slim)?$/);
+  });
+
   test('HEALTHCHECK uses node itself against /livez (slim images have no curl)', () => {
     const hc = one('HEALTHCHECK').args;
     const cmd = JSON.parse(hc.slice(hc.indexOf('CMD') + 3).trim()) as string[];

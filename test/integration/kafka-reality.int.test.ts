@@ -6,7 +6,7 @@ import { stackBrokerPid, withBrokerStalled } from '../support/broker';
 import { runCli } from '../support/cli';
 import { API_KEY, kafkaClient, produceAvro, produceRaw, services, setFaults, useStackFixture } from '../support/harness';
 import { lagOf, lagReport, murmur2Partition, produceAvroTo, produceAvroTransactions, readTopic, settleLag, waitTopicReady } from '../support/kafka-inspect';
-import { crashEnv, freePort, groupOf, IMAGE_NODE_OPTIONS, pause, probe, RoleProcesses, rssKb, type ConsumerRole } from '../support/role-processes';
+import { crashEnv, freePort, groupOf, IMAGE_RUNTIME_ENV, pause, probe, RoleProcesses, rssKb, type ConsumerRole } from '../support/role-processes';
 import { controlOf, idOf, isDeleted, opsTable, range, tableOf, ticketAt, voidOf } from '../support/tickets';
 import { waitFor } from '../support/wait-for';
 
@@ -88,9 +88,9 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
       'ticket-printed-eligible',
       range(0, 5).map((i) => txOf(1 + i * 1000, 1000)),
     );
-    // The image's NODE_OPTIONS (heap and young-generation caps): with the heap cap alone, Node 24 lets the
+    // As the image runs it (NODE_OPTIONS, MALLOC_ARENA_MAX): with the heap cap alone, Node 24 lets the
     // young generation grow to 3 x 64 MB, and the RSS rose from ~190 to ~290 MB without any leak.
-    const proc = await roles.start('inject', { NODE_OPTIONS: IMAGE_NODE_OPTIONS });
+    const proc = await roles.start('inject', { ...IMAGE_RUNTIME_ENV });
     const pid = proc.child.pid!;
     let high = 0;
     const sampler = setInterval(() => {

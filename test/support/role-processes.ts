@@ -7,8 +7,18 @@ import { waitFor } from './wait-for';
 
 export type ConsumerRole = 'inject' | 'cancel' | 'control';
 
-/** The NODE_OPTIONS the image runs the service with (the Dockerfile's `ENV NODE_OPTIONS`: heap and young-generation caps). */
-export const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))![1]!;
+const DOCKERFILE = readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+const imageEnv = (name: string) => new RegExp(`^ENV ${name}="?([^"\\n]+)"?$`, 'm').exec(DOCKERFILE)![1]!;
+
+/**
+ * The process settings the image runs the service with (the Dockerfile's `ENV`): NODE_OPTIONS (heap
+ * and young-generation caps) and MALLOC_ARENA_MAX (glibc's allocator arenas). What a process measured
+ * "as the image runs it" gets.
+ */
+export const IMAGE_RUNTIME_ENV: Readonly<{ NODE_OPTIONS: string; MALLOC_ARENA_MAX: string }> = {
+  NODE_OPTIONS: imageEnv('NODE_OPTIONS'),
+  MALLOC_ARENA_MAX: imageEnv('MALLOC_ARENA_MAX'),
+};
 
 /**
  * The environment of the black-box crash tests: every consumer role configured, small timeouts so a
