@@ -20,9 +20,6 @@ npm run build --silent
 scripts/stack.sh up
 # shellcheck source=/dev/null
 source .stack/env # the services, the roles' required settings, this checkout's Node: the CLI needs nothing more
-# kafkajs' request queue sets negative timeouts, which Node 24 reports once per process (kafkajs#1751; Node
-# clamps them to 1 ms as it always did): noise for a reader.
-export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
 
 node dist/tools/create-topics.js
 node dist/tools/register-schemas.js
