@@ -44,7 +44,7 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16"
 # glibc's malloc gives threads that allocate their own arenas (up to 8 per core) and keeps what is freed in
 # them; Node's helper threads (V8's GC and compiler workers, libuv's pool) each take one. With two, the role
-# peaked at 234-240 MB RSS on the same backlog instead of 247-257 MB, with no measurable CPU cost
+# peaked at 234-243 MB RSS on the same backlog instead of 247-257 MB, with no measurable CPU cost
 # (docs/benchmarks.md; `npm run bench` runs the role with this line too).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
