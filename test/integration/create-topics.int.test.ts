@@ -7,22 +7,17 @@
  */
 import { KafkaAdmin } from '../../src/kafka/admin';
 import { runTool } from '../support/cli';
-import { kafkaClient, services } from '../support/harness';
+import { kafkaClient, services, testTopicNames, topicEnv } from '../support/harness';
 import { unique } from '../support/unique';
 
 function createTopicsTool(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runTool('create-topics', { KAFKA_BROKERS: services().brokers.join(','), ...env });
 }
 
+/** TOPIC_* for five fresh topics under `prefix`, three partitions each. */
 function topicSettings(prefix: string) {
-  return {
-    TOPIC_TICKET_PRINTED_ELIGIBLE: `${prefix}.ticket-printed-eligible`,
-    TOPIC_TICKET_CANCELLED: `${prefix}.ticket-cancelled`,
-    TOPIC_TICKET_CONTROLLED: `${prefix}.ticket-controlled`,
-    TOPIC_TICKET_PRINTED: `${prefix}.ticket-printed`,
-    TOPIC_HOLDER_UPDATED: `${prefix}.holder-updated`,
-    TOPIC_PARTITIONS: '3',
-  } as const;
+  const topics = testTopicNames(prefix);
+  return { env: { ...topicEnv(topics), TOPIC_PARTITIONS: '3' }, topics };
 }
 
 describe('create-topics (its own process, the real broker)', () => {
@@ -43,20 +38,20 @@ describe('create-topics (its own process, the real broker)', () => {
           await raw.disconnect();
         }
 
-        const env = topicSettings(unique('ct'));
-        settings.push(env);
-        const run = await createTopicsTool(env);
+        const set = topicSettings(unique('ct'));
+        settings.push(set);
+        const run = await createTopicsTool(set.env);
         results.push({ code: run.code, stderr: run.stderr });
       }
       expect(results).toEqual(results.map(() => ({ code: 0, stderr: '' })));
 
-      for (const env of settings) {
-        const inputs = [env.TOPIC_TICKET_PRINTED_ELIGIBLE, env.TOPIC_TICKET_CANCELLED, env.TOPIC_TICKET_CONTROLLED];
-        const wanted = [...inputs, env.TOPIC_TICKET_PRINTED, env.TOPIC_HOLDER_UPDATED, ...inputs.map((t) => `${t}.dlq`), `${env.TOPIC_HOLDER_UPDATED}.dlq`];
+      for (const { topics: t } of settings) {
+        const inputs = [t.printedEligible, t.cancelled, t.controlled];
+        const wanted = [...inputs, t.printed, t.holderUpdated, ...inputs.map((n) => `${n}.dlq`), `${t.holderUpdated}.dlq`];
         const partitions = await admin.topicPartitions(wanted);
         expect(Object.fromEntries(partitions)).toEqual(Object.fromEntries(wanted.map((t) => [t, 3])));
       }
-      const again = await createTopicsTool(settings[0]!);
+      const again = await createTopicsTool(settings[0]!.env);
       expect(again).toMatchObject({ code: 0, stdout: 'all topics exist\n' });
     } finally {
       await admin.disconnect();

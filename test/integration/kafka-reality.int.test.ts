@@ -5,7 +5,7 @@ import { aPrintedTicket } from '../../src/tools/sample-events';
 import { stackBrokerPid, withBrokerStalled } from '../support/broker';
 import { runCli } from '../support/cli';
 import { API_KEY, kafkaClient, produceAvro, produceRaw, services, setFaults, useStackFixture } from '../support/harness';
-import { lagOf, lagReport, murmur2Partition, produceAvroTo, produceAvroTransactions, readTopic, settleLag, waitTopicReady } from '../support/kafka-inspect';
+import { lagOf, lagReport, murmur2Partition, produceAvroTo, produceAvroTransactions, readTopic, settleLag } from '../support/kafka-inspect';
 import { crashEnv, freePort, groupOf, IMAGE_RUNTIME_ENV, pause, probe, RoleProcesses, rssKb, type ConsumerRole } from '../support/role-processes';
 import { controlOf, idOf, isDeleted, opsTable, range, tableOf, ticketAt, voidOf } from '../support/tickets';
 import { waitFor } from '../support/wait-for';
@@ -243,7 +243,6 @@ describe('Kafka as it really is: transactions, partitions, failed commits, dead-
 
     const admin = await KafkaAdmin.connect(kafkaClient());
     await admin.createTopics([{ topic: printed, numPartitions: PARTITIONS, replicationFactor: 1 }]).finally(() => admin.disconnect());
-    await waitTopicReady(printed);
     await roles.start('inject');
     await settleLag(pairs('inject'), { timeoutMs: 30_000 });
     await waitFor(async () => new Set((await readTopic(printed, 5000)).map((r) => r.key)).size === 20, { timeoutMs: 20_000 }).catch(() => undefined);

@@ -9,7 +9,7 @@ import { readSchema, valueSubject } from '../../src/kafka/avro-codec';
 import { effectiveCompatibility, INPUT_SUBJECT_COMPATIBILITY } from '../../src/kafka/registry-rest';
 import { registerSchemas as registerInProcess, subjects } from '../../src/tools/register-schemas';
 import { runTool } from '../support/cli';
-import { services } from '../support/harness';
+import { services, testTopicNames, topicEnv } from '../support/harness';
 import { unique } from '../support/unique';
 
 type Field = { name: string; type: unknown; default?: unknown; doc?: string };
@@ -127,14 +127,7 @@ describe('register-schemas and the levels it leaves alone', () => {
   const CONTENT_TYPE = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
   /** Topic settings naming five fresh topics, as TOPIC_* would in a deployment. */
   function freshTopics(): Record<string, string> {
-    const p = unique('rs');
-    return {
-      TOPIC_TICKET_PRINTED_ELIGIBLE: `${p}.ticket-printed-eligible`,
-      TOPIC_TICKET_CANCELLED: `${p}.ticket-cancelled`,
-      TOPIC_TICKET_CONTROLLED: `${p}.ticket-controlled`,
-      TOPIC_TICKET_PRINTED: `${p}.ticket-printed`,
-      TOPIC_HOLDER_UPDATED: `${p}.holder-updated`,
-    };
+    return topicEnv(testTopicNames(unique('rs')));
   }
   async function registry(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const res = await fetch(`${services().registryUrl.replace(/\/+$/, '')}${path}`, {

@@ -39,14 +39,7 @@ export interface TestTopics {
 
 /** Unique topics (and their DLQs) for one test, with the schemas registered under their subjects. */
 export async function createTestTopics(partitions = 3): Promise<TestTopics> {
-  const prefix = unique('t');
-  const topics: TestTopics = {
-    printedEligible: `${prefix}.ticket-printed-eligible`,
-    cancelled: `${prefix}.ticket-cancelled`,
-    controlled: `${prefix}.ticket-controlled`,
-    printed: `${prefix}.ticket-printed`,
-    holderUpdated: `${prefix}.holder-updated`,
-  };
+  const topics = testTopicNames(unique('t'));
   const admin = await KafkaAdmin.connect(kafkaClient());
   try {
     const names = Object.values(topics);
@@ -57,6 +50,17 @@ export async function createTestTopics(partitions = 3): Promise<TestTopics> {
   // As a deployment registers them (register-schemas), input subjects' compatibility level included.
   await registerSchemas(services().registryUrl, topicEnv(topics));
   return topics;
+}
+
+/** The bridge's five topics under `prefix` (nothing created). */
+export function testTopicNames(prefix: string): TestTopics {
+  return {
+    printedEligible: `${prefix}.ticket-printed-eligible`,
+    cancelled: `${prefix}.ticket-cancelled`,
+    controlled: `${prefix}.ticket-controlled`,
+    printed: `${prefix}.ticket-printed`,
+    holderUpdated: `${prefix}.holder-updated`,
+  };
 }
 
 /** The TOPIC_* settings naming `topics`. */

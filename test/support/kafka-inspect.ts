@@ -2,7 +2,6 @@ import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { AvroCodec, type SchemaName } from '../../src/kafka/avro-codec';
 import { kafkaClient, services } from './harness';
 import { unique } from './unique';
-import { waitFor } from './wait-for';
 
 export interface PartitionLag {
   readonly partition: number;
@@ -169,18 +168,4 @@ export async function produceAvroTransactions(
   } finally {
     await producer.disconnect();
   }
-}
-
-/** Waits until `topic` exists with a leader for every partition (after a create). */
-export async function waitTopicReady(topic: string): Promise<void> {
-  await waitFor(async () => {
-    const admin = kafkaClient().admin();
-    await admin.connect();
-    try {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      return md.topics[0]!.partitions.every((p) => p.leader >= 0);
-    } finally {
-      await admin.disconnect();
-    }
-  });
 }
